@@ -1,0 +1,100 @@
+//! The command line: global options (with their environment variables) and one enum
+//! of subcommands. Each subcommand's arguments live beside its code in `commands/`.
+
+use crate::commands;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "statectl",
+    version,
+    about = "Inspect and administer OpenClaw plugin state (plugin_state_entries) safely beside a running gateway",
+    long_about = None,
+    after_help = "Examples:\n  statectl ls                                   namespaces with live/expired counts and fill\n  statectl ls slack.thread-participation        entries in the runtime's order\n  statectl inspect discord.modals mdl_psNmNrqc  one entry with times and value\n  statectl info                                 which database, layout and rules"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The database file (default: found from the OpenClaw state dir)
+    #[arg(long, global = true, env = "STATECTL_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The OpenClaw state dir to look in (default: OPENCLAW_STATE_DIR, ~/.openclaw, ~/.clawdbot)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Evaluate liveness as of TIME: epoch ms, RFC 3339, or relative +2h / -30m
+    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true)]
+    pub now: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Milliseconds to wait for a locked database before giving up (exit 5)
+    #[arg(long, global = true, value_name = "MS", default_value_t = crate::store::DEFAULT_BUSY_TIMEOUT_MS)]
+    pub busy_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people
+    Table,
+    /// One JSON document
+    Json,
+    /// One JSON object per line
+    Jsonl,
+    /// Comma-separated values with a header
+    Csv,
+}
+
+impl Format {
+    pub fn is_json(self) -> bool {
+        matches!(self, Format::Json | Format::Jsonl)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Ls(commands::ls::LsArgs),
+    Inspect(commands::inspect::InspectArgs),
+    Info(commands::info::InfoArgs),
+}
+
+/// Which rows: shared by every command that selects entries.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Only this plugin id (namespaces are unique only per plugin)
+    #[arg(long, value_name = "ID")]
+    pub plugin: Option<String>,
+    /// Only this exact key (repeatable)
+    #[arg(long = "key", value_name = "K")]
+    pub keys: Vec<String>,
+    /// Only keys starting with P (case-sensitive)
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// Only keys matching GLOB (`*` any run, `?` one character; case-sensitive)
+    #[arg(long = "match", value_name = "GLOB")]
+    pub glob: Option<String>,
+    /// Only entries created at least DUR ago (500ms, 90s, 15m, 2h, 7d, 1h30m)
+    #[arg(long, value_name = "DUR")]
+    pub older_than: Option<String>,
+    /// Only entries created less than DUR ago
+    #[arg(long, value_name = "DUR")]
+    pub newer_than: Option<String>,
+    /// Only entries with a TTL that ends within DUR
+    #[arg(long, value_name = "DUR")]
+    pub expires_within: Option<String>,
+    /// Only entries without a TTL
+    #[arg(long)]
+    pub no_expiry: bool,
+    /// Only expired entries the runtime has not swept yet
+    #[arg(long, conflicts_with = "include_expired")]
+    pub expired: bool,
+    /// Live and expired entries (default: live only, as the runtime sees them)
+    #[arg(long)]
+    pub include_expired: bool,
+}

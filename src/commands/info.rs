@@ -1,0 +1,120 @@
+//! `statectl info`: which database, which layout and schema, which rules apply.
+
+use crate::cli::Format;
+use crate::error::Result;
+use crate::store::query;
+use crate::{Ctx, output};
+use clap::Args;
+use serde_json::json;
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Show the resolved database: path, layout, schema and app version, journal mode, sizes, row counts, rule set",
+    after_help = "Examples:\n  statectl info\n  statectl --state-dir ~/.openclaw-work info -o json"
+)]
+pub struct InfoArgs {}
+
+fn file_size(path: &std::path::Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|m| m.len())
+}
+
+pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> Result<()> {
+    let db = ctx.open_read()?;
+    let s = &db.schema;
+    let journal = db.journal_mode()?;
+    let wal_path = {
+        let mut p = db.path.clone().into_os_string();
+        p.push("-wal");
+        std::path::PathBuf::from(p)
+    };
+    let db_size = file_size(&db.path).unwrap_or(0);
+    let wal_size = file_size(&wal_path);
+    let (total, live) = query::row_counts(&db.conn, ctx.now)?;
+    let namespaces = query::summarize(&db.conn, None, ctx.now, false)?.len();
+    let r = s.rules;
+    let doc = json!({
+        "path": db.path.display().to_string(),
+        "layout": s.layout.as_str(),
+        "schema_version": s.effective_version,
+        "user_version": s.user_version,
+        "recorded_schema_version": s.recorded_version,
+        "pending_schema_version": s.content_version,
+        "newer_than_known": s.newer_than_known,
+        "app_version": s.app_version,
+        "strict": s.strict,
+        "journal_mode": journal,
+        "db_bytes": db_size,
+        "wal_bytes": wal_size,
+        "rows": total,
+        "live_rows": live,
+        "expired_rows": total - live,
+        "namespaces": namespaces,
+        "now": ctx.now,
+        "rules": {
+            "name": r.name,
+            "max_value_bytes": r.max_value_bytes,
+            "plugin_live_cap": r.plugin_live_cap,
+            "expiry_batch": r.expiry_batch,
+            "runtime_busy_timeout_ms": r.runtime_busy_timeout_ms,
+            "lifecycle_locks": r.lifecycle_locks,
+            "retained_namespaces": r.retained_namespaces,
+        },
+    });
+    match ctx.global.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *ctx.out, &doc)?;
+            writeln!(ctx.out)?;
+        }
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *ctx.out, &doc)?;
+            writeln!(ctx.out)?;
+        }
+        Format::Table | Format::Csv => {
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+            let mut version = s.effective_version.to_string();
+            if s.newer_than_known {
+                version.push_str(" (newer than statectl knows: read-only)");
+            }
+            let lines: Vec<(&str, String)> = vec![
+                ("path", db.path.display().to_string()),
+                ("layout", s.layout.as_str().to_string()),
+                ("schema", version),
+                ("user_version", s.user_version.to_string()),
+                ("app version", opt(s.app_version.clone())),
+                ("strict table", s.strict.to_string()),
+                ("journal mode", journal),
+                ("db size", output::human_bytes(db_size)),
+                ("wal size", opt(wal_size.map(output::human_bytes))),
+                (
+                    "rows",
+                    format!(
+                        "{} ({} live, {} expired) in {} namespaces",
+                        output::thousands(total),
+                        output::thousands(live),
+                        output::thousands(total - live),
+                        namespaces
+                    ),
+                ),
+                ("rules", r.name.to_string()),
+                ("value limit", format!("{} bytes", output::thousands(r.max_value_bytes as u64))),
+                (
+                    "plugin cap",
+                    r.plugin_live_cap
+                        .map(|c| format!("{} live rows per plugin", output::thousands(c)))
+                        .unwrap_or_else(|| "none".into()),
+                ),
+                (
+                    "expiry batch",
+                    r.expiry_batch
+                        .map(|b| format!("{b} rows per write/sweep"))
+                        .unwrap_or_else(|| "all expired rows at once".into()),
+                ),
+                ("lock files", r.lifecycle_locks.to_string()),
+            ];
+            for (k, v) in lines {
+                writeln!(ctx.out, "{k:<13} {v}")?;
+            }
+        }
+    }
+    Ok(())
+}

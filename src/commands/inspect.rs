@@ -1,0 +1,159 @@
+//! `statectl inspect NAMESPACE KEY`: one entry, every field.
+
+use crate::cli::Format;
+use crate::error::{Error, Result};
+use crate::output::entries::{EntryJson, expiry_text, parse_value, redact};
+use crate::store::rules::{is_live, js_trim};
+use crate::store::{Entry, Liveness, Selection, known, query};
+use crate::timefmt::{format_abs, format_rel, format_span};
+use crate::{Ctx, split_namespace};
+use clap::Args;
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Show one entry: every field, times, size and the pretty-printed value",
+    after_help = "Examples:\n  statectl inspect discord.modals mdl_psNmNrqc\n  statectl inspect slack/slack.thread-participation 'default:C07Q2J4KX9M:1761234567.123456'\n  statectl inspect discord.components btn_-dOzuG_W --value-only | jq .entry.callbackData"
+)]
+pub struct InspectArgs {
+    /// NAMESPACE or PLUGIN/NAMESPACE
+    pub namespace: String,
+    /// The entry key (trimmed, as the runtime's lookup() does)
+    pub key: String,
+    /// Only this plugin id
+    #[arg(long, value_name = "ID")]
+    pub plugin: Option<String>,
+    /// Print only the stored JSON value, byte for byte
+    #[arg(long)]
+    pub value_only: bool,
+    /// Show the entry even when it has expired
+    #[arg(long)]
+    pub include_expired: bool,
+    /// Print the value of a secret namespace in clear
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
+    let (plugin, ns) = split_namespace(&args.namespace, args.plugin.as_deref())?;
+    let key = js_trim(&args.key).to_string();
+    let db = ctx.open_read()?;
+    let sel = Selection {
+        plugin: plugin.clone(),
+        namespaces: vec![ns.clone()],
+        keys: vec![key.clone()],
+        liveness: Liveness::All,
+        now: ctx.now,
+        ..Default::default()
+    };
+    let mut found: Vec<Entry> = Vec::new();
+    query::for_each_entry(&db.conn, &sel, None, |e| {
+        found.push(e);
+        Ok(())
+    })?;
+    let entry = match found.len() {
+        0 => {
+            return Err(Error::not_found(
+                "key_not_found",
+                format!("no key '{key}' in namespace '{ns}'; list keys with `statectl ls {ns} --keys-only`"),
+            ));
+        }
+        1 => found.remove(0),
+        _ => {
+            let plugins: Vec<&str> = found.iter().map(|e| e.plugin_id.as_str()).collect();
+            return Err(Error::usage(
+                "ambiguous_namespace",
+                format!(
+                    "namespace '{ns}' exists under several plugins ({}); pick one with PLUGIN/{ns} or --plugin",
+                    plugins.join(", ")
+                ),
+            ));
+        }
+    };
+    if !is_live(entry.expires_at, ctx.now) && !args.include_expired {
+        let at = entry.expires_at.unwrap_or_default();
+        return Err(Error::not_found(
+            "key_expired",
+            format!(
+                "key '{key}' in '{ns}' expired {} ({}); the runtime no longer returns it; add --include-expired to see it",
+                format_rel(at, ctx.now),
+                format_abs(at)
+            ),
+        ));
+    }
+    let redacted = redact(&entry, args.show_secrets);
+    if args.value_only {
+        if redacted {
+            return Err(Error::refused(
+                "secret_namespace",
+                format!("namespace '{ns}' holds secrets; add --show-secrets to print the value"),
+            ));
+        }
+        ctx.out.write_all(entry.value_json.as_bytes())?;
+        writeln!(ctx.out)?;
+        return Ok(());
+    }
+    match ctx.global.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *ctx.out, &EntryJson::new(&entry, ctx.now, redacted))?;
+            writeln!(ctx.out)?;
+        }
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *ctx.out, &EntryJson::new(&entry, ctx.now, redacted))?;
+            writeln!(ctx.out)?;
+        }
+        Format::Csv | Format::Table => print_fields(ctx, &entry, redacted)?,
+    }
+    Ok(())
+}
+
+fn print_fields(ctx: &mut Ctx, e: &Entry, redacted: bool) -> Result<()> {
+    let now = ctx.now;
+    let policy = known::policy(&e.plugin_id, &e.namespace);
+    let time = |t: i64| format!("{} ({t}, {})", format_abs(t), format_rel(t, now));
+    let mut fields: Vec<(&str, String)> = vec![
+        ("plugin_id", e.plugin_id.clone()),
+        ("namespace", e.namespace.clone()),
+        ("key", e.key.clone()),
+        ("created_at", time(e.created_at)),
+        ("expires_at", e.expires_at.map(time).unwrap_or_else(|| "never (no TTL)".into())),
+        (
+            "status",
+            if is_live(e.expires_at, now) {
+                format!("live, expires {}", expiry_text(e.expires_at, now))
+            } else {
+                "expired: the runtime no longer returns it; its next write or sweep deletes it".into()
+            },
+        ),
+        ("size", format!("{} bytes", e.size_bytes())),
+    ];
+    if policy.known {
+        let mut p = vec![format!("prune {}", policy.prune.as_str())];
+        if let Some(m) = policy.max_entries {
+            p.push(format!("maxEntries {m}"));
+        }
+        if let Some(t) = policy.default_ttl_ms {
+            p.push(format!("default TTL {}", format_span(t)));
+        }
+        if policy.secret {
+            p.push("secret".into());
+        }
+        if policy.memory_first {
+            p.push("memory-first".into());
+        }
+        fields.push(("policy", p.join(", ")));
+    }
+    for (name, value) in fields {
+        writeln!(ctx.out, "{name:<11} {value}")?;
+    }
+    writeln!(ctx.out, "value:")?;
+    if redacted {
+        writeln!(ctx.out, "  <secret namespace: add --show-secrets to print it>")?;
+    } else if parse_value(&e.value_json).is_some() {
+        let v: serde_json::Value = serde_json::from_str(&e.value_json)?;
+        serde_json::to_writer_pretty(&mut *ctx.out, &v)?;
+        writeln!(ctx.out)?;
+    } else {
+        writeln!(ctx.out, "  <corrupt: value_json does not parse as JSON> {}", e.value_json)?;
+    }
+    Ok(())
+}

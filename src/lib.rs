@@ -1,0 +1,164 @@
+//! statectl: inspect and administer OpenClaw's plugin state database.
+//!
+//! `run` takes a parsed command line and writers for stdout and stderr, so every
+//! command can be driven in memory by tests as well as by `main`.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod output;
+pub mod store;
+pub mod timefmt;
+
+use cli::{Cli, Command, GlobalArgs, SelectArgs};
+use error::{Error, Result};
+use output::Term;
+use std::io::Write;
+use store::{Db, Liveness, Selection, locate};
+use timefmt::Ms;
+
+/// Everything a command needs besides its own arguments.
+pub struct Ctx<'a> {
+    pub global: &'a GlobalArgs,
+    /// The time liveness is evaluated at (`--now`, or the clock).
+    pub now: Ms,
+    pub term: Term,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+}
+
+impl Ctx<'_> {
+    /// A warning for people, on stderr.
+    pub fn warn(&mut self, msg: impl std::fmt::Display) {
+        // A failed write to stderr leaves nothing better to do.
+        let _ = writeln!(self.err, "warning: {msg}");
+    }
+
+    pub fn locate(&self) -> Result<locate::Located> {
+        let env = |k: &str| std::env::var(k).ok();
+        locate::locate(
+            &locate::Hints {
+                db: self.global.db.as_deref(),
+                state_dir: self.global.state_dir.as_deref(),
+            },
+            &env,
+        )
+    }
+
+    /// Locates and opens the database read-only, warning about what a reader should know.
+    pub fn open_read(&mut self) -> Result<Db> {
+        let found = self.locate()?;
+        if let Some(legacy) = &found.legacy_beside {
+            self.warn(format_args!(
+                "a legacy database is still present at {} (newer runtimes ignore it; `openclaw doctor --fix` migrates it); using {}",
+                legacy.display(),
+                found.path.display()
+            ));
+        }
+        let db = Db::open_read_only(&found.path, self.global.busy_timeout)?;
+        if db.schema.newer_than_known {
+            self.warn(format_args!(
+                "schema version {} is newer than statectl knows; reading with the newest rules, writes will be refused",
+                db.schema.effective_version
+            ));
+        }
+        Ok(db)
+    }
+}
+
+/// `PLUGIN/NAMESPACE` or `NAMESPACE`, merged with `--plugin`.
+pub fn split_namespace(arg: &str, plugin: Option<&str>) -> Result<(Option<String>, String)> {
+    let (from_arg, ns) = match arg.rsplit_once('/') {
+        Some((p, n)) => (Some(p.to_string()), n.to_string()),
+        None => (None, arg.to_string()),
+    };
+    if ns.is_empty() || from_arg.as_deref() == Some("") {
+        return Err(Error::usage(
+            "invalid_namespace",
+            format!("invalid namespace argument '{arg}': use NAMESPACE or PLUGIN/NAMESPACE"),
+        ));
+    }
+    match (from_arg, plugin) {
+        (Some(a), Some(b)) if a != b => Err(Error::usage(
+            "conflicting_plugin",
+            format!("'{arg}' names plugin '{a}' but --plugin says '{b}'; use one of them"),
+        )),
+        (Some(a), _) => Ok((Some(a), ns)),
+        (None, p) => Ok((p.map(str::to_string), ns)),
+    }
+}
+
+impl SelectArgs {
+    /// Turns the flags into a validated selection evaluated at `now`.
+    pub fn to_selection(&self, now: Ms) -> Result<Selection> {
+        let dur = |o: &Option<String>| o.as_deref().map(timefmt::parse_duration).transpose();
+        let keys = self
+            .keys
+            .iter()
+            .map(|k| store::rules::js_trim(k).to_string())
+            .collect();
+        Ok(Selection {
+            plugin: self.plugin.clone(),
+            namespaces: Vec::new(),
+            keys,
+            prefix: self.prefix.clone(),
+            glob: self.glob.clone(),
+            created_at_most: dur(&self.older_than)?.map(|d| now - d),
+            created_after: dur(&self.newer_than)?.map(|d| now - d),
+            expires_at_most: dur(&self.expires_within)?.map(|d| now + d),
+            no_expiry: self.no_expiry,
+            liveness: if self.expired {
+                Liveness::Expired
+            } else if self.include_expired {
+                Liveness::All
+            } else {
+                Liveness::Live
+            },
+            now,
+        })
+    }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> Result<()> {
+    let clock = timefmt::system_now_ms();
+    let now = match &cli.global.now {
+        Some(t) => timefmt::parse_time(t, clock)?,
+        None => clock,
+    };
+    let mut ctx = Ctx {
+        global: &cli.global,
+        now,
+        term,
+        out,
+        err,
+    };
+    let result = match &cli.command {
+        Command::Ls(a) => commands::ls::run(&mut ctx, a),
+        Command::Inspect(a) => commands::inspect::run(&mut ctx, a),
+        Command::Info(a) => commands::info::run(&mut ctx, a),
+    };
+    result.and_then(|()| Ok(ctx.out.flush()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespace_argument_may_name_its_plugin() {
+        assert_eq!(
+            split_namespace("discord/discord.modals", None).unwrap(),
+            (Some("discord".into()), "discord.modals".into())
+        );
+        assert_eq!(
+            split_namespace("discord.modals", Some("discord")).unwrap(),
+            (Some("discord".into()), "discord.modals".into())
+        );
+        assert_eq!(
+            split_namespace("a/n", Some("b")).unwrap_err().code,
+            "conflicting_plugin"
+        );
+        assert_eq!(split_namespace("a/", None).unwrap_err().exit_code(), 2);
+    }
+}

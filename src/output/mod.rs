@@ -1,0 +1,158 @@
+//! Output: terminal policy, tables for people, JSON/JSONL/CSV for scripts.
+
+pub mod entries;
+
+use comfy_table::{Attribute, Cell, ContentArrangement, Table, presets};
+use std::io::IsTerminal;
+
+/// What the terminal allows: decided once, at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    /// Colour and bold: only on a terminal and when `NO_COLOR` is unset or empty.
+    pub color: bool,
+    /// Columns available for tables when stdout is a terminal.
+    pub width: Option<u16>,
+}
+
+impl Term {
+    pub fn detect() -> Term {
+        let stdout_tty = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let width = if stdout_tty {
+            comfy_table::Table::new().width()
+        } else {
+            None
+        };
+        Term {
+            stdout_tty,
+            stderr_tty: std::io::stderr().is_terminal(),
+            color: stdout_tty && !no_color,
+            width,
+        }
+    }
+
+    /// No terminal at all: what tests and pipes see.
+    pub fn plain() -> Term {
+        Term {
+            stdout_tty: false,
+            stderr_tty: false,
+            color: false,
+            width: None,
+        }
+    }
+}
+
+/// Longest value text shown in a table cell when there is no terminal width to fit.
+pub const PIPED_CELL_CHARS: usize = 80;
+
+/// Truncates to `max` characters with an ellipsis.
+pub fn ellipsize(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+/// A borderless table in the kubectl style: fits the terminal width on a terminal
+/// (one line per row, cut with an ellipsis), plain text when piped.
+pub fn new_table(term: Term, header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING);
+    if term.stdout_tty {
+        if let Some(w) = term.width {
+            t.set_width(w);
+        }
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_truncation_indicator("…");
+    } else {
+        t.force_no_tty();
+        t.set_content_arrangement(ContentArrangement::Disabled);
+    }
+    if !term.color {
+        t.force_no_tty();
+    }
+    let cells: Vec<Cell> = header
+        .iter()
+        .map(|h| {
+            let c = Cell::new(h);
+            if term.color {
+                c.add_attribute(Attribute::Bold)
+            } else {
+                c
+            }
+        })
+        .collect();
+    t.set_header(cells);
+    // Columns flush left, two spaces apart, as kubectl prints them.
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 2));
+    }
+    t
+}
+
+/// Adds a row that never wraps: longer cells are cut to one line.
+pub fn add_row(t: &mut Table, cells: Vec<String>) {
+    let mut row = comfy_table::Row::from(cells);
+    row.max_height(1);
+    t.add_row(row);
+}
+
+/// Prints a finished table, trailing spaces trimmed.
+pub fn write_table(out: &mut dyn std::io::Write, t: &Table) -> std::io::Result<()> {
+    for line in t.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// A number with thousands separators: `1,204`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes for people: `512 B`, `1.5 KiB`, `3.2 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for u in &UNITS[1..] {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_sizes_read_well() {
+        assert_eq!(thousands(1204), "1,204");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
+        assert_eq!(ellipsize("abcdef", 4), "abc…");
+        assert_eq!(ellipsize("abc", 4), "abc");
+    }
+}

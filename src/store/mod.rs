@@ -1,0 +1,199 @@
+//! The plugin state database: locate and open it, detect its layout and schema, and
+//! read entries with the runtime's rules. No clap, no printing.
+
+pub mod known;
+pub mod locate;
+pub mod query;
+pub mod rules;
+
+use crate::error::{Error, Result};
+use rules::RuleSet;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use query::{Entry, Liveness, Selection};
+
+/// Default busy timeout, the runtime's own.
+pub const DEFAULT_BUSY_TIMEOUT_MS: u64 = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `plugin-state/state.sqlite`, only `plugin_state_entries`, `user_version` 1.
+    Legacy,
+    /// `state/openclaw.sqlite` with `schema_meta` and ~100 other tables.
+    Shared,
+}
+
+impl Layout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Legacy => "legacy",
+            Layout::Shared => "shared",
+        }
+    }
+}
+
+/// What the database says about itself.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub layout: Layout,
+    /// `PRAGMA user_version`.
+    pub user_version: i64,
+    /// `schema_meta.schema_version` of the primary/global row (shared layout).
+    pub recorded_version: Option<i64>,
+    /// 2026.9.6's pending `state.schema.contentVersion` (shared layout).
+    pub content_version: Option<i64>,
+    /// The version the runtime would act on.
+    pub effective_version: i64,
+    /// The OpenClaw version that last stamped `schema_meta`.
+    pub app_version: Option<String>,
+    /// `plugin_state_entries` is declared STRICT.
+    pub strict: bool,
+    /// Newer than any version statectl knows: read with a warning, never written.
+    pub newer_than_known: bool,
+    pub rules: RuleSet,
+}
+
+/// An open database with its detected schema.
+pub struct Db {
+    pub conn: Connection,
+    pub path: PathBuf,
+    pub schema: Schema,
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+fn check_is_sqlite(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    let mut f = std::fs::File::open(path).map_err(|e| {
+        Error::runtime("open_failed", format!("cannot open {}: {e}", path.display()))
+    })?;
+    let n = f.read(&mut header)?;
+    if n < 16 || &header != SQLITE_MAGIC {
+        return Err(Error::runtime(
+            "not_sqlite",
+            format!("{} is not a SQLite database; check --db", path.display()),
+        ));
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Opens read-only: never creates a file, never writes.
+    pub fn open_read_only(path: &Path, busy_timeout_ms: u64) -> Result<Db> {
+        Self::open(path, busy_timeout_ms, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    }
+
+    /// Opens for writing an existing file (never creates one).
+    pub fn open_read_write(path: &Path, busy_timeout_ms: u64) -> Result<Db> {
+        Self::open(path, busy_timeout_ms, OpenFlags::SQLITE_OPEN_READ_WRITE)
+    }
+
+    fn open(path: &Path, busy_timeout_ms: u64, mode: OpenFlags) -> Result<Db> {
+        check_is_sqlite(path)?;
+        let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+            Error::runtime("open_failed", format!("cannot open {}: {e}", path.display()))
+        })?;
+        conn.busy_timeout(Duration::from_millis(busy_timeout_ms))?;
+        let schema = detect_schema(&conn, path)?;
+        Ok(Db {
+            conn,
+            path: path.to_path_buf(),
+            schema,
+        })
+    }
+
+    /// `PRAGMA journal_mode`, read without changing it.
+    pub fn journal_mode(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+    }
+}
+
+fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [name],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Reads layout, versions and the rule set that follows from them.
+pub fn detect_schema(conn: &Connection, path: &Path) -> Result<Schema> {
+    if !table_exists(conn, "plugin_state_entries")? {
+        return Err(Error::runtime(
+            "not_plugin_state_db",
+            format!(
+                "{} is a SQLite database without a plugin_state_entries table: not an OpenClaw state database; check --db",
+                path.display()
+            ),
+        ));
+    }
+    let user_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let strict: bool = conn
+        .query_row(
+            "SELECT strict FROM pragma_table_list WHERE name = 'plugin_state_entries' AND schema = 'main'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false);
+
+    if !table_exists(conn, "schema_meta")? {
+        return Ok(Schema {
+            layout: Layout::Legacy,
+            user_version,
+            recorded_version: None,
+            content_version: None,
+            effective_version: user_version,
+            app_version: None,
+            strict,
+            newer_than_known: user_version > rules::NEWEST_LEGACY_VERSION,
+            rules: rules::LEGACY,
+        });
+    }
+
+    let meta: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT schema_version, app_version FROM schema_meta WHERE meta_key = 'primary' AND role = 'global'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let content_version = if table_exists(conn, "config_machine_state")? {
+        conn.query_row(
+            "SELECT value_json FROM config_machine_state WHERE state_key = 'state.schema.contentVersion'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+        .and_then(|v| v.as_i64())
+    } else {
+        None
+    };
+    // 2026.9.6: user_version if above 18, else the larger of it and the pending version.
+    let effective_version = if user_version > rules::NEWEST_SHARED_VERSION {
+        user_version
+    } else {
+        user_version.max(content_version.unwrap_or(0))
+    };
+    Ok(Schema {
+        layout: Layout::Shared,
+        user_version,
+        recorded_version: meta.as_ref().map(|m| m.0),
+        content_version,
+        effective_version,
+        app_version: meta.and_then(|m| m.1),
+        strict,
+        newer_than_known: effective_version > rules::NEWEST_SHARED_VERSION,
+        rules: rules::shared_rules(effective_version),
+    })
+}

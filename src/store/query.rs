@@ -1,0 +1,423 @@
+//! Selecting entries: one `Selection` turns into one parameterised WHERE clause, used
+//! by every command that reads or changes rows, so they all select the same rows.
+
+use super::rules::{EXPIRED_SQL, LIVE_SQL, ORDER_SQL};
+use crate::error::Result;
+use crate::timefmt::Ms;
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, Row};
+
+/// Which rows by expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Liveness {
+    /// What the runtime returns: `expires_at IS NULL OR expires_at > now`.
+    #[default]
+    Live,
+    /// Only rows the runtime treats as gone but has not swept yet.
+    Expired,
+    /// Both.
+    All,
+}
+
+/// A set of rows, as the user described it. User text is always bound, never spliced.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub plugin: Option<String>,
+    /// Exact namespaces; empty means every namespace.
+    pub namespaces: Vec<String>,
+    pub keys: Vec<String>,
+    pub prefix: Option<String>,
+    /// A glob with `*` and `?`; `[` is literal.
+    pub glob: Option<String>,
+    /// `created_at <= this` (`--older-than`).
+    pub created_at_most: Option<Ms>,
+    /// `created_at > this` (`--newer-than`).
+    pub created_after: Option<Ms>,
+    /// `expires_at <= this`, rows with a TTL only (`--expires-within`).
+    pub expires_at_most: Option<Ms>,
+    pub no_expiry: bool,
+    pub liveness: Liveness,
+    /// The evaluation time for liveness.
+    pub now: Ms,
+}
+
+impl Selection {
+    /// True when nothing narrows the rows beyond the namespace (a destructive command
+    /// then needs `--all`).
+    pub fn has_filter(&self) -> bool {
+        !self.keys.is_empty()
+            || self.prefix.is_some()
+            || self.glob.is_some()
+            || self.created_at_most.is_some()
+            || self.created_after.is_some()
+            || self.expires_at_most.is_some()
+            || self.no_expiry
+            || self.liveness == Liveness::Expired
+    }
+
+    /// The WHERE clause (without the keyword) and its named parameters.
+    pub fn to_sql(&self) -> (String, Vec<(String, Value)>) {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut params: Vec<(String, Value)> = vec![(":now".into(), Value::Integer(self.now))];
+        let bind = |name: String, v: Value, params: &mut Vec<(String, Value)>| {
+            params.push((name.clone(), v));
+            name
+        };
+        if let Some(p) = &self.plugin {
+            let n = bind(":plugin".into(), Value::Text(p.clone()), &mut params);
+            clauses.push(format!("plugin_id = {n}"));
+        }
+        if !self.namespaces.is_empty() {
+            let names: Vec<String> = self
+                .namespaces
+                .iter()
+                .enumerate()
+                .map(|(i, ns)| bind(format!(":ns{i}"), Value::Text(ns.clone()), &mut params))
+                .collect();
+            clauses.push(format!("namespace IN ({})", names.join(", ")));
+        }
+        if !self.keys.is_empty() {
+            let names: Vec<String> = self
+                .keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| bind(format!(":key{i}"), Value::Text(k.clone()), &mut params))
+                .collect();
+            clauses.push(format!("entry_key IN ({})", names.join(", ")));
+        }
+        if let Some(p) = &self.prefix {
+            // Case-sensitive and byte-exact, unlike LIKE: compare the leading substring.
+            let n = bind(":prefix".into(), Value::Text(p.clone()), &mut params);
+            clauses.push(format!("substr(entry_key, 1, length({n})) = {n}"));
+        }
+        if let Some(g) = &self.glob {
+            let n = bind(":glob".into(), Value::Text(escape_glob(g)), &mut params);
+            clauses.push(format!("entry_key GLOB {n}"));
+        }
+        if let Some(t) = self.created_at_most {
+            let n = bind(":created_max".into(), Value::Integer(t), &mut params);
+            clauses.push(format!("created_at <= {n}"));
+        }
+        if let Some(t) = self.created_after {
+            let n = bind(":created_min".into(), Value::Integer(t), &mut params);
+            clauses.push(format!("created_at > {n}"));
+        }
+        if let Some(t) = self.expires_at_most {
+            let n = bind(":expires_max".into(), Value::Integer(t), &mut params);
+            clauses.push(format!("(expires_at IS NOT NULL AND expires_at <= {n})"));
+        }
+        if self.no_expiry {
+            clauses.push("expires_at IS NULL".into());
+        }
+        match self.liveness {
+            Liveness::Live => clauses.push(LIVE_SQL.into()),
+            Liveness::Expired => clauses.push(EXPIRED_SQL.into()),
+            Liveness::All => {}
+        }
+        let sql = if clauses.is_empty() {
+            "1".to_string()
+        } else {
+            clauses.join(" AND ")
+        };
+        // `:now` is bound even when unused; SQLite needs every named parameter to exist.
+        if !sql.contains(":now") {
+            params.retain(|(n, _)| n != ":now");
+        }
+        (sql, params)
+    }
+}
+
+/// The user's glob knows `*` and `?`; SQLite's also knows `[...]`, so `[` is made literal.
+fn escape_glob(g: &str) -> String {
+    g.replace('[', "[[]")
+}
+
+/// One row of `plugin_state_entries`, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub plugin_id: String,
+    pub namespace: String,
+    pub key: String,
+    pub value_json: String,
+    pub created_at: Ms,
+    pub expires_at: Option<Ms>,
+}
+
+impl Entry {
+    pub fn size_bytes(&self) -> usize {
+        self.value_json.len()
+    }
+}
+
+pub const ENTRY_COLUMNS: &str =
+    "plugin_id, namespace, entry_key, value_json, created_at, expires_at";
+
+fn text(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Null => String::new(),
+    }
+}
+
+fn int(v: ValueRef<'_>) -> Option<Ms> {
+    match v {
+        ValueRef::Integer(i) => Some(i),
+        ValueRef::Real(f) => Some(f as Ms),
+        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Reads an entry from a row whose first six columns are [`ENTRY_COLUMNS`]. Tolerates
+/// the loose typing of a non-STRICT legacy table instead of failing the listing.
+pub fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        plugin_id: text(row.get_ref(0)?),
+        namespace: text(row.get_ref(1)?),
+        key: text(row.get_ref(2)?),
+        value_json: text(row.get_ref(3)?),
+        created_at: int(row.get_ref(4)?).unwrap_or(0),
+        expires_at: int(row.get_ref(5)?),
+    })
+}
+
+/// Streams the selected entries in the runtime's order (per plugin and namespace:
+/// `created_at`, then key) to `f`, at most `limit` of them.
+pub fn for_each_entry(
+    conn: &Connection,
+    sel: &Selection,
+    limit: Option<u64>,
+    mut f: impl FnMut(Entry) -> Result<()>,
+) -> Result<u64> {
+    let (where_sql, params) = sel.to_sql();
+    let mut sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {ORDER_SQL}"
+    );
+    if let Some(n) = limit {
+        sql.push_str(&format!(" LIMIT {n}"));
+    }
+    let mut stmt = conn.prepare(&sql)?;
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+        .collect();
+    let mut rows = stmt.query(bound.as_slice())?;
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        f(entry_from_row(row)?)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Per-(plugin, namespace) figures for `statectl ls`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceSummary {
+    pub plugin_id: String,
+    pub namespace: String,
+    pub live: u64,
+    pub expired: u64,
+    pub no_expiry: u64,
+    /// UTF-8 bytes of the values of the rows counted (live, or all with expired ones).
+    pub bytes: u64,
+    pub oldest_created_at: Option<Ms>,
+    pub newest_created_at: Option<Ms>,
+    /// The soonest expiry among live rows.
+    pub next_expires_at: Option<Ms>,
+}
+
+/// One summary row per (plugin, namespace) that has any stored row. `bytes` and the
+/// oldest/newest times cover live rows, or all rows with `include_expired`.
+pub fn summarize(
+    conn: &Connection,
+    plugin: Option<&str>,
+    now: Ms,
+    include_expired: bool,
+) -> Result<Vec<NamespaceSummary>> {
+    let scope = if include_expired { "1" } else { LIVE_SQL };
+    let sql = format!(
+        "SELECT plugin_id, namespace,
+                SUM({LIVE_SQL}), SUM({EXPIRED_SQL}), SUM(expires_at IS NULL),
+                SUM(CASE WHEN {scope} THEN length(CAST(value_json AS BLOB)) ELSE 0 END),
+                MIN(CASE WHEN {scope} THEN created_at END),
+                MAX(CASE WHEN {scope} THEN created_at END),
+                MIN(CASE WHEN expires_at > :now THEN expires_at END)
+         FROM plugin_state_entries
+         WHERE (:plugin IS NULL OR plugin_id = :plugin)
+         GROUP BY plugin_id, namespace
+         ORDER BY plugin_id, namespace"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(
+        rusqlite::named_params! {":now": now, ":plugin": plugin},
+        |r| {
+            Ok(NamespaceSummary {
+                plugin_id: text(r.get_ref(0)?),
+                namespace: text(r.get_ref(1)?),
+                live: r.get::<_, i64>(2)? as u64,
+                expired: r.get::<_, i64>(3)? as u64,
+                no_expiry: r.get::<_, i64>(4)? as u64,
+                bytes: r.get::<_, i64>(5)? as u64,
+                oldest_created_at: r.get(6)?,
+                newest_created_at: r.get(7)?,
+                next_expires_at: r.get(8)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The plugins under which a namespace exists (namespaces are unique only per plugin).
+pub fn plugins_of_namespace(conn: &Connection, namespace: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT plugin_id FROM plugin_state_entries WHERE namespace = ?1 ORDER BY plugin_id",
+    )?;
+    let rows = stmt.query_map([namespace], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Total rows and live rows in the table.
+pub fn row_counts(conn: &Connection, now: Ms) -> Result<(u64, u64)> {
+    let (total, live): (i64, Option<i64>) = conn.query_row(
+        &format!("SELECT COUNT(*), SUM({LIVE_SQL}) FROM plugin_state_entries"),
+        rusqlite::named_params! {":now": now},
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((total as u64, live.unwrap_or(0) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(rows: &[(&str, &str, &str, i64, Option<i64>)]) -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE plugin_state_entries (plugin_id TEXT NOT NULL, namespace TEXT NOT NULL,
+             entry_key TEXT NOT NULL, value_json TEXT NOT NULL, created_at INTEGER NOT NULL,
+             expires_at INTEGER, PRIMARY KEY (plugin_id, namespace, entry_key));",
+        )
+        .unwrap();
+        for (p, n, k, c_at, e_at) in rows {
+            c.execute(
+                "INSERT INTO plugin_state_entries VALUES (?1, ?2, ?3, '{}', ?4, ?5)",
+                rusqlite::params![p, n, k, c_at, e_at],
+            )
+            .unwrap();
+        }
+        c
+    }
+
+    fn keys(c: &Connection, sel: &Selection) -> Vec<String> {
+        let mut out = Vec::new();
+        for_each_entry(c, sel, None, |e| {
+            out.push(e.key);
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn live_rows_in_runtime_order_and_expiry_boundary() {
+        let c = db(&[
+            ("p", "n", "b", 10, None),
+            ("p", "n", "a", 10, Some(100)),
+            ("p", "n", "c", 5, Some(101)),
+        ]);
+        let sel = Selection {
+            now: 100,
+            ..Default::default()
+        };
+        assert_eq!(keys(&c, &sel), ["c", "b"], "a expires exactly at now");
+        let all = Selection {
+            liveness: Liveness::All,
+            ..sel.clone()
+        };
+        assert_eq!(keys(&c, &all), ["c", "a", "b"]);
+        let expired = Selection {
+            liveness: Liveness::Expired,
+            ..sel
+        };
+        assert_eq!(keys(&c, &expired), ["a"]);
+    }
+
+    #[test]
+    fn key_filters_are_literal_and_case_sensitive() {
+        let c = db(&[
+            ("p", "n", "a%b", 1, None),
+            ("p", "n", "aXb", 2, None),
+            ("p", "n", "A%b", 3, None),
+            ("p", "n", "[x]1", 4, None),
+            ("p", "n", "x1", 5, None),
+        ]);
+        let base = Selection::default();
+        let prefix = Selection {
+            prefix: Some("a%".into()),
+            ..base.clone()
+        };
+        assert_eq!(keys(&c, &prefix), ["a%b"]);
+        let glob = Selection {
+            glob: Some("[x]?".into()),
+            ..base.clone()
+        };
+        assert_eq!(keys(&c, &glob), ["[x]1"]);
+        let star = Selection {
+            glob: Some("a*".into()),
+            ..base
+        };
+        assert_eq!(keys(&c, &star), ["a%b", "aXb"]);
+    }
+
+    #[test]
+    fn time_filters_select_by_created_and_expiry() {
+        let c = db(&[
+            ("p", "n", "old", 100, None),
+            ("p", "n", "mid", 200, Some(1_000)),
+            ("p", "n", "new", 300, Some(5_000)),
+        ]);
+        let base = Selection {
+            now: 400,
+            ..Default::default()
+        };
+        let older = Selection {
+            created_at_most: Some(200),
+            ..base.clone()
+        };
+        assert_eq!(keys(&c, &older), ["old", "mid"]);
+        let newer = Selection {
+            created_after: Some(200),
+            ..base.clone()
+        };
+        assert_eq!(keys(&c, &newer), ["new"]);
+        let soon = Selection {
+            expires_at_most: Some(1_000),
+            ..base.clone()
+        };
+        assert_eq!(keys(&c, &soon), ["mid"]);
+        let forever = Selection {
+            no_expiry: true,
+            ..base
+        };
+        assert_eq!(keys(&c, &forever), ["old"]);
+    }
+
+    #[test]
+    fn summary_counts_live_expired_and_no_expiry() {
+        let c = db(&[
+            ("p", "n", "a", 1, None),
+            ("p", "n", "b", 2, Some(50)),
+            ("p", "n", "c", 3, Some(500)),
+            ("q", "n", "a", 4, None),
+        ]);
+        let s = summarize(&c, None, 100, false).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].live, s[0].expired, s[0].no_expiry), (2, 1, 1));
+        assert_eq!((s[0].oldest_created_at, s[0].newest_created_at), (Some(1), Some(3)));
+        assert_eq!(s[0].next_expires_at, Some(500));
+        assert_eq!(s[0].bytes, 4);
+        assert_eq!(plugins_of_namespace(&c, "n").unwrap(), ["p", "q"]);
+    }
+}

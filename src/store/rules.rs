@@ -1,0 +1,267 @@
+//! The OpenClaw runtime's rules as code: liveness, order, input validation and the
+//! limits that differ between runtime versions. Every number here is the runtime's.
+
+use crate::timefmt::Ms;
+
+/// Liveness exactly as the runtime evaluates it: `expires_at IS NULL OR expires_at > now`.
+/// At `now == expires_at` a row is already expired.
+pub fn is_live(expires_at: Option<Ms>, now: Ms) -> bool {
+    match expires_at {
+        None => true,
+        Some(e) => e > now,
+    }
+}
+
+/// The SQL form of [`is_live`]; `?now` must be bound to the evaluation time.
+pub const LIVE_SQL: &str = "(expires_at IS NULL OR expires_at > :now)";
+/// The SQL form of "expired": what the runtime's sweep deletes.
+pub const EXPIRED_SQL: &str = "(expires_at IS NOT NULL AND expires_at <= :now)";
+/// The runtime's `entries()` order. SQLite's BINARY collation compares the key's bytes.
+pub const ORDER_SQL: &str = "created_at ASC, entry_key ASC";
+
+/// Prefix that 2026.9.6 gives "retained" namespaces: never pruned, no TTL, no cap.
+pub const RETAINED_PREFIX: &str = "@retained.";
+
+pub const MAX_NAMESPACE_BYTES: usize = 128;
+pub const MAX_KEY_BYTES: usize = 512;
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// JavaScript's `String.prototype.trim`: WhiteSpace (TAB, VT, FF, SP, NBSP, ZWNBSP and
+/// the Zs category) plus LineTerminator (LF, CR, LS, PS). Unlike Rust's `trim` it strips
+/// U+FEFF and keeps U+0085.
+pub fn js_trim(s: &str) -> &str {
+    fn is_js_space(c: char) -> bool {
+        matches!(
+            c,
+            '\u{0009}'
+                | '\u{000B}'
+                | '\u{000C}'
+                | '\u{0020}'
+                | '\u{00A0}'
+                | '\u{FEFF}'
+                | '\u{000A}'
+                | '\u{000D}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{1680}'
+                | '\u{2000}'..='\u{200A}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+        )
+    }
+    s.trim_matches(is_js_space)
+}
+
+/// Validates a namespace as the runtime does (after trimming) and returns the trimmed
+/// form. A `@retained.` namespace is valid when its logical name is.
+pub fn validate_namespace(raw: &str) -> Result<&str, String> {
+    let ns = js_trim(raw);
+    let logical = ns.strip_prefix(RETAINED_PREFIX).unwrap_or(ns);
+    let mut chars = logical.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !first_ok || !rest_ok {
+        return Err(format!(
+            "invalid namespace '{raw}': it must start with a letter or digit and contain only letters, digits, '.', '_' and '-'"
+        ));
+    }
+    if logical.len() > MAX_NAMESPACE_BYTES {
+        return Err(format!(
+            "invalid namespace '{raw}': longer than {MAX_NAMESPACE_BYTES} bytes"
+        ));
+    }
+    Ok(ns)
+}
+
+/// Validates an entry key as the runtime does and returns the trimmed key it would store.
+pub fn validate_key(raw: &str) -> Result<&str, String> {
+    let key = js_trim(raw);
+    if key.is_empty() {
+        return Err("invalid key: it is empty after trimming whitespace".to_string());
+    }
+    if key.len() > MAX_KEY_BYTES {
+        return Err(format!(
+            "invalid key: {} bytes, the runtime allows at most {MAX_KEY_BYTES}",
+            key.len()
+        ));
+    }
+    Ok(key)
+}
+
+/// Validates a stored value: JSON that parses, within the size limit of the rule set
+/// and the runtime's nesting depth (root at depth 0, at most 64).
+pub fn validate_value(json: &str, max_bytes: usize) -> Result<(), String> {
+    if json.len() > max_bytes {
+        return Err(format!(
+            "value is {} bytes, over this database's limit of {max_bytes}",
+            json.len()
+        ));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("value is not valid JSON: {e}"))?;
+    if json_depth(&value) > MAX_JSON_DEPTH {
+        return Err(format!(
+            "value nesting exceeds the runtime's maximum depth of {MAX_JSON_DEPTH}"
+        ));
+    }
+    Ok(())
+}
+
+/// Depth of the deepest value, counting the root as 0 (the runtime's count).
+fn json_depth(v: &serde_json::Value) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        max = max.max(d);
+        match v {
+            serde_json::Value::Array(a) => stack.extend(a.iter().map(|c| (c, d + 1))),
+            serde_json::Value::Object(o) => stack.extend(o.values().map(|c| (c, d + 1))),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// The behaviour of one family of runtime versions, chosen from the database's layout
+/// and schema version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSet {
+    /// Which runtime versions these rules come from.
+    pub name: &'static str,
+    /// Largest `value_json` in UTF-8 bytes.
+    pub max_value_bytes: usize,
+    /// Live rows per plugin across all its namespaces; `None` = no cap.
+    pub plugin_live_cap: Option<u64>,
+    /// Expired rows a runtime write or sweep deletes at once; `None` = all of them.
+    pub expiry_batch: Option<u64>,
+    /// The runtime's busy timeout in ms.
+    pub runtime_busy_timeout_ms: u64,
+    /// Writers coordinate through `state-lifecycle` lock files (2026.9.6).
+    pub lifecycle_locks: bool,
+    /// `@retained.` namespaces exist (2026.9.6).
+    pub retained_namespaces: bool,
+}
+
+/// 2026.4.29 .. 2026.5.28, `plugin-state/state.sqlite`. The per-plugin cap was 1000 in
+/// 2026.5.6 and 50000 in 2026.5.28; the file does not say which wrote it, so the
+/// stricter cap applies.
+pub const LEGACY: RuleSet = RuleSet {
+    name: "legacy layout, OpenClaw 2026.4.29-2026.5.28",
+    max_value_bytes: 65_536,
+    plugin_live_cap: Some(1_000),
+    expiry_batch: None,
+    runtime_busy_timeout_ms: 5_000,
+    lifecycle_locks: false,
+    retained_namespaces: false,
+};
+/// Shared schema 1..14: 2026.6.x .. 2026.7.x.
+pub const SHARED_V1: RuleSet = RuleSet {
+    name: "shared layout schema 1, OpenClaw 2026.6-2026.7",
+    max_value_bytes: 65_536,
+    plugin_live_cap: Some(50_000),
+    expiry_batch: None,
+    runtime_busy_timeout_ms: 30_000,
+    lifecycle_locks: false,
+    retained_namespaces: false,
+};
+/// Shared schema 15..17: 2026.8.x.
+pub const SHARED_V15: RuleSet = RuleSet {
+    name: "shared layout schema 15, OpenClaw 2026.8",
+    max_value_bytes: 1_048_576,
+    plugin_live_cap: Some(50_000),
+    expiry_batch: Some(1024),
+    runtime_busy_timeout_ms: 5_000,
+    lifecycle_locks: false,
+    retained_namespaces: false,
+};
+/// Shared schema 18: 2026.9.6.
+pub const SHARED_V18: RuleSet = RuleSet {
+    name: "shared layout schema 18, OpenClaw 2026.9",
+    max_value_bytes: 1_048_576,
+    plugin_live_cap: None,
+    expiry_batch: Some(1024),
+    runtime_busy_timeout_ms: 5_000,
+    lifecycle_locks: true,
+    retained_namespaces: true,
+};
+
+/// Newest schema versions statectl knows, per layout. A newer database is readable
+/// with a warning; writes to it are refused.
+pub const NEWEST_LEGACY_VERSION: i64 = 1;
+pub const NEWEST_SHARED_VERSION: i64 = 18;
+
+/// The rule set for a shared-layout schema version. Versions between the ones seen in
+/// the field take the rules of the nearest older known version; newer ones the newest.
+pub fn shared_rules(version: i64) -> RuleSet {
+    match version {
+        ..=14 => SHARED_V1,
+        15..=17 => SHARED_V15,
+        _ => SHARED_V18,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_expires_exactly_at_expires_at() {
+        assert!(is_live(None, 100));
+        assert!(is_live(Some(101), 100));
+        assert!(!is_live(Some(100), 100), "now == expires_at is expired");
+        assert!(!is_live(Some(99), 100));
+    }
+
+    #[test]
+    fn js_trim_differs_from_rust_trim_where_javascript_does() {
+        assert_eq!(js_trim("\u{FEFF} key\u{00A0}\n"), "key");
+        assert_eq!(js_trim("\u{0085}key\u{0085}"), "\u{0085}key\u{0085}");
+        assert_eq!(js_trim("\u{3000}k\u{2029}"), "k");
+    }
+
+    #[test]
+    fn namespaces_follow_the_runtime_pattern() {
+        assert_eq!(validate_namespace(" discord.modals ").unwrap(), "discord.modals");
+        assert!(validate_namespace("@retained.telegram.message-cache").is_ok());
+        assert!(validate_namespace("A9_x-y.z").is_ok());
+        for bad in ["", ".x", "-x", "a/b", "a b", "é", "@retained.", "@other.x"] {
+            assert!(validate_namespace(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_namespace(&"a".repeat(128)).is_ok());
+        assert!(validate_namespace(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn keys_are_trimmed_and_bounded_in_bytes() {
+        assert_eq!(validate_key("  a:b  ").unwrap(), "a:b");
+        assert!(validate_key(" \t ").is_err());
+        assert!(validate_key(&"k".repeat(512)).is_ok());
+        assert!(validate_key(&"k".repeat(513)).is_err());
+        // 171 three-byte characters = 513 bytes.
+        assert!(validate_key(&"€".repeat(171)).is_err());
+        assert!(validate_key(&"€".repeat(170)).is_ok());
+    }
+
+    #[test]
+    fn values_are_checked_for_syntax_size_and_depth() {
+        assert!(validate_value(r#"{"a":1}"#, 100).is_ok());
+        assert!(validate_value("{", 100).is_err());
+        assert!(validate_value(&format!("\"{}\"", "x".repeat(100)), 100).is_err());
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(validate_value(&nested(65), 1 << 20).is_ok(), "innermost at depth 64");
+        assert!(validate_value(&nested(66), 1 << 20).is_err());
+        let scalar_at = |d: usize| format!("{}1{}", "[".repeat(d), "]".repeat(d));
+        assert!(validate_value(&scalar_at(64), 1 << 20).is_ok());
+        assert!(validate_value(&scalar_at(65), 1 << 20).is_err());
+    }
+
+    #[test]
+    fn shared_versions_map_to_the_nearest_known_rules() {
+        assert_eq!(shared_rules(1), SHARED_V1);
+        assert_eq!(shared_rules(14), SHARED_V1);
+        assert_eq!(shared_rules(15), SHARED_V15);
+        assert_eq!(shared_rules(18), SHARED_V18);
+        assert_eq!(shared_rules(25), SHARED_V18);
+    }
+}
