@@ -111,7 +111,9 @@ impl From<rusqlite::Error> for Error {
                 ErrorCode::ReadOnly => {
                     return Error::runtime(
                         "read_only",
-                        format!("the database is read-only here ({e}); check file and directory permissions"),
+                        format!(
+                            "the database is read-only here ({e}); check file and directory permissions"
+                        ),
                     );
                 }
                 _ => {}

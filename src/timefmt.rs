@@ -22,7 +22,9 @@ pub fn parse_duration(text: &str) -> Result<Ms> {
     let bad = || {
         Error::usage(
             "invalid_duration",
-            format!("invalid duration '{text}': use a number with a unit, like 500ms, 90s, 15m, 2h, 7d or 1h30m"),
+            format!(
+                "invalid duration '{text}': use a number with a unit, like 500ms, 90s, 15m, 2h, 7d or 1h30m"
+            ),
         )
     };
     // A bare number is ambiguous (seconds? ms?): insist on a unit.
@@ -40,7 +42,9 @@ pub fn parse_time(text: &str, base: Ms) -> Result<Ms> {
     let bad = || {
         Error::usage(
             "invalid_time",
-            format!("invalid time '{text}': use epoch milliseconds, RFC 3339 (2026-11-26T10:00:00Z) or a relative +2h / -30m"),
+            format!(
+                "invalid time '{text}': use epoch milliseconds, RFC 3339 (2026-11-26T10:00:00Z) or a relative +2h / -30m"
+            ),
         )
     };
     if let Some(rest) = t.strip_prefix('+') {
@@ -128,12 +132,18 @@ mod tests {
     #[test]
     fn times_parse_in_every_form() {
         let base = 1_795_707_055_987;
-        assert_eq!(parse_time("1795707055987", base).unwrap(), 1_795_707_055_987);
+        assert_eq!(
+            parse_time("1795707055987", base).unwrap(),
+            1_795_707_055_987
+        );
         assert_eq!(parse_time("+2h", base).unwrap(), base + 7_200_000);
         assert_eq!(parse_time("-30m", base).unwrap(), base - 1_800_000);
         assert_eq!(parse_time("1970-01-01T00:00:01.5Z", base).unwrap(), 1500);
         assert_eq!(parse_time("1970-01-01T01:00:00+01:00", base).unwrap(), 0);
-        assert_eq!(parse_time("yesterday", base).unwrap_err().code, "invalid_time");
+        assert_eq!(
+            parse_time("yesterday", base).unwrap_err().code,
+            "invalid_time"
+        );
         assert_eq!(parse_time("+", base).unwrap_err().code, "invalid_time");
     }
 

@@ -96,7 +96,10 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> Result<()> {
                     ),
                 ),
                 ("rules", r.name.to_string()),
-                ("value limit", format!("{} bytes", output::thousands(r.max_value_bytes as u64))),
+                (
+                    "value limit",
+                    format!("{} bytes", output::thousands(r.max_value_bytes as u64)),
+                ),
                 (
                     "plugin cap",
                     r.plugin_live_cap

@@ -54,7 +54,9 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
         0 => {
             return Err(Error::not_found(
                 "key_not_found",
-                format!("no key '{key}' in namespace '{ns}'; list keys with `statectl ls {ns} --keys-only`"),
+                format!(
+                    "no key '{key}' in namespace '{ns}'; list keys with `statectl ls {ns} --keys-only`"
+                ),
             ));
         }
         1 => found.remove(0),
@@ -94,7 +96,10 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
     }
     match ctx.global.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *ctx.out, &EntryJson::new(&entry, ctx.now, redacted))?;
+            serde_json::to_writer_pretty(
+                &mut *ctx.out,
+                &EntryJson::new(&entry, ctx.now, redacted),
+            )?;
             writeln!(ctx.out)?;
         }
         Format::Jsonl => {
@@ -115,13 +120,19 @@ fn print_fields(ctx: &mut Ctx, e: &Entry, redacted: bool) -> Result<()> {
         ("namespace", e.namespace.clone()),
         ("key", e.key.clone()),
         ("created_at", time(e.created_at)),
-        ("expires_at", e.expires_at.map(time).unwrap_or_else(|| "never (no TTL)".into())),
+        (
+            "expires_at",
+            e.expires_at
+                .map(time)
+                .unwrap_or_else(|| "never (no TTL)".into()),
+        ),
         (
             "status",
             if is_live(e.expires_at, now) {
                 format!("live, expires {}", expiry_text(e.expires_at, now))
             } else {
-                "expired: the runtime no longer returns it; its next write or sweep deletes it".into()
+                "expired: the runtime no longer returns it; its next write or sweep deletes it"
+                    .into()
             },
         ),
         ("size", format!("{} bytes", e.size_bytes())),
@@ -147,13 +158,20 @@ fn print_fields(ctx: &mut Ctx, e: &Entry, redacted: bool) -> Result<()> {
     }
     writeln!(ctx.out, "value:")?;
     if redacted {
-        writeln!(ctx.out, "  <secret namespace: add --show-secrets to print it>")?;
+        writeln!(
+            ctx.out,
+            "  <secret namespace: add --show-secrets to print it>"
+        )?;
     } else if parse_value(&e.value_json).is_some() {
         let v: serde_json::Value = serde_json::from_str(&e.value_json)?;
         serde_json::to_writer_pretty(&mut *ctx.out, &v)?;
         writeln!(ctx.out)?;
     } else {
-        writeln!(ctx.out, "  <corrupt: value_json does not parse as JSON> {}", e.value_json)?;
+        writeln!(
+            ctx.out,
+            "  <corrupt: value_json does not parse as JSON> {}",
+            e.value_json
+        )?;
     }
     Ok(())
 }

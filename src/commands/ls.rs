@@ -59,13 +59,14 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
     );
     let n = query::for_each_entry(&db.conn, &sel, args.limit, |e| sink.push(e))?;
     sink.finish()?;
-    if n == 0 && ctx.global.format == Format::Table {
-        if let Some(ns) = sel.namespaces.first() {
-            if query::plugins_of_namespace(&db.conn, ns)?.is_empty() {
-                let _ = writeln!(ctx.err, "no namespace '{ns}' in {}", db.path.display());
-            } else {
-                let _ = writeln!(ctx.err, "no entries match");
-            }
+    if n == 0
+        && ctx.global.format == Format::Table
+        && let Some(ns) = sel.namespaces.first()
+    {
+        if query::plugins_of_namespace(&db.conn, ns)?.is_empty() {
+            let _ = writeln!(ctx.err, "no namespace '{ns}' in {}", db.path.display());
+        } else {
+            let _ = writeln!(ctx.err, "no entries match");
         }
     }
     Ok(())
@@ -127,8 +128,16 @@ fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
             let mut w = csv::Writer::from_writer(Vec::new());
             let to_err = |e: csv::Error| crate::error::Error::runtime("csv", e.to_string());
             w.write_record([
-                "plugin_id", "namespace", "live", "expired", "no_expiry", "bytes",
-                "oldest_created_at", "newest_created_at", "next_expires_at", "max_entries",
+                "plugin_id",
+                "namespace",
+                "live",
+                "expired",
+                "no_expiry",
+                "bytes",
+                "oldest_created_at",
+                "newest_created_at",
+                "next_expires_at",
+                "max_entries",
             ])
             .map_err(to_err)?;
             let opt = |v: Option<i64>| v.map(|t| t.to_string()).unwrap_or_default();
@@ -154,7 +163,19 @@ fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
         Format::Table => {
             let mut t = new_table(
                 ctx.term,
-                &["PLUGIN", "NAMESPACE", "LIVE", "EXPIRED", "NO-TTL", "BYTES", "OLDEST", "NEWEST", "NEXT-EXPIRY", "MAX", "FILL"],
+                &[
+                    "PLUGIN",
+                    "NAMESPACE",
+                    "LIVE",
+                    "EXPIRED",
+                    "NO-TTL",
+                    "BYTES",
+                    "OLDEST",
+                    "NEWEST",
+                    "NEXT-EXPIRY",
+                    "MAX",
+                    "FILL",
+                ],
             );
             let rel = |v: Option<i64>| v.map(|t| format_rel(t, now)).unwrap_or_else(|| "-".into());
             for s in rows {

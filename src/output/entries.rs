@@ -1,7 +1,7 @@
 //! Entries in every format. JSON carries the stored value itself (never a string
 //! holding JSON); a row whose value does not parse keeps its text in `value_raw`.
 
-use super::{PIPED_CELL_CHARS, Term, add_row, ellipsize, new_table, write_table};
+use super::{PIPED_CELL_CHARS, Term, add_row, cell_text, ellipsize, new_table, write_table};
 use crate::cli::Format;
 use crate::error::Result;
 use crate::store::Entry;
@@ -171,7 +171,16 @@ impl<'w> EntrySink<'w> {
             let header: &[&str] = if self.keys_only {
                 &["key"]
             } else {
-                &["plugin_id", "namespace", "key", "value", "created_at", "expires_at", "expired", "size_bytes"]
+                &[
+                    "plugin_id",
+                    "namespace",
+                    "key",
+                    "value",
+                    "created_at",
+                    "expires_at",
+                    "expired",
+                    "size_bytes",
+                ]
             };
             w.write_record(header).map_err(csv_err)?;
         }
@@ -179,7 +188,11 @@ impl<'w> EntrySink<'w> {
             w.write_record([&e.key]).map_err(csv_err)?;
         } else {
             let redact = redact(e, self.show_secrets);
-            let value = if redact { String::new() } else { e.value_json.clone() };
+            let value = if redact {
+                String::new()
+            } else {
+                e.value_json.clone()
+            };
             w.write_record([
                 e.plugin_id.clone(),
                 e.namespace.clone(),
@@ -229,12 +242,12 @@ impl<'w> EntrySink<'w> {
         let mut t = new_table(self.term, &header);
         for e in &self.table_rows {
             let redact = redact(e, self.show_secrets);
-            let mut value = value_cell(e, redact);
+            let mut value = cell_text(&value_cell(e, redact));
             if !self.term.stdout_tty {
                 value = ellipsize(&value, PIPED_CELL_CHARS);
             }
             let mut cells = vec![
-                e.key.clone(),
+                cell_text(&e.key),
                 format_rel(e.created_at, self.now),
                 expiry_text(e.expires_at, self.now),
                 e.size_bytes().to_string(),

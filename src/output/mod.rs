@@ -109,12 +109,33 @@ pub fn write_table(out: &mut dyn std::io::Write, t: &Table) -> std::io::Result<(
     Ok(())
 }
 
+/// Text safe for one table cell: control characters and line separators are shown
+/// escaped (`\t`, `\u{85}`) so a key or value can never break the layout.
+pub fn cell_text(s: &str) -> String {
+    if !s.chars().any(needs_escape) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if needs_escape(c) {
+                c.escape_default().collect()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
 /// A number with thousands separators: `1,204`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -154,5 +175,10 @@ mod tests {
         assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
         assert_eq!(ellipsize("abcdef", 4), "abc…");
         assert_eq!(ellipsize("abc", 4), "abc");
+        assert_eq!(
+            cell_text("tab\tin\u{85}x\u{2028}"),
+            "tab\\tin\\u{85}x\\u{2028}"
+        );
+        assert_eq!(cell_text("ключ:😀"), "ключ:😀");
     }
 }

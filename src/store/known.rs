@@ -211,7 +211,10 @@ mod tests {
     #[test]
     fn known_namespaces_carry_their_policies() {
         let p = policy("discord", "discord.modals");
-        assert_eq!((p.max_entries, p.default_ttl_ms), (Some(500), Some(30 * MIN)));
+        assert_eq!(
+            (p.max_entries, p.default_ttl_ms),
+            (Some(500), Some(30 * MIN))
+        );
         assert!(p.memory_first && !p.secret);
         assert_eq!(policy("telegram", "telegram.update-offsets").prune, Never);
         assert!(policy("telegram", "telegram.message-cache").secret);

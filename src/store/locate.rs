@@ -93,7 +93,10 @@ pub fn locate(hints: &Hints, env: EnvFn) -> Result<Located> {
         }
         return Err(Error::runtime(
             "db_not_found",
-            format!("no database file at {} (from --db or STATECTL_DB); check the path", db.display()),
+            format!(
+                "no database file at {} (from --db or STATECTL_DB); check the path",
+                db.display()
+            ),
         ));
     }
     let dir = match hints.state_dir {
@@ -128,7 +131,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn touch(p: &Path) {
@@ -171,7 +177,10 @@ mod tests {
         let err = locate(&hints, &env).unwrap_err();
         assert!(err.message.contains(SHARED_REL) && err.message.contains(LEGACY_REL));
         touch(&dir.path().join(LEGACY_REL));
-        assert_eq!(locate(&hints, &env).unwrap().path, dir.path().join(LEGACY_REL));
+        assert_eq!(
+            locate(&hints, &env).unwrap().path,
+            dir.path().join(LEGACY_REL)
+        );
         touch(&dir.path().join(SHARED_REL));
         let found = locate(&hints, &env).unwrap();
         assert_eq!(found.path, dir.path().join(SHARED_REL));

@@ -68,7 +68,10 @@ fn check_is_sqlite(path: &Path) -> Result<()> {
     use std::io::Read;
     let mut header = [0u8; 16];
     let mut f = std::fs::File::open(path).map_err(|e| {
-        Error::runtime("open_failed", format!("cannot open {}: {e}", path.display()))
+        Error::runtime(
+            "open_failed",
+            format!("cannot open {}: {e}", path.display()),
+        )
     })?;
     let n = f.read(&mut header)?;
     if n < 16 || &header != SQLITE_MAGIC {
@@ -95,7 +98,10 @@ impl Db {
         check_is_sqlite(path)?;
         let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| {
-            Error::runtime("open_failed", format!("cannot open {}: {e}", path.display()))
+            Error::runtime(
+                "open_failed",
+                format!("cannot open {}: {e}", path.display()),
+            )
         })?;
         conn.busy_timeout(Duration::from_millis(busy_timeout_ms))?;
         let schema = detect_schema(&conn, path)?;

@@ -415,7 +415,10 @@ mod tests {
         let s = summarize(&c, None, 100, false).unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!((s[0].live, s[0].expired, s[0].no_expiry), (2, 1, 1));
-        assert_eq!((s[0].oldest_created_at, s[0].newest_created_at), (Some(1), Some(3)));
+        assert_eq!(
+            (s[0].oldest_created_at, s[0].newest_created_at),
+            (Some(1), Some(3))
+        );
         assert_eq!(s[0].next_expires_at, Some(500));
         assert_eq!(s[0].bytes, 4);
         assert_eq!(plugins_of_namespace(&c, "n").unwrap(), ["p", "q"]);

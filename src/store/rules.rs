@@ -44,10 +44,7 @@ pub fn js_trim(s: &str) -> &str {
                 | '\u{2028}'
                 | '\u{2029}'
                 | '\u{1680}'
-                | '\u{2000}'..='\u{200A}'
-                | '\u{202F}'
-                | '\u{205F}'
-                | '\u{3000}'
+                | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
         )
     }
     s.trim_matches(is_js_space)
@@ -222,7 +219,10 @@ mod tests {
 
     #[test]
     fn namespaces_follow_the_runtime_pattern() {
-        assert_eq!(validate_namespace(" discord.modals ").unwrap(), "discord.modals");
+        assert_eq!(
+            validate_namespace(" discord.modals ").unwrap(),
+            "discord.modals"
+        );
         assert!(validate_namespace("@retained.telegram.message-cache").is_ok());
         assert!(validate_namespace("A9_x-y.z").is_ok());
         for bad in ["", ".x", "-x", "a/b", "a b", "é", "@retained.", "@other.x"] {
@@ -249,7 +249,10 @@ mod tests {
         assert!(validate_value("{", 100).is_err());
         assert!(validate_value(&format!("\"{}\"", "x".repeat(100)), 100).is_err());
         let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert!(validate_value(&nested(65), 1 << 20).is_ok(), "innermost at depth 64");
+        assert!(
+            validate_value(&nested(65), 1 << 20).is_ok(),
+            "innermost at depth 64"
+        );
         assert!(validate_value(&nested(66), 1 << 20).is_err());
         let scalar_at = |d: usize| format!("{}1{}", "[".repeat(d), "]".repeat(d));
         assert!(validate_value(&scalar_at(64), 1 << 20).is_ok());

@@ -1,0 +1,78 @@
+//! Shared helpers for the black-box tests: throwaway databases and a scrubbed command.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// `statectl` with an environment that cannot leak the developer's own state into a test.
+pub fn statectl() -> Command {
+    let mut cmd = Command::cargo_bin("statectl").unwrap();
+    for var in [
+        "STATECTL_DB",
+        "OPENCLAW_STATE_DIR",
+        "OPENCLAW_HOME",
+        "NO_COLOR",
+        "PAGER",
+        "COLUMNS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", "/nonexistent-home-for-tests");
+    cmd
+}
+
+/// A copy of a committed fixture in a temp dir, so no test can touch the original.
+pub fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::copy(Path::new(FIXTURES).join(name), &path).unwrap();
+    (dir, path)
+}
+
+pub const LEGACY_SCHEMA: &str = "
+CREATE TABLE plugin_state_entries (
+  plugin_id TEXT NOT NULL, namespace TEXT NOT NULL, entry_key TEXT NOT NULL,
+  value_json TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER,
+  PRIMARY KEY (plugin_id, namespace, entry_key));
+CREATE INDEX idx_plugin_state_expiry ON plugin_state_entries(expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX idx_plugin_state_listing ON plugin_state_entries(plugin_id, namespace, created_at, entry_key);
+PRAGMA user_version = 1;
+PRAGMA journal_mode = WAL;";
+
+/// An empty legacy-layout database, as 2026.5.6 creates it.
+pub fn legacy_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(LEGACY_SCHEMA)
+        .unwrap();
+    (dir, path)
+}
+
+/// A row as inserted directly: (plugin, namespace, key, value_json, created_at, expires_at).
+pub type RawRow<'a> = (&'a str, &'a str, &'a str, &'a str, i64, Option<i64>);
+
+/// Inserts rows directly, bypassing every rule (to build states the runtime cannot).
+pub fn insert(path: &Path, rows: &[RawRow]) {
+    let c = Connection::open(path).unwrap();
+    for (p, n, k, v, c_at, e_at) in rows {
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![p, n, k, v, c_at, e_at],
+        )
+        .unwrap();
+    }
+}
+
+pub fn stdout_json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}

@@ -1,0 +1,201 @@
+// Interop harness: writes plugin state through the real OpenClaw runtime with a faked
+// clock, asks the runtime for entries()/lookup() at several points in time, and checks
+// that `statectl` returns exactly the same rows, in the same order, with identical
+// values and timestamps.
+//
+//   node harness.mjs --runtime DIR --statectl BIN --work DIR [--fixtures DIR]
+//
+// DIR is an npm project with `openclaw` installed. With --fixtures the database and
+// the runtime's answers are also saved for `cargo test` (tests/fixtures/).
+import fs from "node:fs";
+import path from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { DatabaseSync } from "node:sqlite";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+for (const need of ["runtime", "statectl", "work"]) {
+  if (!args[need]) throw new Error(`missing --${need}`);
+}
+const runtimeDir = path.resolve(args.runtime);
+const statectl = path.resolve(args.statectl);
+const workDir = path.resolve(args.work);
+const pkg = JSON.parse(fs.readFileSync(path.join(runtimeDir, "node_modules/openclaw/package.json"), "utf8"));
+const version = pkg.version;
+
+// --- load the runtime's store ------------------------------------------------------
+// Chunk names change per build; exported functions keep their names.
+const dist = path.join(runtimeDir, "node_modules/openclaw/dist");
+const fns = {};
+for (const f of fs.readdirSync(dist).filter((f) => /^plugin-state-store-.*\.m?js$/.test(f))) {
+  const mod = await import(path.join(dist, f));
+  for (const v of Object.values(mod)) if (typeof v === "function") fns[v.name] = v;
+}
+const factory = fns.createPluginStateSyncKeyedStore ?? fns.createPluginStateKeyedStore;
+if (!factory) throw new Error(`no plugin state store factory found in ${dist}`);
+
+fs.rmSync(workDir, { recursive: true, force: true });
+const stateDir = path.join(workDir, "state-dir");
+fs.mkdirSync(stateDir, { recursive: true });
+process.env.OPENCLAW_STATE_DIR = stateDir;
+
+// --- the scenario --------------------------------------------------------------------
+const T0 = 1795707055987;
+let now = T0;
+Date.now = () => now;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+const stores = [];
+const events = [];
+function open(plugin, namespace, opts) {
+  const s = { plugin, namespace, store: factory(plugin, { namespace, ...opts }), keys: new Set() };
+  stores.push(s);
+  return s;
+}
+async function put(s, key, value, opts) {
+  s.keys.add(key);
+  try {
+    await s.store.register(key, value, opts);
+    events.push({ op: "register", plugin: s.plugin, namespace: s.namespace, key, now });
+  } catch (e) {
+    events.push({ op: "register", plugin: s.plugin, namespace: s.namespace, key, now, error: e.code ?? String(e) });
+  }
+}
+
+const slack = open("slack", "slack.thread-participation", { maxEntries: 1000, defaultTtlMs: 24 * HOUR });
+for (let i = 0; i < 5; i++) {
+  await put(slack, `default:C07Q2J4KX9M:1761234567.12345${i}`, { agentId: "main", repliedAt: now });
+  now += 1000;
+}
+const modals = open("discord", "discord.modals", { maxEntries: 3, defaultTtlMs: 30 * MIN });
+for (let i = 0; i < 5; i++) {
+  const id = `mdl_psNmNrq${i}`;
+  await put(modals, id, {
+    version: 1,
+    entry: { id, title: "Deploy details", fields: [{ id: "fld_k3lB3MJ7", name: "reason", label: "Reason", type: "text", required: true }], createdAt: now, expiresAt: now + 30 * MIN },
+  });
+  now += 10;
+}
+const components = open("discord", "discord.components", { maxEntries: 500, defaultTtlMs: 30 * MIN });
+await put(components, "btn_-dOzuG_W", { version: 1, entry: { id: "btn_-dOzuG_W", kind: "button", label: "Approve deploy", callbackData: "deploy:approve:42" } });
+await put(components, "btn_short", { version: 1, entry: { id: "btn_short", kind: "button" } }, { ttlMs: 5000 });
+await put(components, "sel_consumed", { version: 1, entry: { id: "sel_consumed", kind: "select" } });
+await put(components, "btn_deleted", { version: 1, entry: { id: "btn_deleted", kind: "button" } });
+now += 1;
+await components.store.consume("sel_consumed");
+await components.store.delete("btn_deleted");
+
+// One namespace name under two plugins.
+const tgBindings = open("telegram", "thread-bindings", { maxEntries: 100 });
+const dcBindings = open("discord", "thread-bindings", { maxEntries: 100, defaultTtlMs: HOUR });
+await put(tgBindings, "shared-key", { owner: "telegram" });
+await put(dcBindings, "shared-key", { owner: "discord" });
+now += 1;
+
+// Unicode keys, keys the runtime trims, and same-millisecond writes ordered by key bytes.
+const unicode = open("community-x", "unicode.keys", { maxEntries: 100 });
+const sameMs = ["b", "B", "a", "é", "z", "Z", "ключ:😀", "日本語", "e\u0301", "  padded  ", "\u00a0nbsp\ufeff", "\u0085nel\u0085", "tab\tinside", 'quote"back\\slash'];
+const values = ["s", "line\u2028sep", { n: [1, -0, 0.1, 1e21, 123456789012345680000, -5e-7] }, null, true, [[[[]]]], { "é": "😀", "\u0000": "nul" }, "x".repeat(3000)];
+for (const [i, key] of sameMs.entries()) await put(unicode, key, values[i % values.length]);
+now += 1;
+
+// reject-new: the runtime refuses a new key when full (2026.9.6); older builds evict.
+const polls = open("telegram", "telegram.poll-registry", { maxEntries: 2, overflowPolicy: "reject-new" });
+await put(polls, "poll-1", { q: 1 });
+now += 1;
+await put(polls, "poll-2", { q: 2 });
+now += 1;
+await put(polls, "poll-3", { q: 3 });
+now += 1;
+await put(polls, "poll-1", { q: "1b" }); // overwriting an existing key is allowed when full
+now += 1;
+
+// Expired rows that nobody sweeps: no later write touches this namespace.
+const seen = open("device-pair", "notify-seen-requests", { maxEntries: 4096, defaultTtlMs: 2000 });
+await put(seen, "req-1", { at: now });
+await put(seen, "req-2", { at: now }, { ttlMs: 60_000 });
+now += 5000;
+// A later slack write overwrites key 1: created_at resets, the row becomes the newest.
+await put(slack, "default:C07Q2J4KX9M:1761234567.123451", { agentId: "main", repliedAt: now });
+now += 1;
+
+const end = now;
+const boundary = end + 60_000 - 5001; // req-2's expires_at: checked at, and just before, that instant
+const checkpoints = [end, boundary - 1, boundary, end + 31 * MIN, end + 25 * HOUR];
+
+// --- ask the runtime, ask statectl, compare ----------------------------------------------
+function runStatectl(argv) {
+  const r = spawnSync(statectl, ["--state-dir", stateDir, ...argv], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const norm = (e) => ({ key: e.key, value: JSON.stringify(e.value), createdAt: e.createdAt, expiresAt: e.expiresAt ?? null });
+const failures = [];
+const expected = { runtime: version, layout: null, checkpoints: [] };
+
+const info = JSON.parse(runStatectl(["info", "-o", "json"]).stdout);
+expected.layout = info.layout;
+expected.schema_version = info.schema_version;
+
+for (const t of checkpoints) {
+  now = t;
+  const cp = { now: t, namespaces: [], lookups: [] };
+  for (const s of stores) {
+    const entries = (await s.store.entries()).map(norm);
+    cp.namespaces.push({ plugin_id: s.plugin, namespace: s.namespace, entries: entries.map((e) => ({ ...e, value: JSON.parse(e.value) })) });
+    const r = runStatectl(["ls", `${s.plugin}/${s.namespace}`, "-o", "json", "--now", String(t)]);
+    if (r.code !== 0) {
+      failures.push(`${t} ls ${s.plugin}/${s.namespace}: exit ${r.code}: ${r.stderr}`);
+      continue;
+    }
+    const got = JSON.parse(r.stdout).map((e) => norm({ key: e.key, value: e.value, createdAt: e.created_at, expiresAt: e.expires_at }));
+    const want = JSON.stringify(entries);
+    if (JSON.stringify(got) !== want) {
+      failures.push(`${t} ls ${s.plugin}/${s.namespace}:\n  runtime:  ${want}\n  statectl: ${JSON.stringify(got)}`);
+    }
+    for (const key of s.keys) {
+      const value = await s.store.lookup(key);
+      cp.lookups.push({ plugin_id: s.plugin, namespace: s.namespace, key, found: value !== undefined, value: value ?? null });
+      const l = runStatectl(["inspect", "-o", "json", "--now", String(t), "--", `${s.plugin}/${s.namespace}`, key]);
+      if (value === undefined) {
+        if (l.code !== 3) failures.push(`${t} inspect ${s.plugin}/${s.namespace} ${JSON.stringify(key)}: runtime has no row, statectl exit ${l.code}`);
+      } else if (l.code !== 0) {
+        failures.push(`${t} inspect ${s.plugin}/${s.namespace} ${JSON.stringify(key)}: exit ${l.code}: ${l.stderr}`);
+      } else if (JSON.stringify(JSON.parse(l.stdout).value) !== JSON.stringify(value)) {
+        failures.push(`${t} inspect ${s.plugin}/${s.namespace} ${JSON.stringify(key)}: value differs`);
+      }
+    }
+  }
+  // The summary's live counts agree with entries().length.
+  const summary = JSON.parse(runStatectl(["ls", "-o", "json", "--now", String(t)]).stdout);
+  for (const ns of cp.namespaces) {
+    const row = summary.find((r) => r.plugin_id === ns.plugin_id && r.namespace === ns.namespace);
+    if ((row?.live ?? 0) !== ns.entries.length) failures.push(`${t} summary ${ns.plugin_id}/${ns.namespace}: live ${row?.live} vs runtime ${ns.entries.length}`);
+  }
+  expected.checkpoints.push(cp);
+}
+expected.events = events;
+
+const liveTotal = expected.checkpoints[0].namespaces.reduce((n, ns) => n + ns.entries.length, 0);
+console.log(`openclaw ${version} (${expected.layout} layout, schema ${expected.schema_version}): ${stores.length} namespaces, ${liveTotal} live rows, ${checkpoints.length} checkpoints, ${events.filter((e) => e.error).length} refused writes`);
+
+if (args.fixtures) {
+  const dbPath = path.join(stateDir, expected.layout === "shared" ? "state/openclaw.sqlite" : "plugin-state/state.sqlite");
+  const name = `${expected.layout}-${version}`;
+  const out = path.join(path.resolve(args.fixtures), `${name}.sqlite`);
+  fs.rmSync(out, { force: true });
+  const db = new DatabaseSync(dbPath);
+  db.exec(`VACUUM INTO '${out.replaceAll("'", "''")}'`);
+  db.close();
+  expected.db = `${name}.sqlite`;
+  fs.writeFileSync(path.join(path.resolve(args.fixtures), `${name}.expected.json`), JSON.stringify(expected, null, 1) + "\n");
+  console.log(`wrote fixture ${out}`);
+}
+
+if (failures.length) {
+  console.log(`${failures.length} mismatches:\n${failures.join("\n")}`);
+  process.exit(1);
+}
+console.log(`statectl agrees with the runtime: ${expected.checkpoints.length} checkpoints`);
+process.exit(0);

@@ -1,0 +1,509 @@
+//! Black-box tests of the read path: ls, inspect, info, and their failures.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use std::io::Read;
+
+const NOW: i64 = 1_795_707_055_987;
+
+fn sample() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, db) = legacy_db();
+    insert(
+        &db,
+        &[
+            (
+                "slack",
+                "slack.thread-participation",
+                "default:C1:1.1",
+                r#"{"agentId":"main"}"#,
+                NOW - 5_000,
+                Some(NOW + 86_400_000),
+            ),
+            (
+                "slack",
+                "slack.thread-participation",
+                "default:C1:1.2",
+                r#"{"agentId":"ops"}"#,
+                NOW - 4_000,
+                Some(NOW),
+            ),
+            (
+                "discord",
+                "discord.modals",
+                "mdl_a",
+                r#"{"version":1}"#,
+                NOW - 7_200_000,
+                Some(NOW + 60_000),
+            ),
+            (
+                "discord",
+                "discord.modals",
+                "mdl_b",
+                "{not json",
+                NOW - 60_000,
+                None,
+            ),
+            (
+                "discord",
+                "discord.modals",
+                "mdl_c",
+                r#"{"version":3}"#,
+                NOW - 1_000,
+                None,
+            ),
+            (
+                "telegram",
+                "telegram.message-cache",
+                "m1",
+                r#"{"text":"hunter2"}"#,
+                NOW - 1_000,
+                None,
+            ),
+            ("telegram", "thread-bindings", "k", "1", NOW - 1_000, None),
+            ("discord", "thread-bindings", "k", "2", NOW - 1_000, None),
+        ],
+    );
+    (dir, db)
+}
+
+fn digest(path: &std::path::Path) -> Vec<u8> {
+    let mut buf = Vec::new();
+    std::fs::File::open(path)
+        .unwrap()
+        .read_to_end(&mut buf)
+        .unwrap();
+    buf
+}
+
+fn ls(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    statectl()
+        .arg("--db")
+        .arg(db)
+        .args(["--now", &NOW.to_string(), "ls"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_row_is_expired_exactly_at_expires_at() {
+    let (_d, db) = sample();
+    let keys = stdout_json(&ls(
+        &db,
+        &["slack.thread-participation", "-o", "json", "--keys-only"],
+    ));
+    assert_eq!(keys, serde_json::json!(["default:C1:1.1"]));
+    let expired = stdout_json(&ls(
+        &db,
+        &["slack.thread-participation", "-o", "json", "--expired"],
+    ));
+    assert_eq!(expired[0]["key"], "default:C1:1.2");
+    assert_eq!(expired[0]["expired"], true);
+}
+
+#[test]
+fn a_corrupt_value_is_listed_raw_without_failing_the_listing() {
+    let (_d, db) = sample();
+    let out = ls(&db, &["discord.modals", "-o", "json"]);
+    assert!(out.status.success());
+    let rows = stdout_json(&out);
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    let bad = &rows[1];
+    assert_eq!(bad["key"], "mdl_b");
+    assert_eq!(bad["corrupt"], true);
+    assert_eq!(bad["value_raw"], "{not json");
+    assert!(bad.get("value").is_none());
+    assert_eq!(rows[2]["value"], serde_json::json!({"version": 3}));
+    assert!(rows[2].get("corrupt").is_none());
+}
+
+#[test]
+fn entry_json_has_the_contract_fields_with_stored_values() {
+    let (_d, db) = sample();
+    let rows = stdout_json(&ls(&db, &["slack.thread-participation", "-o", "json"]));
+    assert_eq!(
+        rows[0],
+        serde_json::json!({"plugin_id": "slack", "namespace": "slack.thread-participation",
+            "key": "default:C1:1.1", "value": {"agentId": "main"}, "created_at": NOW - 5_000,
+            "expires_at": NOW + 86_400_000, "expired": false, "size_bytes": 18})
+    );
+}
+
+#[test]
+fn filters_narrow_the_entries() {
+    let (_d, db) = sample();
+    let keys = |args: &[&str]| {
+        let mut a = vec!["discord.modals", "-o", "json", "--keys-only"];
+        a.extend_from_slice(args);
+        stdout_json(&ls(&db, &a))
+    };
+    assert_eq!(keys(&["--older-than", "1h"]), serde_json::json!(["mdl_a"]));
+    assert_eq!(keys(&["--newer-than", "30s"]), serde_json::json!(["mdl_c"]));
+    assert_eq!(
+        keys(&["--no-expiry"]),
+        serde_json::json!(["mdl_b", "mdl_c"])
+    );
+    assert_eq!(
+        keys(&["--expires-within", "2m"]),
+        serde_json::json!(["mdl_a"])
+    );
+    assert_eq!(keys(&["--match", "mdl_?"]).as_array().unwrap().len(), 3);
+    assert_eq!(keys(&["--prefix", "mdl_c"]), serde_json::json!(["mdl_c"]));
+    assert_eq!(
+        keys(&["--key", "mdl_b", "--key", " mdl_a "]),
+        serde_json::json!(["mdl_a", "mdl_b"])
+    );
+    assert_eq!(keys(&["--limit", "1"]), serde_json::json!(["mdl_a"]));
+}
+
+#[test]
+fn the_summary_counts_per_plugin_and_namespace_with_known_caps() {
+    let (_d, db) = sample();
+    let rows = stdout_json(&ls(&db, &["-o", "json"]));
+    let slack = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["plugin_id"] == "slack")
+        .unwrap();
+    assert_eq!(
+        (slack["live"].as_u64(), slack["expired"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(slack["max_entries"], 1000);
+    let tb: Vec<_> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["namespace"] == "thread-bindings")
+        .collect();
+    assert_eq!(tb.len(), 2, "one row per plugin");
+    assert!(tb.iter().all(|r| r["max_entries"].is_null()));
+    let table = String::from_utf8(ls(&db, &[]).stdout).unwrap();
+    assert!(table.lines().next().unwrap().starts_with("PLUGIN"));
+    assert!(table.contains("slack.thread-participation"));
+}
+
+#[test]
+fn a_namespace_under_two_plugins_lists_both_unless_one_is_picked() {
+    let (_d, db) = sample();
+    let both = stdout_json(&ls(&db, &["thread-bindings", "-o", "json"]));
+    assert_eq!(both.as_array().unwrap().len(), 2);
+    let one = stdout_json(&ls(&db, &["discord/thread-bindings", "-o", "json"]));
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    assert_eq!(one[0]["value"], 2);
+    let table = String::from_utf8(ls(&db, &["thread-bindings"]).stdout).unwrap();
+    assert!(
+        table.starts_with("PLUGIN"),
+        "mixed plugins show the plugin column:\n{table}"
+    );
+}
+
+#[test]
+fn an_unknown_namespace_is_an_empty_success() {
+    let (_d, db) = sample();
+    let out = ls(&db, &["no.such-namespace", "-o", "json"]);
+    assert!(out.status.success());
+    assert_eq!(stdout_json(&out), serde_json::json!([]));
+    let out = ls(&db, &["no.such-namespace"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no namespace 'no.such-namespace'"));
+}
+
+#[test]
+fn secret_namespaces_are_redacted_unless_asked() {
+    let (_d, db) = sample();
+    let table = String::from_utf8(ls(&db, &["telegram.message-cache"]).stdout).unwrap();
+    assert!(!table.contains("hunter2") && table.contains("<secret: 18 bytes"));
+    let json = stdout_json(&ls(&db, &["telegram.message-cache", "-o", "json"]));
+    assert_eq!(json[0]["redacted"], true);
+    assert!(json[0].get("value").is_none());
+    let shown = stdout_json(&ls(
+        &db,
+        &["telegram.message-cache", "-o", "json", "--show-secrets"],
+    ));
+    assert_eq!(shown[0]["value"]["text"], "hunter2");
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["inspect", "telegram.message-cache", "m1", "--value-only"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("--show-secrets"));
+}
+
+#[test]
+fn csv_and_jsonl_carry_the_same_rows() {
+    let (_d, db) = sample();
+    let csv = String::from_utf8(ls(&db, &["discord.modals", "-o", "csv"]).stdout).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "plugin_id,namespace,key,value,created_at,expires_at,expired,size_bytes"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        format!(
+            "discord,discord.modals,mdl_a,\"{{\"\"version\"\":1}}\",{},{},false,13",
+            NOW - 7_200_000,
+            NOW + 60_000
+        )
+    );
+    let jsonl = String::from_utf8(ls(&db, &["discord.modals", "-o", "jsonl"]).stdout).unwrap();
+    assert_eq!(jsonl.lines().count(), 3);
+    for line in jsonl.lines() {
+        serde_json::from_str::<serde_json::Value>(line).unwrap();
+    }
+}
+
+#[test]
+fn inspect_prints_the_value_byte_for_byte_and_exits_3_when_missing() {
+    let (_d, db) = sample();
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "inspect",
+            "discord.modals",
+            "  mdl_c ",
+            "--value-only",
+        ])
+        .assert()
+        .success()
+        .stdout("{\"version\":3}\n");
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "inspect",
+            "discord.modals",
+            "nope",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no key 'nope'"));
+    // Expired: the runtime would not return it; the message says so.
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "inspect",
+            "slack.thread-participation",
+            "default:C1:1.2",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("expired"));
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "inspect",
+            "slack.thread-participation",
+            "default:C1:1.2",
+            "--include-expired",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("status      expired"));
+}
+
+#[test]
+fn read_commands_never_change_the_database() {
+    let (_d, db) = sample();
+    let before = digest(&db);
+    for args in [
+        vec!["ls"],
+        vec!["ls", "discord.modals"],
+        vec!["info"],
+        vec!["inspect", "discord.modals", "mdl_a"],
+    ] {
+        statectl()
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", &NOW.to_string()])
+            .args(&args)
+            .assert()
+            .success();
+    }
+    assert_eq!(digest(&db), before);
+}
+
+#[test]
+fn a_missing_database_names_every_path_tried_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    statectl()
+        .arg("--state-dir")
+        .arg(dir.path())
+        .arg("ls")
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("state/openclaw.sqlite")
+                .and(predicate::str::contains("plugin-state/state.sqlite")),
+        );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing created"
+    );
+}
+
+#[test]
+fn the_state_dir_comes_from_openclaw_state_dir() {
+    let (_d, db) = fixture_copy("legacy-2026.5.6.sqlite");
+    let state = tempfile::tempdir().unwrap();
+    std::fs::create_dir(state.path().join("plugin-state")).unwrap();
+    std::fs::copy(&db, state.path().join("plugin-state/state.sqlite")).unwrap();
+    statectl()
+        .env("OPENCLAW_STATE_DIR", state.path())
+        .args(["info", "-o", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"layout\": \"legacy\""));
+}
+
+#[test]
+fn a_legacy_file_beside_the_shared_one_is_reported() {
+    let state = tempfile::tempdir().unwrap();
+    for (fixture, rel) in [
+        ("shared-2026.9.6.sqlite", "state/openclaw.sqlite"),
+        ("legacy-2026.5.6.sqlite", "plugin-state/state.sqlite"),
+    ] {
+        let target = state.path().join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(std::path::Path::new(FIXTURES).join(fixture), &target).unwrap();
+    }
+    statectl()
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["info", "-o", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"layout\": \"shared\""))
+        .stderr(predicate::str::contains("legacy database is still present"));
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_or_not_openclaw_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "hello, this is not a database at all").unwrap();
+    statectl()
+        .arg("--db")
+        .arg(&text)
+        .arg("ls")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a SQLite database"));
+    let other = dir.path().join("other.sqlite");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x);")
+        .unwrap();
+    statectl()
+        .arg("--db")
+        .arg(&other)
+        .arg("ls")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "without a plugin_state_entries table",
+        ));
+}
+
+#[test]
+fn bad_durations_and_times_are_usage_errors() {
+    let (_d, db) = sample();
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["ls", "discord.modals", "--older-than", "1x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid duration '1x'"));
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["--now", "tomorrow", "ls"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid time 'tomorrow'"));
+}
+
+#[test]
+fn errors_are_json_on_stderr_under_json_formats() {
+    let (_d, db) = sample();
+    let out = statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["-o", "json", "inspect", "discord.modals", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["exit"], 3);
+    assert_eq!(err["error"]["code"], "key_not_found");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_success() {
+    let (_d, db) = legacy_db();
+    let rows: Vec<(String, String)> = (0..20_000)
+        .map(|i| (format!("k{i:05}"), format!("{{\"i\":{i}}}")))
+        .collect();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("BEGIN").unwrap();
+    for (k, v) in &rows {
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES ('p','n',?1,?2,1,NULL)",
+            [k, v],
+        )
+        .unwrap();
+    }
+    c.execute_batch("COMMIT").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("statectl"))
+        .arg("--db")
+        .arg(&db)
+        .args(["ls", "n", "-o", "jsonl"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout); // the reader goes away, like `| head -c 16`
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_newer_schema_is_read_with_a_warning() {
+    let (_d, db) = sample();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 2")
+        .unwrap();
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["ls", "discord.modals"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("newer than statectl knows"));
+}
