@@ -62,6 +62,8 @@ pub enum Command {
     Ls(commands::ls::LsArgs),
     Inspect(commands::inspect::InspectArgs),
     Info(commands::info::InfoArgs),
+    Prune(commands::prune::PruneArgs),
+    Expire(commands::expire::ExpireArgs),
 }
 
 /// Which rows: shared by every command that selects entries.

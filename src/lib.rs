@@ -137,6 +137,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> R
         Command::Ls(a) => commands::ls::run(&mut ctx, a),
         Command::Inspect(a) => commands::inspect::run(&mut ctx, a),
         Command::Info(a) => commands::info::run(&mut ctx, a),
+        Command::Prune(a) => commands::prune::run(&mut ctx, a),
+        Command::Expire(a) => commands::expire::run(&mut ctx, a),
     };
     result.and_then(|()| Ok(ctx.out.flush()?))
 }

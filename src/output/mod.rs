@@ -143,6 +143,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `1 row`, `1,204 rows`.
+pub fn rows(n: u64) -> String {
+    format!("{} row{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// Bytes for people: `512 B`, `1.5 KiB`, `3.2 MiB`.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];

@@ -5,6 +5,7 @@ pub mod known;
 pub mod locate;
 pub mod query;
 pub mod rules;
+pub mod write;
 
 use crate::error::{Error, Result};
 use rules::RuleSet;
@@ -60,6 +61,7 @@ pub struct Db {
     pub conn: Connection,
     pub path: PathBuf,
     pub schema: Schema,
+    pub busy_timeout_ms: u64,
 }
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -97,18 +99,19 @@ impl Db {
     fn open(path: &Path, busy_timeout_ms: u64, mode: OpenFlags) -> Result<Db> {
         check_is_sqlite(path)?;
         let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+        let mut conn = Connection::open_with_flags(path, flags).map_err(|e| {
             Error::runtime(
                 "open_failed",
                 format!("cannot open {}: {e}", path.display()),
             )
         })?;
-        conn.busy_timeout(Duration::from_millis(busy_timeout_ms))?;
+        set_busy_timeout(&mut conn, busy_timeout_ms)?;
         let schema = detect_schema(&conn, path)?;
         Ok(Db {
             conn,
             path: path.to_path_buf(),
             schema,
+            busy_timeout_ms,
         })
     }
 
@@ -118,6 +121,45 @@ impl Db {
             .conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
     }
+}
+
+thread_local! {
+    /// When the current lock wait began, and how long it may last.
+    static BUSY_WAIT: std::cell::Cell<(Option<std::time::Instant>, u64)> =
+        const { std::cell::Cell::new((None, 0)) };
+}
+
+/// Polls a busy lock every millisecond until `timeout_ms` has passed. SQLite's default
+/// handler backs off to 100 ms sleeps, which a gateway writing in a tight loop can
+/// starve; short polls find the gaps between its transactions.
+fn busy_poll(attempt: i32) -> bool {
+    BUSY_WAIT.with(|w| {
+        let (start, limit) = w.get();
+        let start = match (attempt, start) {
+            (0, _) | (_, None) => {
+                let now = std::time::Instant::now();
+                w.set((Some(now), limit));
+                now
+            }
+            (_, Some(s)) => s,
+        };
+        if start.elapsed() >= Duration::from_millis(limit) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+        true
+    })
+}
+
+/// Installs [`busy_poll`] with this timeout on `conn` (a timeout of 0 fails at once).
+pub fn set_busy_timeout(conn: &mut Connection, timeout_ms: u64) -> Result<()> {
+    BUSY_WAIT.with(|w| w.set((None, timeout_ms)));
+    conn.busy_handler(if timeout_ms == 0 {
+        None
+    } else {
+        Some(busy_poll)
+    })?;
+    Ok(())
 }
 
 fn table_exists(conn: &Connection, name: &str) -> Result<bool> {

@@ -173,13 +173,18 @@ fn int(v: ValueRef<'_>) -> Option<Ms> {
 /// Reads an entry from a row whose first six columns are [`ENTRY_COLUMNS`]. Tolerates
 /// the loose typing of a non-STRICT legacy table instead of failing the listing.
 pub fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
+    entry_at(row, 0)
+}
+
+/// Like [`entry_from_row`], with [`ENTRY_COLUMNS`] starting at column `at`.
+pub fn entry_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
     Ok(Entry {
-        plugin_id: text(row.get_ref(0)?),
-        namespace: text(row.get_ref(1)?),
-        key: text(row.get_ref(2)?),
-        value_json: text(row.get_ref(3)?),
-        created_at: int(row.get_ref(4)?).unwrap_or(0),
-        expires_at: int(row.get_ref(5)?),
+        plugin_id: text(row.get_ref(at)?),
+        namespace: text(row.get_ref(at + 1)?),
+        key: text(row.get_ref(at + 2)?),
+        value_json: text(row.get_ref(at + 3)?),
+        created_at: int(row.get_ref(at + 4)?).unwrap_or(0),
+        expires_at: int(row.get_ref(at + 5)?),
     })
 }
 
@@ -267,6 +272,67 @@ pub fn summarize(
         },
     )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The rows a mutation would touch in one (plugin, namespace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanGroup {
+    pub plugin_id: String,
+    pub namespace: String,
+    pub rows: u64,
+    /// Of `rows`, how many are live at the selection's `now`.
+    pub live: u64,
+    /// The first few keys, in runtime order.
+    pub sample: Vec<String>,
+}
+
+/// Counts the selected rows per (plugin, namespace), with a sample of keys, and the
+/// newest `created_at` among them.
+pub fn plan(
+    conn: &Connection,
+    sel: &Selection,
+    sample: usize,
+) -> Result<(Vec<PlanGroup>, Option<Ms>)> {
+    let (where_sql, params) = sel.to_sql();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+        .collect();
+    let mut params_now = bound.clone();
+    if !where_sql.contains(":now") {
+        params_now.push((":now", &sel.now));
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT plugin_id, namespace, COUNT(*), SUM({LIVE_SQL}), MAX(created_at)
+         FROM plugin_state_entries WHERE {where_sql}
+         GROUP BY plugin_id, namespace ORDER BY plugin_id, namespace"
+    ))?;
+    let mut groups = Vec::new();
+    let mut newest: Option<Ms> = None;
+    let mut rows = stmt.query(params_now.as_slice())?;
+    while let Some(r) = rows.next()? {
+        let created: Option<Ms> = r.get(4)?;
+        newest = newest.max(created);
+        groups.push(PlanGroup {
+            plugin_id: text(r.get_ref(0)?),
+            namespace: text(r.get_ref(1)?),
+            rows: r.get::<_, i64>(2)? as u64,
+            live: r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
+            sample: Vec::new(),
+        });
+    }
+    for g in &mut groups {
+        let one = Selection {
+            plugin: Some(g.plugin_id.clone()),
+            namespaces: vec![g.namespace.clone()],
+            ..sel.clone()
+        };
+        for_each_entry(conn, &one, Some(sample as u64), |e| {
+            g.sample.push(e.key);
+            Ok(())
+        })?;
+    }
+    Ok((groups, newest))
 }
 
 /// The plugins under which a namespace exists (namespaces are unique only per plugin).

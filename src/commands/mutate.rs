@@ -1,0 +1,393 @@
+//! The flow shared by `prune` and `expire`: resolve the target, refuse what is unsafe,
+//! plan, show the plan (`--dry-run` stops here), confirm, apply in batches, report.
+//! The dry run and the real run share every step up to the write.
+
+use crate::cli::SelectArgs;
+use crate::error::{Error, Result};
+use crate::output::rows;
+use crate::store::known::{self, PruneSafety};
+use crate::store::query::{self, PlanGroup};
+use crate::store::write::{self, Change, Writer};
+use crate::store::{Liveness, Selection};
+use crate::timefmt::{format_abs, system_now_ms};
+use crate::{Ctx, split_namespace};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+use std::io::IsTerminal;
+
+/// Flags every mutating command takes.
+#[derive(Debug, Clone, Args)]
+pub struct MutateArgs {
+    /// Select every row of the namespace (needed when no filter narrows it)
+    #[arg(long)]
+    pub all: bool,
+    /// Print what would change, change nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Allow changing live rows of protected namespaces (prune: never, retained)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Keys shown per namespace in a plan.
+const SAMPLE_KEYS: usize = 5;
+
+/// Turns NAMESPACE + filters into a selection, with the refusals that need no database.
+pub fn selection(
+    ctx: &Ctx,
+    namespace: Option<&str>,
+    select: &SelectArgs,
+    m: &MutateArgs,
+    verb: &str,
+) -> Result<Selection> {
+    let mut sel = select.to_selection(ctx.now)?;
+    if let Some(arg) = namespace {
+        let (plugin, ns) = split_namespace(arg, select.plugin.as_deref())?;
+        sel.plugin = plugin;
+        sel.namespaces = vec![ns];
+    }
+    let filtered = sel.has_filter();
+    if namespace.is_none() && !filtered {
+        return Err(Error::usage(
+            "no_selection",
+            format!(
+                "refusing to {verb} without a namespace or a filter; name a NAMESPACE, add filters, or use `statectl prune --expired` to sweep expired rows"
+            ),
+        ));
+    }
+    if !filtered && !m.all {
+        return Err(Error::usage(
+            "needs_all",
+            format!(
+                "refusing to {verb} a whole namespace without --all; add --all, or narrow with --key/--prefix/--match/--older-than"
+            ),
+        ));
+    }
+    Ok(sel)
+}
+
+/// Refusals that need the database: unknown or ambiguous namespace.
+fn check_target(writer: &Writer, sel: &Selection) -> Result<()> {
+    let Some(ns) = sel.namespaces.first() else {
+        return Ok(());
+    };
+    let plugins = query::plugins_of_namespace(&writer.db.conn, ns)?;
+    match &sel.plugin {
+        Some(p) if !plugins.contains(p) => Err(Error::not_found(
+            "namespace_not_found",
+            format!(
+                "no namespace '{ns}' under plugin '{p}'{}",
+                candidates(&plugins)
+            ),
+        )),
+        Some(_) => Ok(()),
+        None if plugins.is_empty() => Err(Error::not_found(
+            "namespace_not_found",
+            format!(
+                "no namespace '{ns}' in {}; list namespaces with `statectl ls`",
+                writer.db.path.display()
+            ),
+        )),
+        None if plugins.len() > 1 => Err(Error::refused(
+            "ambiguous_namespace",
+            format!(
+                "namespace '{ns}' exists under several plugins ({}); pick one with PLUGIN/{ns} or --plugin",
+                plugins.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn candidates(plugins: &[String]) -> String {
+    if plugins.is_empty() {
+        String::new()
+    } else {
+        format!(" (it exists under: {})", plugins.join(", "))
+    }
+}
+
+/// Protected namespaces refuse changes to live rows without `--force`.
+fn check_protection(groups: &[PlanGroup], touches_live: bool, force: bool) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    for g in groups {
+        let policy = known::policy(&g.plugin_id, &g.namespace);
+        let live = if touches_live { g.rows } else { g.live };
+        if policy.prune == PruneSafety::Never && live > 0 {
+            return Err(Error::refused(
+                "protected_namespace",
+                format!(
+                    "{}/{} is protected (deleting or expiring its rows breaks the plugin or destroys secrets); {} live selected; add --force if you are sure",
+                    g.plugin_id,
+                    g.namespace,
+                    rows(live)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Describes the change for people: "delete", "expire now", ...
+pub struct Action {
+    pub change: Change,
+    /// Verb for the plan: "delete", "set the expiry of".
+    pub verb: String,
+    /// Past tense for the summary: "deleted", "set the expiry of".
+    pub done: String,
+    /// Said after the row count: "" or " to 2026-11-26T10:00:00.000Z".
+    pub detail: String,
+}
+
+fn print_plan(
+    ctx: &mut Ctx,
+    groups: &[PlanGroup],
+    total: u64,
+    action: &Action,
+    dry_run: bool,
+) -> Result<()> {
+    if ctx.global.format.is_json() {
+        if dry_run {
+            let doc = json!({
+                "dry_run": true,
+                "action": action.verb,
+                "rows": total,
+                "namespaces": groups.iter().map(|g| json!({
+                    "plugin_id": g.plugin_id, "namespace": g.namespace, "rows": g.rows, "sample": g.sample,
+                })).collect::<Vec<_>>(),
+            });
+            serde_json::to_writer(&mut *ctx.out, &doc)?;
+            writeln!(ctx.out)?;
+        }
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for g in groups {
+        let policy = known::policy(&g.plugin_id, &g.namespace);
+        let mut line = format!("  {}/{}: {}", g.plugin_id, g.namespace, rows(g.rows));
+        if !g.sample.is_empty() {
+            let more = if g.rows > g.sample.len() as u64 {
+                ", ..."
+            } else {
+                ""
+            };
+            line.push_str(&format!(" ({}{more})", g.sample.join(", ")));
+        }
+        if policy.prune == PruneSafety::Caution {
+            line.push_str("  [caution: routing or dedupe state]");
+        }
+        lines.push(line);
+    }
+    let head = format!(
+        "{}{} {} in {} namespace{}{}:",
+        if dry_run {
+            "dry run: would "
+        } else {
+            "about to "
+        },
+        action.verb,
+        rows(total),
+        groups.len(),
+        if groups.len() == 1 { "" } else { "s" },
+        action.detail
+    );
+    // The plan is data in a dry run; otherwise it is context for the prompt.
+    let w: &mut dyn std::io::Write = if dry_run {
+        &mut *ctx.out
+    } else {
+        &mut *ctx.err
+    };
+    writeln!(w, "{head}")?;
+    for l in lines {
+        writeln!(w, "{l}")?;
+    }
+    Ok(())
+}
+
+fn confirm(ctx: &mut Ctx, total: u64, action: &Action, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !(std::io::stdin().is_terminal() && ctx.term.stderr_tty) {
+        return Err(Error::refused(
+            "confirmation_needed",
+            format!(
+                "refusing to {} {} without confirmation: no terminal to ask on; re-run with --yes (check first with --dry-run)",
+                action.verb,
+                rows(total)
+            ),
+        ));
+    }
+    let ok = dialoguer::Confirm::new()
+        .with_prompt(format!(
+            "{} {}{}?",
+            capitalize(&action.verb),
+            rows(total),
+            action.detail
+        ))
+        .default(false)
+        .interact()
+        .map_err(|e| Error::runtime("prompt", format!("cannot ask for confirmation: {e}")))?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::refused(
+            "not_confirmed",
+            "nothing changed: not confirmed",
+        ))
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Plans, confirms and applies `action` to `sel`.
+pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) -> Result<()> {
+    let found = ctx.locate()?;
+    let mut writer = Writer::open(&found.path, ctx.global.busy_timeout)?;
+    check_target(&writer, &sel)?;
+    let plan_clock = system_now_ms();
+    let (groups, newest) = query::plan(&writer.db.conn, &sel, SAMPLE_KEYS)?;
+    let total: u64 = groups.iter().map(|g| g.rows).sum();
+    let touches_live =
+        matches!(action.change, Change::SetExpiry(_)) || sel.liveness != Liveness::Expired;
+    check_protection(&groups, touches_live, m.force)?;
+    if total == 0 {
+        if ctx.global.format.is_json() {
+            report(ctx, &groups, 0, &action, m.dry_run)?;
+        } else {
+            writeln!(ctx.err, "nothing to {}: no rows match", action.verb)?;
+        }
+        return Ok(());
+    }
+    print_plan(ctx, &groups, total, &action, m.dry_run)?;
+    if m.dry_run {
+        return Ok(());
+    }
+    confirm(ctx, total, &action, m.yes)?;
+
+    // A row the gateway rewrites after the plan gets a newer created_at: leave it alone.
+    let guard = plan_clock.max(newest.unwrap_or(plan_clock));
+    sel.created_at_most = Some(sel.created_at_most.map_or(guard, |t| t.min(guard)));
+    let bar = if ctx.term.stderr_tty && total > write::BATCH_ROWS as u64 {
+        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} {bar:30} {human_pos}/{human_len} rows ({per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(action.done.clone());
+    let result = write::apply_in_batches(&mut writer, &sel, action.change, |batch, _| {
+        bar.inc(batch.len() as u64);
+        Ok(())
+    });
+    bar.finish_and_clear();
+    let changed = result?;
+    report(ctx, &groups, changed, &action, false)?;
+    memory_first_note(ctx, &groups);
+    Ok(())
+}
+
+fn report(
+    ctx: &mut Ctx,
+    groups: &[PlanGroup],
+    changed: u64,
+    action: &Action,
+    dry_run: bool,
+) -> Result<()> {
+    if ctx.global.format.is_json() {
+        let doc = json!({
+            "dry_run": dry_run,
+            "action": action.verb,
+            "rows": changed,
+            "namespaces": groups.iter().map(|g| json!({
+                "plugin_id": g.plugin_id, "namespace": g.namespace, "rows": g.rows, "sample": g.sample,
+            })).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer(&mut *ctx.out, &doc)?;
+        writeln!(ctx.out)?;
+    } else {
+        let n = groups.iter().filter(|g| g.rows > 0).count();
+        writeln!(
+            ctx.out,
+            "{} {} {} {} namespace{}{}",
+            action.done,
+            rows(changed),
+            if matches!(action.change, Change::Delete) {
+                "from"
+            } else {
+                "in"
+            },
+            n,
+            if n == 1 { "" } else { "s" },
+            action.detail
+        )?;
+    }
+    Ok(())
+}
+
+fn memory_first_note(ctx: &mut Ctx, groups: &[PlanGroup]) {
+    let cached: Vec<String> = groups
+        .iter()
+        .filter(|g| known::policy(&g.plugin_id, &g.namespace).memory_first)
+        .map(|g| format!("{}/{}", g.plugin_id, g.namespace))
+        .collect();
+    if !cached.is_empty() {
+        let _ = writeln!(
+            ctx.err,
+            "note: a running gateway keeps {} in memory; the change takes full effect after a gateway restart",
+            cached.join(", ")
+        );
+    }
+}
+
+/// " to 2026-11-26T10:00:00.000Z" for messages about a new expiry.
+pub fn expiry_words(t: Option<i64>) -> String {
+    match t {
+        None => " to never (TTL removed)".into(),
+        Some(t) => format!(" to {}", format_abs(t)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_never_namespace_needs_force_for_live_rows_only() {
+        let g = |live| PlanGroup {
+            plugin_id: "telegram".into(),
+            namespace: "telegram.update-offsets".into(),
+            rows: 3,
+            live,
+            sample: vec![],
+        };
+        assert_eq!(
+            check_protection(&[g(3)], false, false).unwrap_err().code,
+            "protected_namespace"
+        );
+        assert!(
+            check_protection(&[g(0)], false, false).is_ok(),
+            "expired rows only"
+        );
+        assert!(
+            check_protection(&[g(0)], true, false).is_err(),
+            "expire touches live rows"
+        );
+        assert!(check_protection(&[g(3)], false, true).is_ok());
+    }
+}

@@ -1,0 +1,39 @@
+//! `statectl prune`: delete selected rows, or sweep expired ones.
+
+use super::mutate::{self, Action, MutateArgs};
+use crate::Ctx;
+use crate::cli::SelectArgs;
+use crate::error::Result;
+use crate::store::write::Change;
+use clap::Args;
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Delete selected rows; `prune --expired` sweeps every expired row",
+    after_help = "Examples:\n  statectl prune discord.modals --older-than 1h        clear stale Discord modals\n  statectl prune --expired --yes                        sweep expired rows the runtime has not\n  statectl prune slack/slack.thread-participation --all --dry-run\n  statectl prune telegram.sent-messages --prefix 'chat:-100123:' -y\n\nRows are deleted in transactions of at most 1024 rows with a busy timeout, so a\nrunning gateway keeps writing. Without a terminal, --yes is required."
+)]
+pub struct PruneArgs {
+    /// NAMESPACE or PLUGIN/NAMESPACE; omit only with --expired or a filter
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+}
+
+pub fn run(ctx: &mut Ctx, args: &PruneArgs) -> Result<()> {
+    let sel = mutate::selection(
+        ctx,
+        args.namespace.as_deref(),
+        &args.select,
+        &args.mutate,
+        "prune",
+    )?;
+    let action = Action {
+        change: Change::Delete,
+        verb: "delete".into(),
+        done: "deleted".into(),
+        detail: String::new(),
+    };
+    mutate::run(ctx, sel, action, &args.mutate)
+}

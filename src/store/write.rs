@@ -1,0 +1,316 @@
+//! Changing the database beside a running gateway: refusal checks (newer schema,
+//! ownership fence), 2026.9.6's lock files, and short `BEGIN IMMEDIATE` batches.
+
+use super::query::{ENTRY_COLUMNS, Selection, entry_at};
+use super::rules::{ORDER_SQL, RuleSet};
+use super::{Db, Entry};
+use crate::error::{Error, Kind, Result};
+use crate::timefmt::Ms;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Rows changed per write transaction: the runtime's own batch size, short enough that
+/// the gateway's writers are never stalled for long.
+pub const BATCH_ROWS: usize = 1024;
+
+/// Refuses writes the runtime would not accept or that are not ours to make.
+pub fn check_writable(db: &Db, supervisor_mode: Option<&str>) -> Result<()> {
+    if db.schema.newer_than_known {
+        return Err(Error::refused(
+            "schema_too_new",
+            format!(
+                "schema version {} is newer than statectl supports; refusing to write (upgrade statectl)",
+                db.schema.effective_version
+            ),
+        ));
+    }
+    if let Some(mode) = supervision_mode(&db.conn)?
+        && mode == "external"
+        && supervisor_mode != Some("external")
+    {
+        return Err(Error::refused(
+            "ownership_fence",
+            "this state database is owned by an external supervisor (gateway.supervision); writes are refused unless OPENCLAW_SUPERVISOR_MODE=external",
+        ));
+    }
+    Ok(())
+}
+
+/// 2026.9.6's ownership fence: `config_machine_state` row `gateway.supervision`.
+fn supervision_mode(conn: &Connection) -> Result<Option<String>> {
+    let has_table = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'config_machine_state'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !has_table {
+        return Ok(None);
+    }
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT value_json FROM config_machine_state WHERE state_key = 'gateway.supervision'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(json
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+        .and_then(|v| v.get("mode").and_then(|m| m.as_str()).map(str::to_string)))
+}
+
+/// Where 2026.9.6 keeps its cross-process lock files for a database:
+/// `/tmp/openclaw-state-locks-<uid>/<family>.<first 8 hex of sha256(real path)>.lock.sqlite`.
+pub fn lock_file(db_path: &Path, uid: u32, family: &str) -> PathBuf {
+    let real = std::fs::canonicalize(db_path).unwrap_or_else(|_| db_path.to_path_buf());
+    let digest = Sha256::digest(real.to_string_lossy().as_bytes());
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    PathBuf::from(format!("/tmp/openclaw-state-locks-{uid}"))
+        .join(format!("{family}.{hex}.lock.sqlite"))
+}
+
+fn own_uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// Opens a runtime lock file. The gateway's uid is the database file's owner; a lock
+/// file is only created when statectl runs as that user, so root never leaves a
+/// root-owned lock behind that the gateway cannot open.
+fn open_lock(db_path: &Path, family: &str, busy_timeout_ms: u64) -> Result<Option<Connection>> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(db_path)?.uid();
+    let path = lock_file(db_path, owner, family);
+    let may_create = owner == own_uid();
+    if !path.exists() && !may_create {
+        return Ok(None);
+    }
+    if may_create && let Some(dir) = path.parent() {
+        use std::os::unix::fs::DirBuilderExt;
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | if may_create {
+            OpenFlags::SQLITE_OPEN_CREATE
+        } else {
+            OpenFlags::empty()
+        };
+    let mut conn = Connection::open_with_flags(&path, flags).map_err(|e| {
+        Error::runtime(
+            "lock_failed",
+            format!("cannot open lock file {}: {e}", path.display()),
+        )
+    })?;
+    if may_create {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    super::set_busy_timeout(&mut conn, busy_timeout_ms)?;
+    Ok(Some(conn))
+}
+
+fn lock_busy(what: &str) -> Error {
+    Error::new(
+        Kind::Busy,
+        "busy",
+        format!(
+            "{what} is held by another process past the busy timeout; nothing was changed in this batch; retry, or raise --busy-timeout"
+        ),
+    )
+}
+
+/// A database open for writing, with the runtime's cross-process coordination.
+pub struct Writer {
+    pub db: Db,
+    /// `state-lifecycle` lock, taken EXCLUSIVE around each write transaction (2026.9.6).
+    lifecycle: Option<Connection>,
+    /// `state-handles` lock, held SHARED while the database is open (2026.9.6).
+    _handles: Option<Connection>,
+}
+
+impl Writer {
+    /// Opens an existing database for writing, after the refusal checks.
+    pub fn open(path: &Path, busy_timeout_ms: u64) -> Result<Writer> {
+        let db = Db::open_read_write(path, busy_timeout_ms)?;
+        check_writable(
+            &db,
+            std::env::var("OPENCLAW_SUPERVISOR_MODE").ok().as_deref(),
+        )?;
+        let (lifecycle, handles) = if db.schema.rules.lifecycle_locks {
+            let handles = open_lock(path, "state-handles", busy_timeout_ms)?;
+            if let Some(h) = &handles {
+                h.execute_batch(
+                    "PRAGMA journal_mode = MEMORY; BEGIN; SELECT rootpage FROM sqlite_schema LIMIT 1;",
+                )
+                    .map_err(|e| match Error::from(e) {
+                        e if e.kind == Kind::Busy => lock_busy("the state-handles lock"),
+                        e => e,
+                    })?;
+            }
+            (
+                open_lock(path, "state-lifecycle", busy_timeout_ms)?,
+                handles,
+            )
+        } else {
+            (None, None)
+        };
+        Ok(Writer {
+            db,
+            lifecycle,
+            _handles: handles,
+        })
+    }
+
+    pub fn rules(&self) -> RuleSet {
+        self.db.schema.rules
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, inside the lifecycle lock when
+    /// the runtime uses one. On any error the transaction rolls back.
+    pub fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
+    ) -> Result<T> {
+        if let Some(lock) = &self.lifecycle {
+            // As the runtime acquires it: the journal mode switch itself may wait.
+            lock.execute_batch("PRAGMA journal_mode = MEMORY; BEGIN EXCLUSIVE")
+                .map_err(|e| match Error::from(e) {
+                    e if e.kind == Kind::Busy => lock_busy("the state-lifecycle lock"),
+                    e => e,
+                })?;
+        }
+        let result = (|| {
+            let tx = self
+                .db
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        if let Some(lock) = &self.lifecycle {
+            let _ = lock.execute_batch("COMMIT");
+        }
+        result
+    }
+}
+
+/// What a mutation does to each selected row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Delete,
+    /// Set `expires_at` (`None` removes the TTL).
+    SetExpiry(Option<Ms>),
+}
+
+/// Applies `change` to the rows of `sel` in batches of [`BATCH_ROWS`], each its own
+/// short transaction. Candidates are read through a separate read-only connection; each
+/// batch re-checks the selection, so a row the gateway rewrote meanwhile (its
+/// `created_at` moves past `sel.created_at_most`) is left alone. `on_batch` sees every
+/// committed batch's rows. Returns the number of rows changed.
+pub fn apply_in_batches(
+    writer: &mut Writer,
+    sel: &Selection,
+    change: Change,
+    mut on_batch: impl FnMut(&[Entry], u64) -> Result<()>,
+) -> Result<u64> {
+    let reader = Db::open_read_only(&writer.db.path, writer.db.busy_timeout_ms)?;
+    let (where_sql, params) = sel.to_sql();
+    let mut stmt = reader.conn.prepare(&format!(
+        "SELECT rowid, {ENTRY_COLUMNS} FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {ORDER_SQL}"
+    ))?;
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+        .collect();
+    let mut rows = stmt.query(bound.as_slice())?;
+    let mut total = 0u64;
+    let mut batch: Vec<(i64, Entry)> = Vec::with_capacity(BATCH_ROWS);
+    loop {
+        let row = rows.next()?;
+        let done = row.is_none();
+        if let Some(row) = row {
+            let rowid: i64 = row.get(0)?;
+            let entry = entry_at(row, 1)?;
+            batch.push((rowid, entry));
+        }
+        if batch.len() == BATCH_ROWS || (done && !batch.is_empty()) {
+            let n = apply_batch(writer, &where_sql, &params, &batch, change)?;
+            total += n;
+            let entries: Vec<Entry> = batch.drain(..).map(|(_, e)| e).collect();
+            on_batch(&entries, n)?;
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// One transaction: change exactly these rowids, where they still match the selection.
+fn apply_batch(
+    writer: &mut Writer,
+    where_sql: &str,
+    params: &[(String, Value)],
+    batch: &[(i64, Entry)],
+    change: Change,
+) -> Result<u64> {
+    let ids: Vec<String> = batch.iter().map(|(id, _)| id.to_string()).collect();
+    // Rowids are integers we read ourselves, never user text.
+    let id_list = ids.join(",");
+    let sql = match change {
+        Change::Delete => {
+            format!("DELETE FROM plugin_state_entries WHERE rowid IN ({id_list}) AND {where_sql}")
+        }
+        Change::SetExpiry(_) => format!(
+            "UPDATE plugin_state_entries SET expires_at = :new_expiry WHERE rowid IN ({id_list}) AND {where_sql}"
+        ),
+    };
+    let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+        .collect();
+    let new_expiry = match change {
+        Change::SetExpiry(t) => t,
+        Change::Delete => None,
+    };
+    if matches!(change, Change::SetExpiry(_)) {
+        bound.push((":new_expiry", &new_expiry));
+    }
+    writer.transaction(|tx| Ok(tx.execute(&sql, bound.as_slice())? as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_file_names_follow_the_runtime() {
+        let p = lock_file(
+            Path::new("/nonexistent/state/openclaw.sqlite"),
+            1000,
+            "state-lifecycle",
+        );
+        let hex: String = Sha256::digest(b"/nonexistent/state/openclaw.sqlite")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            p,
+            PathBuf::from(format!(
+                "/tmp/openclaw-state-locks-1000/state-lifecycle.{}.lock.sqlite",
+                &hex[..8]
+            ))
+        );
+    }
+}

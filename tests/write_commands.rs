@@ -1,0 +1,504 @@
+//! Black-box tests of prune and expire: what they change, what they refuse, and how
+//! they share the database with a writer that behaves like the gateway.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use rusqlite::Connection;
+use std::path::Path;
+
+const NOW: i64 = 1_795_707_055_987;
+
+/// Every row, in a stable order, to compare whole databases.
+fn all_rows(db: &Path) -> Vec<(String, String, String, String, i64, Option<i64>)> {
+    let c = Connection::open(db).unwrap();
+    let mut s = c
+        .prepare("SELECT plugin_id, namespace, entry_key, value_json, created_at, expires_at FROM plugin_state_entries ORDER BY 1, 2, 3")
+        .unwrap();
+    s.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })
+    .unwrap()
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .unwrap()
+}
+
+fn keys_of(db: &Path, plugin: &str, ns: &str) -> Vec<String> {
+    let c = Connection::open(db).unwrap();
+    let mut s = c
+        .prepare("SELECT entry_key FROM plugin_state_entries WHERE plugin_id = ?1 AND namespace = ?2 ORDER BY created_at, entry_key")
+        .unwrap();
+    s.query_map([plugin, ns], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .unwrap()
+}
+
+fn sample() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, db) = legacy_db();
+    insert(
+        &db,
+        &[
+            (
+                "discord",
+                "discord.modals",
+                "mdl_old",
+                "{}",
+                NOW - 7_200_000,
+                Some(NOW + 60_000),
+            ),
+            (
+                "discord",
+                "discord.modals",
+                "mdl_new",
+                "{}",
+                NOW - 1_000,
+                Some(NOW + 60_000),
+            ),
+            (
+                "discord",
+                "discord.modals",
+                "mdl_gone",
+                "{}",
+                NOW - 9_000_000,
+                Some(NOW - 1),
+            ),
+            (
+                "slack",
+                "slack.thread-participation",
+                "t1",
+                "{}",
+                NOW - 5_000,
+                Some(NOW),
+            ),
+            (
+                "slack",
+                "slack.thread-participation",
+                "t2",
+                "{}",
+                NOW - 4_000,
+                None,
+            ),
+            (
+                "telegram",
+                "telegram.update-offsets",
+                "bot",
+                "{\"offset\":1}",
+                NOW - 1_000,
+                None,
+            ),
+            ("telegram", "thread-bindings", "k", "1", NOW - 1_000, None),
+            ("discord", "thread-bindings", "k", "2", NOW - 1_000, None),
+        ],
+    );
+    (dir, db)
+}
+
+fn run(db: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    statectl()
+        .arg("--db")
+        .arg(db)
+        .args(["--now", &NOW.to_string()])
+        .args(args)
+        .assert()
+}
+
+#[test]
+fn prune_deletes_exactly_the_selected_rows() {
+    let (_d, db) = sample();
+    let before = all_rows(&db);
+    // Live rows by default, as `ls` shows them: the expired mdl_gone stays.
+    run(
+        &db,
+        &["prune", "discord.modals", "--older-than", "1h", "-y"],
+    )
+    .success()
+    .stdout("deleted 1 row from 1 namespace\n")
+    .stderr(predicate::str::contains("gateway restart"));
+    let after = all_rows(&db);
+    let removed: Vec<_> = before
+        .iter()
+        .filter(|r| !after.contains(r))
+        .map(|r| r.2.as_str())
+        .collect();
+    assert_eq!(removed, ["mdl_old"]);
+    run(
+        &db,
+        &[
+            "prune",
+            "discord.modals",
+            "--older-than",
+            "1h",
+            "--include-expired",
+            "-y",
+        ],
+    )
+    .success()
+    .stdout("deleted 1 row from 1 namespace\n");
+    assert_eq!(keys_of(&db, "discord", "discord.modals"), ["mdl_new"]);
+    assert_eq!(all_rows(&db).len(), before.len() - 2);
+}
+
+#[test]
+fn prune_expired_sweeps_every_expired_row_and_nothing_else() {
+    let (_d, db) = sample();
+    run(&db, &["prune", "--expired", "-y", "-o", "json"])
+        .success()
+        .stdout(predicate::str::contains("\"rows\":2"));
+    let keys: Vec<String> = all_rows(&db).into_iter().map(|r| r.2).collect();
+    assert!(
+        !keys.contains(&"mdl_gone".to_string()) && !keys.contains(&"t1".to_string()),
+        "expires_at <= now is gone"
+    );
+    assert_eq!(keys.len(), 6);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let (_d, db) = sample();
+    let before = all_rows(&db);
+    run(&db, &["prune", "discord.modals", "--all", "--dry-run"])
+        .success()
+        .stdout(
+            predicate::str::contains("would delete 2 rows")
+                .and(predicate::str::contains("mdl_old, mdl_new")),
+        );
+    run(
+        &db,
+        &[
+            "prune",
+            "discord.modals",
+            "--all",
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+    )
+    .success()
+    .stdout(
+        predicate::str::contains("\"dry_run\":true").and(predicate::str::contains("\"rows\":2")),
+    );
+    assert_eq!(all_rows(&db), before);
+}
+
+#[test]
+fn without_a_terminal_a_prune_needs_yes() {
+    let (_d, db) = sample();
+    let before = all_rows(&db);
+    run(&db, &["prune", "discord.modals", "--all"])
+        .code(4)
+        .stderr(predicate::str::contains("--yes"));
+    assert_eq!(all_rows(&db), before);
+}
+
+#[test]
+fn a_protected_namespace_needs_force() {
+    let (_d, db) = sample();
+    let before = all_rows(&db);
+    run(&db, &["prune", "telegram.update-offsets", "--all", "-y"])
+        .code(4)
+        .stderr(predicate::str::contains("protected").and(predicate::str::contains("--force")));
+    run(&db, &["expire", "telegram.update-offsets", "--all", "-y"]).code(4);
+    assert_eq!(all_rows(&db), before);
+    run(
+        &db,
+        &["prune", "telegram.update-offsets", "--all", "-y", "--force"],
+    )
+    .success();
+    assert!(keys_of(&db, "telegram", "telegram.update-offsets").is_empty());
+}
+
+#[test]
+fn an_ambiguous_namespace_is_refused_until_a_plugin_is_picked() {
+    let (_d, db) = sample();
+    let before = all_rows(&db);
+    run(&db, &["prune", "thread-bindings", "--all", "-y"])
+        .code(4)
+        .stderr(predicate::str::contains("discord, telegram"));
+    assert_eq!(all_rows(&db), before);
+    run(&db, &["prune", "discord/thread-bindings", "--all", "-y"]).success();
+    assert_eq!(keys_of(&db, "telegram", "thread-bindings"), ["k"]);
+    assert!(keys_of(&db, "discord", "thread-bindings").is_empty());
+}
+
+#[test]
+fn unknown_namespaces_and_missing_selections_are_refused() {
+    let (_d, db) = sample();
+    let before = all_rows(&db);
+    run(&db, &["prune", "no.such", "--all", "-y"]).code(3);
+    run(&db, &["prune", "slack/discord.modals", "--all", "-y"]).code(3);
+    run(&db, &["prune", "-y"])
+        .code(2)
+        .stderr(predicate::str::contains("prune --expired"));
+    run(&db, &["prune", "discord.modals", "-y"])
+        .code(2)
+        .stderr(predicate::str::contains("--all"));
+    run(&db, &["expire", "discord.modals", "--expired", "-y"]).code(2);
+    assert_eq!(all_rows(&db), before);
+}
+
+#[test]
+fn a_newer_schema_is_never_written() {
+    let (_d, db) = sample();
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 2")
+        .unwrap();
+    let before = all_rows(&db);
+    run(&db, &["prune", "--expired", "-y"])
+        .code(4)
+        .stderr(predicate::str::contains("newer than statectl supports"));
+    assert_eq!(all_rows(&db), before);
+}
+
+#[test]
+fn the_ownership_fence_refuses_writes_unless_supervisor_mode_is_external() {
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO config_machine_state (state_key, value_json, updated_at_ms) VALUES ('gateway.supervision', ?1, 0)",
+            [r#"{"version":1,"mode":"external","owner":"systemd"}"#],
+        )
+        .unwrap();
+    let before = all_rows(&db);
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["prune", "--expired", "-y"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "OPENCLAW_SUPERVISOR_MODE=external",
+        ));
+    assert_eq!(all_rows(&db), before);
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .env("OPENCLAW_SUPERVISOR_MODE", "external")
+        .args(["prune", "--expired", "-y"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_locked_database_exits_5_and_changes_nothing() {
+    let (_d, db) = sample();
+    let before = all_rows(&db);
+    let holder = Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "--busy-timeout",
+            "200",
+            "prune",
+            "discord.modals",
+            "--all",
+            "-y",
+        ])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("busy"));
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(all_rows(&db), before);
+}
+
+#[test]
+fn the_runtime_lifecycle_lock_is_honoured_on_2026_9_databases() {
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let before = all_rows(&db);
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata(&db).unwrap().uid();
+    let lock = statectl::store::write::lock_file(&db, uid, "state-lifecycle");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let holder = Connection::open(&lock).unwrap();
+    holder
+        .execute_batch("PRAGMA journal_mode = MEMORY; BEGIN EXCLUSIVE;")
+        .unwrap();
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["--busy-timeout", "200", "prune", "--expired", "-y"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("state-lifecycle"));
+    assert_eq!(all_rows(&db), before);
+    holder.execute_batch("COMMIT").unwrap();
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["prune", "--expired", "-y"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn expire_sets_or_removes_the_ttl_and_keeps_created_at() {
+    let (_d, db) = sample();
+    let created = |key: &str| {
+        all_rows(&db)
+            .into_iter()
+            .find(|r| r.2 == key)
+            .map(|r| (r.4, r.5))
+            .unwrap()
+    };
+    let t2_created = created("t2").0;
+    run(
+        &db,
+        &["expire", "slack.thread-participation", "--key", "t2", "-y"],
+    )
+    .success()
+    .stdout("set the expiry of 1 row in 1 namespace to 2026-11-26T15:30:55.987Z\n");
+    assert_eq!(
+        created("t2"),
+        (t2_created, Some(NOW)),
+        "expired now: now == expires_at"
+    );
+    run(&db, &["ls", "slack.thread-participation", "--keys-only"])
+        .success()
+        .stdout("");
+    let (_d2, db2) = sample();
+    statectl()
+        .arg("--db")
+        .arg(&db2)
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "expire",
+            "discord.modals",
+            "--all",
+            "--in",
+            "2h",
+            "-y",
+        ])
+        .assert()
+        .success();
+    let rows = all_rows(&db2);
+    let modals: Vec<_> = rows.iter().filter(|r| r.1 == "discord.modals").collect();
+    assert!(
+        modals
+            .iter()
+            .filter(|r| r.2 != "mdl_gone")
+            .all(|r| r.5 == Some(NOW + 7_200_000))
+    );
+    assert_eq!(
+        modals.iter().find(|r| r.2 == "mdl_gone").unwrap().5,
+        Some(NOW - 1),
+        "expired rows untouched"
+    );
+    statectl()
+        .arg("--db")
+        .arg(&db2)
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "expire",
+            "discord.modals",
+            "--key",
+            "mdl_new",
+            "--persist",
+            "-y",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        all_rows(&db2).iter().find(|r| r.2 == "mdl_new").unwrap().5,
+        None
+    );
+}
+
+/// A writer with the runtime's settings: WAL, busy timeout 5 s, one BEGIN IMMEDIATE
+/// transaction per write. It must never fail while statectl prunes 100k rows, and no
+/// row outside the selection may be lost.
+#[test]
+fn a_gateway_writer_keeps_writing_while_100k_rows_are_pruned() {
+    let (_d, db) = legacy_db();
+    {
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch("BEGIN").unwrap();
+        let mut s = c.prepare("INSERT INTO plugin_state_entries VALUES ('discord', 'discord.components', ?1, '{\"v\":1}', ?2, NULL)").unwrap();
+        for i in 0..100_000i64 {
+            s.execute(rusqlite::params![format!("btn_{i:06}"), NOW - 100_000 + i])
+                .unwrap();
+        }
+        s.execute(rusqlite::params!["keep_me", NOW + 10]).unwrap();
+        c.execute_batch("COMMIT").unwrap();
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let db = db.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let c = Connection::open(&db).unwrap();
+            c.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+            c.execute_batch("PRAGMA synchronous = NORMAL").unwrap();
+            let (mut written, mut errors) = (Vec::new(), 0);
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) || i < 50 {
+                let r = (|| -> rusqlite::Result<()> {
+                    c.execute_batch("BEGIN IMMEDIATE")?;
+                    c.execute(
+                        "INSERT INTO plugin_state_entries VALUES ('slack', 'slack.thread-participation', ?1, '{}', ?2, NULL)
+                         ON CONFLICT DO UPDATE SET value_json = excluded.value_json",
+                        rusqlite::params![format!("w{i}"), NOW],
+                    )?;
+                    c.execute_batch("COMMIT")
+                })();
+                match r {
+                    Ok(()) => written.push(format!("w{i}")),
+                    Err(_) => {
+                        errors += 1;
+                        let _ = c.execute_batch("ROLLBACK");
+                    }
+                }
+                i += 1;
+            }
+            (written, errors)
+        })
+    };
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "prune",
+            "discord.components",
+            "--older-than",
+            "1ms",
+            "-y",
+        ])
+        .assert()
+        .success()
+        .stdout("deleted 100,000 rows from 1 namespace\n");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (written, errors) = writer.join().unwrap();
+    assert_eq!(errors, 0, "the gateway's writes never failed");
+    let slack = keys_of(&db, "slack", "slack.thread-participation");
+    assert_eq!(
+        slack.len(),
+        written.len(),
+        "every row the writer wrote is still there"
+    );
+    assert_eq!(
+        keys_of(&db, "discord", "discord.components"),
+        ["keep_me"],
+        "outside the selection"
+    );
+    let check: String = Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
