@@ -193,6 +193,65 @@ if (args.fixtures) {
   console.log(`wrote fixture ${out}`);
 }
 
+
+// --- statectl changes the state; the runtime must see exactly the intended result ----
+// (after the fixture is saved, so the fixture holds the runtime's own writes only)
+now = end;
+const id = (s) => `${s.plugin}/${s.namespace}`;
+async function snapshot() {
+  const out = {};
+  for (const s of stores) out[id(s)] = (await s.store.entries()).map(norm);
+  return out;
+}
+async function mutation(argv, expect) {
+  const before = await snapshot();
+  const r = runStatectl([...argv, "--now", String(now), "-y"]);
+  if (r.code !== 0) {
+    failures.push(`statectl ${argv.join(" ")}: exit ${r.code}: ${r.stderr}`);
+    return;
+  }
+  const want = expect(structuredClone(before));
+  const after = await snapshot();
+  for (const s of stores) {
+    if (JSON.stringify(after[id(s)]) !== JSON.stringify(want[id(s)])) {
+      failures.push(`after statectl ${argv.join(" ")}: ${id(s)}\n  runtime sees: ${JSON.stringify(after[id(s)])}\n  expected:     ${JSON.stringify(want[id(s)])}`);
+    }
+  }
+}
+const dropWhere = (list, pred) => list.filter((e) => !pred(e));
+const slackKey = "default:C07Q2J4KX9M:1761234567.123452";
+await mutation(["prune", "discord/discord.modals", "--key", "mdl_psNmNrq3"], (b) => ({ ...b, "discord/discord.modals": dropWhere(b["discord/discord.modals"], (e) => e.key === "mdl_psNmNrq3") }));
+await mutation(["prune", "community-x/unicode.keys", "--prefix", "é"], (b) => ({ ...b, "community-x/unicode.keys": dropWhere(b["community-x/unicode.keys"], (e) => e.key.startsWith("é")) }));
+await mutation(["prune", "community-x/unicode.keys", "--match", "*:*"], (b) => ({ ...b, "community-x/unicode.keys": dropWhere(b["community-x/unicode.keys"], (e) => e.key.includes(":")) }));
+await mutation(["expire", "slack/slack.thread-participation", "--key", slackKey], (b) => ({ ...b, "slack/slack.thread-participation": dropWhere(b["slack/slack.thread-participation"], (e) => e.key === slackKey) }));
+await mutation(["prune", "--expired"], (b) => b);
+await mutation(["expire", "discord/discord.components", "--all", "--in", "1h"], (b) => ({ ...b, "discord/discord.components": b["discord/discord.components"].map((e) => ({ ...e, expiresAt: now + HOUR })) }));
+await mutation(["expire", "discord/thread-bindings", "--all", "--persist"], (b) => ({ ...b, "discord/thread-bindings": b["discord/thread-bindings"].map((e) => ({ ...e, expiresAt: null })) }));
+await mutation(["prune", "slack/slack.thread-participation", "--older-than", "3s"], (b) => ({ ...b, "slack/slack.thread-participation": dropWhere(b["slack/slack.thread-participation"], (e) => e.createdAt <= now - 3000) }));
+await mutation(["prune", "telegram/telegram.poll-registry", "--all"], (b) => ({ ...b, "telegram/telegram.poll-registry": [] }));
+
+// `prune --expired` left no expired row behind (the runtime cannot show those).
+const dbFile = path.join(stateDir, expected.layout === "shared" ? "state/openclaw.sqlite" : "plugin-state/state.sqlite");
+{
+  const raw = new DatabaseSync(dbFile, { readOnly: true });
+  const { n } = raw.prepare("SELECT COUNT(*) AS n FROM plugin_state_entries WHERE expires_at IS NOT NULL AND expires_at <= ?").get(now);
+  raw.close();
+  if (Number(n) !== 0) failures.push(`prune --expired left ${n} expired rows`);
+}
+
+// The runtime's next writes work in every namespace statectl touched, and land last.
+now += 1;
+for (const s of stores) {
+  try {
+    await s.store.register("after-statectl", { ok: true });
+    const list = await s.store.entries();
+    if (list.at(-1)?.key !== "after-statectl") failures.push(`${id(s)}: the runtime's write after statectl is not the newest entry`);
+  } catch (e) {
+    failures.push(`${id(s)}: the runtime's write after statectl failed: ${e.code ?? e}`);
+  }
+}
+console.log(`mutations checked against the runtime: prune --key/--prefix/--match/--older-than/--all/--expired, expire now/--in/--persist`);
+
 if (failures.length) {
   console.log(`${failures.length} mismatches:\n${failures.join("\n")}`);
   process.exit(1);
