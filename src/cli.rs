@@ -64,6 +64,10 @@ pub enum Command {
     Info(commands::info::InfoArgs),
     Prune(commands::prune::PruneArgs),
     Expire(commands::expire::ExpireArgs),
+    Export(commands::export::ExportArgs),
+    Import(commands::import::ImportArgs),
+    Verify(commands::verify::VerifyArgs),
+    Backup(commands::backup::BackupArgs),
 }
 
 /// Which rows: shared by every command that selects entries.

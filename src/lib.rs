@@ -3,9 +3,11 @@
 //! `run` takes a parsed command line and writers for stdout and stderr, so every
 //! command can be driven in memory by tests as well as by `main`.
 
+pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod export;
 pub mod output;
 pub mod store;
 pub mod timefmt;
@@ -139,6 +141,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> R
         Command::Info(a) => commands::info::run(&mut ctx, a),
         Command::Prune(a) => commands::prune::run(&mut ctx, a),
         Command::Expire(a) => commands::expire::run(&mut ctx, a),
+        Command::Export(a) => commands::export::run(&mut ctx, a),
+        Command::Import(a) => commands::import::run(&mut ctx, a),
+        Command::Verify(a) => commands::verify::run(&mut ctx, a),
+        Command::Backup(a) => commands::backup::run(&mut ctx, a),
     };
     result.and_then(|()| Ok(ctx.out.flush()?))
 }

@@ -1,8 +1,12 @@
 //! One file per subcommand: its arguments and its `run`.
 
+pub mod backup;
 pub mod expire;
+pub mod export;
+pub mod import;
 pub mod info;
 pub mod inspect;
 pub mod ls;
 pub mod mutate;
 pub mod prune;
+pub mod verify;

@@ -2,6 +2,7 @@
 //! plan, show the plan (`--dry-run` stops here), confirm, apply in batches, report.
 //! The dry run and the real run share every step up to the write.
 
+use crate::atomic::AtomicFile;
 use crate::cli::SelectArgs;
 use crate::error::{Error, Result};
 use crate::output::rows;
@@ -31,6 +32,9 @@ pub struct MutateArgs {
     /// Allow changing live rows of protected namespaces (prune: never, retained)
     #[arg(long)]
     pub force: bool,
+    /// First save the selected rows, as they are, to FILE as an export (restore with `statectl import`)
+    #[arg(long, value_name = "FILE")]
+    pub backup: Option<std::path::PathBuf>,
 }
 
 /// Keys shown per namespace in a plan.
@@ -279,6 +283,9 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
     // A row the gateway rewrites after the plan gets a newer created_at: leave it alone.
     let guard = plan_clock.max(newest.unwrap_or(plan_clock));
     sel.created_at_most = Some(sel.created_at_most.map_or(guard, |t| t.min(guard)));
+    if let Some(path) = &m.backup {
+        save_backup(ctx, &writer, &sel, path, &action)?;
+    }
     let bar = if ctx.term.stderr_tty && total > write::BATCH_ROWS as u64 {
         ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
     } else {
@@ -299,6 +306,35 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
     let changed = result?;
     report(ctx, &groups, changed, &action, false)?;
     memory_first_note(ctx, &groups);
+    Ok(())
+}
+
+/// Writes the rows about to change as an export file, before anything changes.
+fn save_backup(
+    ctx: &mut Ctx,
+    writer: &Writer,
+    sel: &Selection,
+    path: &std::path::Path,
+    action: &Action,
+) -> Result<()> {
+    let db = crate::store::Db::open_read_only(&writer.db.path, ctx.global.busy_timeout)?;
+    let header = super::export::header(&db, ctx.now, json!({"backup_before": action.verb}));
+    let mut file = AtomicFile::create(path, false)?;
+    let (_, n, _) = super::export::write_export(
+        &db,
+        std::slice::from_ref(sel),
+        &header,
+        std::io::BufWriter::new(file.file()),
+        false,
+        &ProgressBar::hidden(),
+    )?;
+    file.commit()?;
+    writeln!(
+        ctx.err,
+        "saved {} to {} before changing them",
+        rows(n),
+        path.display()
+    )?;
     Ok(())
 }
 

@@ -1,0 +1,454 @@
+//! The export file: JSONL with a header line, one line per entry, and a trailer with
+//! the entry count and the sha256 of all entry lines (each with its `\n`). `value`
+//! embeds the stored `value_json` text verbatim, so an export then an import
+//! reproduces every byte of `value_json`, `created_at` and `expires_at`.
+
+use crate::error::{Error, Result};
+use crate::store::Entry;
+use crate::store::rules::{self, RuleSet};
+use crate::timefmt::Ms;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, Write};
+
+pub const FORMAT_VERSION: u64 = 1;
+
+/// One entry line as written.
+#[derive(Serialize)]
+struct LineOut<'a> {
+    plugin_id: &'a str,
+    namespace: &'a str,
+    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_raw: Option<&'a str>,
+    created_at: Ms,
+    expires_at: Option<Ms>,
+}
+
+/// `value` when the stored text can travel verbatim as JSON on one line; otherwise the
+/// text goes in `value_raw` (a corrupt row, or JSON with line breaks or outer blanks).
+fn verbatim(value_json: &str) -> Option<&RawValue> {
+    let raw: &RawValue = serde_json::from_str(value_json).ok()?;
+    (raw.get() == value_json && !value_json.contains(['\n', '\r'])).then_some(raw)
+}
+
+/// Writes an export: header first, entries streamed, trailer on `finish`.
+pub struct ExportWriter<W: Write> {
+    out: W,
+    hasher: Sha256,
+    count: u64,
+    line: Vec<u8>,
+}
+
+impl<W: Write> ExportWriter<W> {
+    pub fn new(mut out: W, header: &serde_json::Value) -> Result<Self> {
+        serde_json::to_writer(&mut out, header)?;
+        out.write_all(b"\n")?;
+        Ok(ExportWriter {
+            out,
+            hasher: Sha256::new(),
+            count: 0,
+            line: Vec::with_capacity(1024),
+        })
+    }
+
+    pub fn entry(&mut self, e: &Entry) -> Result<()> {
+        let value = verbatim(&e.value_json);
+        let line = LineOut {
+            plugin_id: &e.plugin_id,
+            namespace: &e.namespace,
+            key: &e.key,
+            value,
+            value_raw: value.is_none().then_some(e.value_json.as_str()),
+            created_at: e.created_at,
+            expires_at: e.expires_at,
+        };
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, &line)?;
+        self.line.push(b'\n');
+        self.hasher.update(&self.line);
+        self.out.write_all(&self.line)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Writes the trailer; returns the writer and the number of entries.
+    pub fn finish(mut self) -> Result<(W, u64)> {
+        let digest = hex(&self.hasher.finalize());
+        let trailer =
+            serde_json::json!({"statectl_export_end": {"entries": self.count, "sha256": digest}});
+        serde_json::to_writer(&mut self.out, &trailer)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()?;
+        Ok((self.out, self.count))
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The export header as read back.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Header {
+    pub statectl_export: u64,
+    pub exported_at: Ms,
+    pub now: Ms,
+    pub source: serde_json::Value,
+    #[serde(default)]
+    pub selection: serde_json::Value,
+}
+
+/// Deserializes a field that must be present but may be null.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A present `value`, `null` included (plain `Option` would read `null` as absent).
+fn raw_present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// One entry line as read.
+#[derive(Deserialize)]
+struct LineIn<'a> {
+    plugin_id: String,
+    namespace: String,
+    key: String,
+    #[serde(borrow, default, deserialize_with = "raw_present")]
+    value: Option<&'a RawValue>,
+    #[serde(default)]
+    value_raw: Option<String>,
+    created_at: i64,
+    #[serde(default, deserialize_with = "present")]
+    expires_at: Option<Option<i64>>,
+}
+
+/// An entry read from an export, checked for shape and the runtime's syntax rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportEntry {
+    pub line: u64,
+    pub entry: Entry,
+    /// Travelled as `value_raw`: not JSON the runtime could read.
+    pub corrupt: bool,
+}
+
+fn bad(line: u64, msg: impl std::fmt::Display) -> Error {
+    Error::usage("invalid_export", format!("line {line}: {msg}"))
+}
+
+/// Largest integer JavaScript represents exactly: the runtime's timestamps are numbers.
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// Parses and checks one entry line against the runtime's rules (`rules` = the target
+/// database's, for the value size limit; `None` checks syntax with the largest limit).
+fn parse_entry(text: &str, line: u64, rules: Option<&RuleSet>) -> Result<ImportEntry> {
+    let l: LineIn =
+        serde_json::from_str(text).map_err(|e| bad(line, format!("not a valid entry: {e}")))?;
+    let expires_at = l.expires_at.ok_or_else(|| {
+        bad(
+            line,
+            "missing field `expires_at` (null when there is no TTL)",
+        )
+    })?;
+    let ns = rules::validate_namespace(&l.namespace).map_err(|e| bad(line, e))?;
+    if ns != l.namespace {
+        return Err(bad(
+            line,
+            format!(
+                "namespace '{}' has surrounding whitespace; the runtime stores it trimmed",
+                l.namespace
+            ),
+        ));
+    }
+    if l.plugin_id.trim().is_empty() {
+        return Err(bad(line, "empty plugin_id"));
+    }
+    let key = rules::validate_key(&l.key).map_err(|e| bad(line, e))?;
+    if key != l.key {
+        return Err(bad(
+            line,
+            "key has surrounding whitespace; the runtime stores keys trimmed",
+        ));
+    }
+    if !(0..=MAX_SAFE_INTEGER).contains(&l.created_at) {
+        return Err(bad(
+            line,
+            format!(
+                "created_at {} is not a valid epoch-ms timestamp",
+                l.created_at
+            ),
+        ));
+    }
+    if let Some(e) = expires_at
+        && !(0..=MAX_SAFE_INTEGER).contains(&e)
+    {
+        return Err(bad(
+            line,
+            format!("expires_at {e} is not a valid epoch-ms timestamp"),
+        ));
+    }
+    if l.namespace.starts_with(rules::RETAINED_PREFIX) {
+        if rules.is_some_and(|r| !r.retained_namespaces) {
+            return Err(bad(
+                line,
+                format!(
+                    "retained namespace '{}' needs an OpenClaw 2026.9 (schema 18) database",
+                    l.namespace
+                ),
+            ));
+        }
+        if expires_at.is_some() {
+            return Err(bad(
+                line,
+                "retained namespaces have no TTL, but expires_at is set",
+            ));
+        }
+    }
+    let max = rules.map_or(rules::SHARED_V18.max_value_bytes, |r| r.max_value_bytes);
+    let (value_json, corrupt) = match (l.value, l.value_raw) {
+        (Some(v), None) => {
+            rules::validate_value(v.get(), max).map_err(|e| bad(line, e))?;
+            (v.get().to_string(), false)
+        }
+        (None, Some(raw)) => (raw, true),
+        (Some(_), Some(_)) => {
+            return Err(bad(line, "both `value` and `value_raw`; an entry has one"));
+        }
+        (None, None) => return Err(bad(line, "missing field `value`")),
+    };
+    Ok(ImportEntry {
+        line,
+        entry: Entry {
+            plugin_id: l.plugin_id,
+            namespace: l.namespace,
+            key: l.key,
+            value_json,
+            created_at: l.created_at,
+            expires_at,
+        },
+        corrupt,
+    })
+}
+
+/// What a verified export holds.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub header: Header,
+    pub entries: u64,
+    pub sha256: String,
+    /// Entries per (plugin, namespace).
+    pub namespaces: BTreeMap<(String, String), u64>,
+    pub corrupt: u64,
+}
+
+/// Reads an export from start to end, checking the header, every entry, duplicate
+/// keys, the count and the checksum, and hands each entry to `f`. Nothing is trusted
+/// before the trailer has matched, so callers that write must do so only after a
+/// first, verifying pass (or inside a transaction they can roll back).
+pub fn read(
+    input: impl BufRead,
+    rules: Option<&RuleSet>,
+    mut f: impl FnMut(ImportEntry) -> Result<()>,
+) -> Result<Summary> {
+    let mut lines = input.split(b'\n');
+    let mut n: u64 = 0;
+    let mut next_line = |n: &mut u64| -> Result<Option<String>> {
+        match lines.next() {
+            None => Ok(None),
+            Some(r) => {
+                *n += 1;
+                let bytes = r?;
+                String::from_utf8(bytes)
+                    .map(Some)
+                    .map_err(|_| bad(*n, "not UTF-8 text"))
+            }
+        }
+    };
+    let first = next_line(&mut n)?.ok_or_else(|| bad(1, "empty file: not a statectl export"))?;
+    let value: serde_json::Value = serde_json::from_str(&first)
+        .map_err(|_| bad(1, "not a statectl export header (not JSON)"))?;
+    match value.get("statectl_export") {
+        None => {
+            return Err(bad(
+                1,
+                "not a statectl export header (no `statectl_export` field)",
+            ));
+        }
+        Some(v) if v.as_u64() != Some(FORMAT_VERSION) => {
+            return Err(bad(
+                1,
+                format!(
+                    "export format version {v} is not supported (this statectl reads version {FORMAT_VERSION})"
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    let header: Header =
+        serde_json::from_value(value).map_err(|e| bad(1, format!("malformed header: {e}")))?;
+
+    let mut hasher = Sha256::new();
+    let mut count = 0u64;
+    let mut corrupt = 0u64;
+    let mut seen: HashSet<u128> = HashSet::new();
+    let mut namespaces: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut trailer: Option<(u64, serde_json::Value)> = None;
+    while let Some(text) = next_line(&mut n)? {
+        if let Some((at, _)) = &trailer {
+            // Blank lines after the trailer (an editor's final newline) are harmless.
+            if text.trim().is_empty() {
+                continue;
+            }
+            return Err(bad(n, format!("content after the trailer on line {at}")));
+        }
+        if text.starts_with("{\"statectl_export_end\"") {
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|_| bad(n, "malformed trailer"))?;
+            trailer = Some((n, v));
+            continue;
+        }
+        if text.is_empty() {
+            return Err(bad(n, "empty line inside the export"));
+        }
+        hasher.update(text.as_bytes());
+        hasher.update(b"\n");
+        let e = parse_entry(&text, n, rules)?;
+        let mut id = Sha256::new();
+        for part in [&e.entry.plugin_id, &e.entry.namespace, &e.entry.key] {
+            id.update(part.as_bytes());
+            id.update([0u8]);
+        }
+        let digest = id.finalize();
+        let mut short = [0u8; 16];
+        short.copy_from_slice(&digest[..16]);
+        if !seen.insert(u128::from_le_bytes(short)) {
+            return Err(bad(
+                n,
+                format!(
+                    "duplicate key '{}' in {}/{}",
+                    e.entry.key, e.entry.plugin_id, e.entry.namespace
+                ),
+            ));
+        }
+        count += 1;
+        corrupt += u64::from(e.corrupt);
+        *namespaces
+            .entry((e.entry.plugin_id.clone(), e.entry.namespace.clone()))
+            .or_default() += 1;
+        f(e)?;
+    }
+    let (at, trailer) = trailer.ok_or_else(|| {
+        bad(
+            n,
+            "the file ends without the statectl_export_end trailer: truncated? export again",
+        )
+    })?;
+    let end = trailer
+        .get("statectl_export_end")
+        .ok_or_else(|| bad(at, "malformed trailer"))?;
+    let want_count = end
+        .get("entries")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| bad(at, "trailer without an entry count"))?;
+    let want_sum = end
+        .get("sha256")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| bad(at, "trailer without a sha256"))?;
+    if want_count != count {
+        return Err(bad(
+            at,
+            format!(
+                "the trailer says {want_count} entries but the file has {count}: truncated or edited"
+            ),
+        ));
+    }
+    let sum = hex(&hasher.finalize());
+    if sum != want_sum {
+        return Err(bad(
+            at,
+            "checksum mismatch: the entry lines were edited or damaged after export",
+        ));
+    }
+    Ok(Summary {
+        header,
+        entries: count,
+        sha256: sum,
+        namespaces,
+        corrupt,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str, value: &str) -> Entry {
+        Entry {
+            plugin_id: "p".into(),
+            namespace: "n".into(),
+            key: key.into(),
+            value_json: value.into(),
+            created_at: 1,
+            expires_at: None,
+        }
+    }
+
+    fn export(entries: &[Entry]) -> Vec<u8> {
+        let header = serde_json::json!({"statectl_export": 1, "exported_at": 5, "now": 5, "source": {}, "selection": {}});
+        let mut w = ExportWriter::new(Vec::new(), &header).unwrap();
+        for e in entries {
+            w.entry(e).unwrap();
+        }
+        w.finish().unwrap().0
+    }
+
+    #[test]
+    fn values_travel_verbatim_and_round_trip() {
+        let values = [
+            r#"{"b":1,"a":[1.0,1e21,"\u00e9"]}"#,
+            "null",
+            "{not json",
+            " {}",
+            "{\n}",
+        ];
+        let entries: Vec<Entry> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| entry(&format!("k{i}"), v))
+            .collect();
+        let file = export(&entries);
+        let text = String::from_utf8(file.clone()).unwrap();
+        assert!(
+            text.contains(r#""value":{"b":1,"a":[1.0,1e21,"\u00e9"]}"#),
+            "embedded as is: {text}"
+        );
+        let mut back = Vec::new();
+        let s = read(&file[..], None, |e| {
+            back.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.entries, 5);
+        assert_eq!(s.corrupt, 3);
+        let got: Vec<Entry> = back.into_iter().map(|e| e.entry).collect();
+        assert_eq!(got, entries);
+    }
+
+    #[test]
+    fn an_edited_or_truncated_file_is_refused() {
+        let file = String::from_utf8(export(&[entry("a", "1"), entry("b", "2")])).unwrap();
+        let edited = file.replace("\"a\"", "\"c\"");
+        let e = read(edited.as_bytes(), None, |_| Ok(())).unwrap_err();
+        assert!(e.message.contains("checksum"), "{e}");
+        let truncated: String = file.lines().take(2).map(|l| format!("{l}\n")).collect();
+        let e = read(truncated.as_bytes(), None, |_| Ok(())).unwrap_err();
+        assert!(e.message.contains("truncated"), "{e}");
+    }
+}
