@@ -44,6 +44,9 @@ process.env.OPENCLAW_STATE_DIR = stateDir;
 const T0 = 1795707055987;
 let now = T0;
 Date.now = () => now;
+if (args["import-from"]) {
+  process.exit(await importFrom(path.resolve(args["import-from"])));
+}
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
@@ -180,17 +183,24 @@ expected.events = events;
 const liveTotal = expected.checkpoints[0].namespaces.reduce((n, ns) => n + ns.entries.length, 0);
 console.log(`openclaw ${version} (${expected.layout} layout, schema ${expected.schema_version}): ${stores.length} namespaces, ${liveTotal} live rows, ${checkpoints.length} checkpoints, ${events.filter((e) => e.error).length} refused writes`);
 
-if (args.fixtures) {
+// Save the runtime's own writes (before statectl changes anything): the snapshot and
+// the runtime's answers for a peer runtime's --import-from run, and an export of it.
+{
   const dbPath = path.join(stateDir, expected.layout === "shared" ? "state/openclaw.sqlite" : "plugin-state/state.sqlite");
   const name = `${expected.layout}-${version}`;
-  const out = path.join(path.resolve(args.fixtures), `${name}.sqlite`);
-  fs.rmSync(out, { force: true });
-  const db = new DatabaseSync(dbPath);
-  db.exec(`VACUUM INTO '${out.replaceAll("'", "''")}'`);
-  db.close();
   expected.db = `${name}.sqlite`;
-  fs.writeFileSync(path.join(path.resolve(args.fixtures), `${name}.expected.json`), JSON.stringify(expected, null, 1) + "\n");
-  console.log(`wrote fixture ${out}`);
+  const targets = [workDir, ...(args.fixtures ? [path.resolve(args.fixtures)] : [])];
+  for (const dir of targets) {
+    const out = path.join(dir, dir === workDir ? "snapshot.sqlite" : `${name}.sqlite`);
+    fs.rmSync(out, { force: true });
+    const db = new DatabaseSync(dbPath);
+    db.exec(`VACUUM INTO '${out.replaceAll("'", "''")}'`);
+    db.close();
+    fs.writeFileSync(path.join(dir, dir === workDir ? "expected.json" : `${name}.expected.json`), JSON.stringify(expected, null, 1) + "\n");
+  }
+  const r = runStatectl(["--now", String(end), "export", "--include-expired", "-O", path.join(workDir, "export.jsonl")]);
+  if (r.code !== 0) failures.push(`export: exit ${r.code}: ${r.stderr}`);
+  if (args.fixtures) console.log(`wrote fixture ${path.join(path.resolve(args.fixtures), name)}.sqlite`);
 }
 
 
@@ -258,3 +268,52 @@ if (failures.length) {
 }
 console.log(`statectl agrees with the runtime: ${expected.checkpoints.length} checkpoints`);
 process.exit(0);
+
+// --- --import-from DIR: a peer runtime's export imported into a fresh database of this
+// runtime's layout must give byte-identical rows and the same entries()/lookup().
+async function importFrom(peerDir) {
+  const peer = JSON.parse(fs.readFileSync(path.join(peerDir, "expected.json"), "utf8"));
+  const fails = [];
+  // This runtime creates its own empty database.
+  const init = factory("statectl-interop", { namespace: "init", maxEntries: 10 });
+  await init.register("k", 1);
+  await init.delete("k");
+  const run = (argv) => spawnSync(statectl, ["--state-dir", stateDir, ...argv], { encoding: "utf8" });
+  const info = JSON.parse(run(["info", "-o", "json"]).stdout);
+  const r = run(["import", "--include-expired", path.join(peerDir, "export.jsonl")]);
+  if (r.status !== 0) {
+    console.log(`import of ${peer.runtime}'s export failed: exit ${r.status}: ${r.stderr}`);
+    return 1;
+  }
+  const dump = (file) => {
+    const db = new DatabaseSync(file, { readOnly: true });
+    const rows = db.prepare("SELECT plugin_id, namespace, entry_key, value_json, CAST(created_at AS TEXT) AS c, CAST(expires_at AS TEXT) AS e FROM plugin_state_entries WHERE plugin_id <> 'statectl-interop' ORDER BY 1, 2, 3").all();
+    db.close();
+    return JSON.stringify(rows);
+  };
+  if (dump(info.path) !== dump(path.join(peerDir, "snapshot.sqlite"))) fails.push("rows differ from the source database byte for byte");
+  const storesByNs = new Map();
+  const storeFor = (plugin, namespace) => {
+    const k = `${plugin}/${namespace}`;
+    if (!storesByNs.has(k)) storesByNs.set(k, factory(plugin, { namespace, maxEntries: 100000 }));
+    return storesByNs.get(k);
+  };
+  const norm = (e) => ({ key: e.key, value: JSON.stringify(e.value), createdAt: e.createdAt, expiresAt: e.expiresAt ?? null });
+  for (const cp of peer.checkpoints) {
+    now = cp.now;
+    for (const ns of cp.namespaces) {
+      const got = JSON.stringify((await storeFor(ns.plugin_id, ns.namespace).entries()).map(norm));
+      const want = JSON.stringify(ns.entries.map(norm));
+      if (got !== want) fails.push(`${cp.now} ${ns.plugin_id}/${ns.namespace}: entries() differ\n  here: ${got}\n  peer: ${want}`);
+    }
+    for (const l of cp.lookups) {
+      const v = await storeFor(l.plugin_id, l.namespace).lookup(l.key);
+      if ((v !== undefined) !== l.found || (l.found && JSON.stringify(v) !== JSON.stringify(l.value))) {
+        fails.push(`${cp.now} lookup ${l.plugin_id}/${l.namespace} ${JSON.stringify(l.key)} differs`);
+      }
+    }
+  }
+  console.log(`openclaw ${version} (${info.layout} layout) reads ${peer.runtime}'s (${peer.layout} layout) state after export/import: ${fails.length ? fails.length + " mismatches" : "identical rows, same entries()/lookup()"}`);
+  if (fails.length) console.log(fails.join("\n"));
+  return fails.length ? 1 : 0;
+}

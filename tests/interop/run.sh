@@ -22,4 +22,12 @@ for v in $versions; do
   "$dir/node/bin/node" "$here/harness.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
     --work "$dir/work-$v" "${fixtures[@]}" || status=1
 done
+# Export from one runtime's database, import into a fresh database of the other layout.
+for v in $versions; do
+  for peer in $versions; do
+    [ "$v" = "$peer" ] && continue
+    "$dir/node/bin/node" "$here/harness.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
+      --work "$dir/import-$peer-into-$v" --import-from "$dir/work-$peer" || status=1
+  done
+done
 exit $status

@@ -1,0 +1,626 @@
+//! export, import, verify and backup: byte-for-byte round trips, a corpus of broken
+//! export files, conflicts, caps, and an import killed halfway.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The fixtures' clock: after every runtime write, before the 30-minute TTLs ran out.
+const T: i64 = 1_795_707_067_200;
+
+type Row = (String, String, String, String, i64, Option<i64>);
+
+fn rows(db: &Path) -> Vec<Row> {
+    let c = Connection::open(db).unwrap();
+    let mut s = c
+        .prepare("SELECT plugin_id, namespace, entry_key, value_json, created_at, expires_at FROM plugin_state_entries ORDER BY 1, 2, 3")
+        .unwrap();
+    s.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })
+    .unwrap()
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .unwrap()
+}
+
+/// An empty database of the shared layout: the 2026.9.6 fixture with its rows removed.
+fn empty_shared() -> (tempfile::TempDir, PathBuf) {
+    let (dir, db) = fixture_copy("shared-2026.9.6.sqlite");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("DELETE FROM plugin_state_entries")
+        .unwrap();
+    (dir, db)
+}
+
+fn export(db: &Path, out: &Path, extra: &[&str]) {
+    statectl()
+        .arg("--db")
+        .arg(db)
+        .args(["--now", &T.to_string(), "export", "-O"])
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+fn import(db: &Path, file: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    statectl()
+        .arg("--db")
+        .arg(db)
+        .args(["--now", &T.to_string(), "import"])
+        .arg(file)
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn a_round_trip_between_layouts_is_byte_identical() {
+    for (source, (_td, target)) in [
+        ("legacy-2026.5.6.sqlite", empty_shared()),
+        ("shared-2026.9.6.sqlite", legacy_db()),
+    ] {
+        let (_sd, src) = fixture_copy(source);
+        let file = _td.path().join("export.jsonl");
+        export(&src, &file, &["--include-expired"]);
+        import(&target, &file, &["--include-expired"]).success();
+        assert_eq!(
+            rows(&target),
+            rows(&src),
+            "{source}: value_json, created_at, expires_at identical"
+        );
+    }
+}
+
+#[test]
+fn export_files_are_private_and_never_overwritten_by_accident() {
+    let (dir, src) = fixture_copy("legacy-2026.5.6.sqlite");
+    let file = dir.path().join("e.jsonl");
+    export(&src, &file, &[]);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let before = std::fs::read(&file).unwrap();
+    statectl()
+        .arg("--db")
+        .arg(&src)
+        .args(["export", "-O"])
+        .arg(&file)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    statectl()
+        .arg("--db")
+        .arg(&src)
+        .args(["export", "--force", "-O"])
+        .arg(&file)
+        .assert()
+        .success();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".statectl-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn export_to_stdout_has_header_entries_and_a_checked_trailer() {
+    let (_d, src) = fixture_copy("legacy-2026.5.6.sqlite");
+    let out = statectl()
+        .arg("--db")
+        .arg(&src)
+        .args(["--now", &T.to_string(), "export", "discord/discord.modals"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let header: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(header["statectl_export"], 1);
+    assert_eq!(header["source"]["layout"], "legacy");
+    assert_eq!(header["now"], T);
+    assert_eq!(lines.len(), 5, "header, 3 modals, trailer");
+    let mut h = Sha256::new();
+    for l in &lines[1..4] {
+        h.update(l.as_bytes());
+        h.update(b"\n");
+    }
+    let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let trailer: serde_json::Value = serde_json::from_str(lines[4]).unwrap();
+    assert_eq!(trailer["statectl_export_end"]["entries"], 3);
+    assert_eq!(trailer["statectl_export_end"]["sha256"], digest);
+}
+
+#[test]
+fn secret_namespaces_are_announced_or_left_out() {
+    let (dir, db) = legacy_db();
+    insert(
+        &db,
+        &[
+            (
+                "telegram",
+                "telegram.message-cache",
+                "m1",
+                r#"{"text":"hi"}"#,
+                T - 1,
+                None,
+            ),
+            (
+                "slack",
+                "slack.thread-participation",
+                "t",
+                "{}",
+                T - 1,
+                None,
+            ),
+        ],
+    );
+    let file = dir.path().join("e.jsonl");
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["--now", &T.to_string(), "export", "-O"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("telegram/telegram.message-cache"));
+    let file2 = dir.path().join("e2.jsonl");
+    statectl()
+        .arg("--db")
+        .arg(&db)
+        .args(["--now", &T.to_string(), "export", "--exclude-secrets", "-O"])
+        .arg(&file2)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("secret").not());
+    let text = std::fs::read_to_string(&file2).unwrap();
+    assert!(!text.contains("message-cache") && text.contains("thread-participation"));
+}
+
+/// Builds an export file from raw entry lines, with a correct trailer unless told.
+fn build(header: &str, entries: &[String]) -> String {
+    let mut h = Sha256::new();
+    let mut body = String::new();
+    for e in entries {
+        body.push_str(e);
+        body.push('\n');
+        h.update(e.as_bytes());
+        h.update(b"\n");
+    }
+    let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{header}\n{body}{{\"statectl_export_end\":{{\"entries\":{},\"sha256\":\"{digest}\"}}}}\n",
+        entries.len()
+    )
+}
+
+const HEADER: &str = r#"{"statectl_export":1,"exported_at":1,"now":1,"source":{"path":"x","layout":"legacy","schema_version":1,"app_version":null},"selection":{}}"#;
+
+fn line(key: &str, value: &str) -> String {
+    format!(
+        r#"{{"plugin_id":"p","namespace":"ns.a","key":{},"value":{value},"created_at":{T},"expires_at":null}}"#,
+        serde_json::to_string(key).unwrap()
+    )
+}
+
+#[test]
+fn a_corpus_of_broken_exports_is_refused_naming_the_line_and_nothing_changes() {
+    let good = vec![
+        line("a", "1"),
+        line("b", r#"{"x":[1,2]}"#),
+        line("c", "\"s\""),
+    ];
+    let valid = build(HEADER, &good);
+    let with = |i: usize, replacement: String| {
+        let mut v = good.clone();
+        v[i] = replacement;
+        build(HEADER, &v)
+    };
+    let deep = format!("{}1{}", "[".repeat(65), "]".repeat(65));
+    let big = format!("\"{}\"", "x".repeat(65_536));
+    let corpus: Vec<(&str, String, &str)> = vec![
+        ("empty file", String::new(), "line 1"),
+        (
+            "header not JSON",
+            valid.replacen("{\"statectl_export\"", "statectl_export", 1),
+            "line 1",
+        ),
+        ("no header", build("{\"other\":1}", &good), "line 1"),
+        (
+            "wrong format version",
+            build(
+                &HEADER.replace("\"statectl_export\":1", "\"statectl_export\":2"),
+                &good,
+            ),
+            "line 1",
+        ),
+        (
+            "truncated (no trailer)",
+            valid.lines().take(3).map(|l| format!("{l}\n")).collect(),
+            "line 3",
+        ),
+        (
+            "truncated mid-line",
+            valid[..valid.len() - 40].to_string(),
+            "line",
+        ),
+        (
+            "edited entry",
+            valid.replace("\"x\":[1,2]", "\"x\":[1,3]"),
+            "checksum",
+        ),
+        (
+            "bad checksum",
+            valid.replace("\"sha256\":\"", "\"sha256\":\"00"),
+            "checksum",
+        ),
+        (
+            "count mismatch",
+            valid.replace("\"entries\":3", "\"entries\":4"),
+            "line 5",
+        ),
+        ("line not JSON", with(1, "not json at all".into()), "line 3"),
+        ("empty line", with(1, String::new()), "line 3"),
+        (
+            "key is a number",
+            with(0, line("a", "1").replace("\"key\":\"a\"", "\"key\":7")),
+            "line 2",
+        ),
+        (
+            "created_at is a string",
+            with(
+                0,
+                line("a", "1").replace(&format!("\"created_at\":{T}"), "\"created_at\":\"1\""),
+            ),
+            "line 2",
+        ),
+        (
+            "created_at is a float",
+            with(
+                0,
+                line("a", "1").replace(&format!("\"created_at\":{T}"), "\"created_at\":1.5"),
+            ),
+            "line 2",
+        ),
+        (
+            "created_at negative",
+            with(
+                0,
+                line("a", "1").replace(&format!("\"created_at\":{T}"), "\"created_at\":-1"),
+            ),
+            "line 2",
+        ),
+        (
+            "expires_at is a string",
+            with(
+                0,
+                line("a", "1").replace("\"expires_at\":null", "\"expires_at\":\"soon\""),
+            ),
+            "line 2",
+        ),
+        (
+            "expires_at missing",
+            with(0, line("a", "1").replace(",\"expires_at\":null", "")),
+            "line 2",
+        ),
+        (
+            "value missing",
+            with(0, line("a", "1").replace("\"value\":1,", "")),
+            "line 2",
+        ),
+        (
+            "value and value_raw",
+            with(
+                0,
+                line("a", "1").replace("\"value\":1", "\"value\":1,\"value_raw\":\"1\""),
+            ),
+            "line 2",
+        ),
+        (
+            "invalid namespace",
+            with(0, line("a", "1").replace("ns.a", "bad namespace!")),
+            "line 2",
+        ),
+        (
+            "namespace too long",
+            with(0, line("a", "1").replace("ns.a", &"n".repeat(129))),
+            "line 2",
+        ),
+        ("empty key", with(0, line("", "1")), "line 2"),
+        ("blank key", with(0, line("   ", "1")), "line 2"),
+        (
+            "513-byte key",
+            with(0, line(&"k".repeat(513), "1")),
+            "line 2",
+        ),
+        (
+            "key with surrounding spaces",
+            with(0, line(" a ", "1")),
+            "line 2",
+        ),
+        (
+            "value over the legacy 64 KiB limit",
+            with(2, line("c", &big)),
+            "line 4",
+        ),
+        ("value nested too deep", with(2, line("c", &deep)), "line 4"),
+        ("duplicate keys", with(2, line("a", "2")), "line 4"),
+        (
+            "retained namespace in a legacy database",
+            with(0, line("a", "1").replace("ns.a", "@retained.ns.a")),
+            "line 2",
+        ),
+        (
+            "content after the trailer",
+            format!("{valid}{}\n", line("z", "1")),
+            "line 6",
+        ),
+        (
+            "plugin_id missing",
+            with(0, line("a", "1").replace("\"plugin_id\":\"p\",", "")),
+            "line 2",
+        ),
+    ];
+    assert!(corpus.len() >= 25);
+    let (dir, db) = legacy_db();
+    insert(&db, &[("p", "ns.a", "existing", "0", T - 5, None)]);
+    let before = rows(&db);
+    for (name, content, expect) in &corpus {
+        let file = dir.path().join("broken.jsonl");
+        std::fs::write(&file, content).unwrap();
+        let out = statectl()
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "--now",
+                &T.to_string(),
+                "import",
+                "--on-conflict",
+                "replace",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(expect),
+            "{name}: expected {expect:?} in {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{name}: one line: {stderr}");
+        assert_eq!(rows(&db), before, "{name}: database unchanged");
+        // Without a database, verify knows no version limits: those two need the target.
+        let needs_target = name.contains("legacy");
+        statectl()
+            .arg("verify")
+            .arg(&file)
+            .assert()
+            .code(if needs_target { 0 } else { 2 });
+    }
+    // The unbroken file imports.
+    let file = dir.path().join("good.jsonl");
+    std::fs::write(&file, &valid).unwrap();
+    import(&db, &file, &[]).success();
+    assert_eq!(rows(&db).len(), 4);
+}
+
+#[test]
+fn conflicts_follow_the_policy_and_fail_changes_nothing() {
+    let (dir, db) = legacy_db();
+    insert(
+        &db,
+        &[
+            ("p", "ns.a", "a", "\"old\"", T - 10, None),
+            ("p", "ns.a", "b", "\"old\"", T + 10, None),
+            ("p", "ns.a", "dead", "\"old\"", T - 10, Some(T - 1)),
+        ],
+    );
+    let file = dir.path().join("in.jsonl");
+    let entry = |key: &str, created: i64, expires: &str| {
+        format!(
+            r#"{{"plugin_id":"p","namespace":"ns.a","key":"{key}","value":"new","created_at":{created},"expires_at":{expires}}}"#
+        )
+    };
+    std::fs::write(
+        &file,
+        build(
+            HEADER,
+            &[
+                entry("a", T, "null"),
+                entry("b", T, "null"),
+                entry("dead", T, "null"),
+                entry("gone", T - 5, &(T - 1).to_string()),
+            ],
+        ),
+    )
+    .unwrap();
+    let value = |db: &Path, key: &str| rows(db).into_iter().find(|r| r.2 == key).map(|r| r.3);
+
+    let before = rows(&db);
+    import(&db, &file, &["--on-conflict", "fail"])
+        .code(4)
+        .stderr(predicate::str::contains("line 2"));
+    assert_eq!(rows(&db), before);
+
+    import(&db, &file, &["--dry-run", "-o", "json"])
+        .success()
+        .stdout(
+            predicate::str::contains("\"added\": 1")
+                .and(predicate::str::contains("\"skipped\": 2"))
+                .and(predicate::str::contains("\"dropped_expired\": 1")),
+        );
+    assert_eq!(rows(&db), before, "dry run");
+
+    import(&db, &file, &["--on-conflict", "newer"]).success();
+    assert_eq!(
+        value(&db, "a").as_deref(),
+        Some("\"new\""),
+        "import is newer"
+    );
+    assert_eq!(
+        value(&db, "b").as_deref(),
+        Some("\"old\""),
+        "existing is newer"
+    );
+    assert_eq!(
+        value(&db, "dead").as_deref(),
+        Some("\"new\""),
+        "an expired row is replaced"
+    );
+    assert_eq!(value(&db, "gone"), None, "already expired: dropped");
+    import(&db, &file, &["--on-conflict", "replace"]).success();
+    assert_eq!(value(&db, "b").as_deref(), Some("\"new\""));
+}
+
+#[test]
+fn an_import_over_the_plugin_cap_is_refused() {
+    let (dir, db) = legacy_db();
+    let c = Connection::open(&db).unwrap();
+    for i in 0..995 {
+        c.execute("INSERT INTO plugin_state_entries VALUES ('telegram','telegram.sent-messages',?1,'1',?2,NULL)", rusqlite::params![format!("k{i}"), T]).unwrap();
+    }
+    let before = rows(&db);
+    let entries: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"plugin_id":"telegram","namespace":"telegram.sticker-cache","key":"s{i}","value":1,"created_at":{T},"expires_at":null}}"#))
+        .collect();
+    let file = dir.path().join("in.jsonl");
+    std::fs::write(&file, build(HEADER, &entries)).unwrap();
+    import(&db, &file, &[])
+        .code(4)
+        .stderr(predicate::str::contains("1,005").and(predicate::str::contains("1,000")));
+    assert_eq!(rows(&db), before);
+}
+
+#[test]
+fn prune_backup_then_import_restores_the_rows() {
+    let (dir, src) = fixture_copy("shared-2026.9.6.sqlite");
+    let before = rows(&src);
+    let saved = dir.path().join("saved.jsonl");
+    statectl()
+        .arg("--db")
+        .arg(&src)
+        .args([
+            "--now",
+            &T.to_string(),
+            "prune",
+            "community-x/unicode.keys",
+            "--all",
+            "-y",
+            "--backup",
+        ])
+        .arg(&saved)
+        .assert()
+        .success();
+    assert!(rows(&src).len() < before.len());
+    import(&src, &saved, &[]).success();
+    assert_eq!(rows(&src), before);
+}
+
+#[test]
+fn backup_is_a_verified_private_copy() {
+    let (dir, src) = fixture_copy("shared-2026.9.6.sqlite");
+    let dest = dir.path().join("copy.sqlite");
+    statectl()
+        .arg("--db")
+        .arg(&src)
+        .arg("backup")
+        .arg(&dest)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("quick_check ok"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(rows(&dest), rows(&src));
+    statectl()
+        .arg("--db")
+        .arg(&src)
+        .arg("backup")
+        .arg(&dest)
+        .assert()
+        .code(4);
+}
+
+#[test]
+fn verify_summarises_an_export_without_a_database() {
+    let (dir, src) = fixture_copy("legacy-2026.5.6.sqlite");
+    let file = dir.path().join("e.jsonl");
+    export(&src, &file, &[]);
+    let out = statectl()
+        .args(["verify", "-o", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v = stdout_json(&out);
+    assert_eq!(v["entries"], 28);
+    assert_eq!(v["source"]["layout"], "legacy");
+    assert!(
+        v["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["namespace"] == "unicode.keys" && n["entries"] == 14)
+    );
+}
+
+/// SIGKILL in the middle of a large import leaves the database as it was, and healthy.
+#[test]
+fn an_import_killed_halfway_changes_nothing() {
+    let (dir, db) = legacy_db();
+    insert(&db, &[("p", "ns.a", "existing", "0", T, None)]);
+    let entries: Vec<String> = (0..200_000)
+        .map(|i| format!(r#"{{"plugin_id":"p","namespace":"ns.b","key":"k{i:06}","value":{{"i":{i},"pad":"{}"}},"created_at":{T},"expires_at":null}}"#, "x".repeat(200)))
+        .collect();
+    let file = dir.path().join("big.jsonl");
+    std::fs::write(&file, build(HEADER, &entries)).unwrap();
+    let before = rows(&db);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("statectl"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--now", &T.to_string(), "import"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill once the write transaction is visibly under way: the WAL is growing.
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let start = std::time::Instant::now();
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4 * 1024 * 1024 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "import never started writing"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "import finished before it could be killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let c = Connection::open(&db).unwrap();
+    let check: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(c);
+    assert_eq!(rows(&db), before);
+}
