@@ -68,6 +68,7 @@ pub enum Command {
     Import(commands::import::ImportArgs),
     Verify(commands::verify::VerifyArgs),
     Backup(commands::backup::BackupArgs),
+    Check(commands::check::CheckArgs),
 }
 
 /// Which rows: shared by every command that selects entries.

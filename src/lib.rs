@@ -121,8 +121,9 @@ impl SelectArgs {
     }
 }
 
-/// Runs one parsed command line.
-pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> Result<()> {
+/// Runs one parsed command line; returns the exit code (non-zero only from `check`,
+/// whose status is its exit code; failures are errors).
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> Result<i32> {
     let clock = timefmt::system_now_ms();
     let now = match &cli.global.now {
         Some(t) => timefmt::parse_time(t, clock)?,
@@ -135,18 +136,21 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> R
         out,
         err,
     };
-    let result = match &cli.command {
-        Command::Ls(a) => commands::ls::run(&mut ctx, a),
-        Command::Inspect(a) => commands::inspect::run(&mut ctx, a),
-        Command::Info(a) => commands::info::run(&mut ctx, a),
-        Command::Prune(a) => commands::prune::run(&mut ctx, a),
-        Command::Expire(a) => commands::expire::run(&mut ctx, a),
-        Command::Export(a) => commands::export::run(&mut ctx, a),
-        Command::Import(a) => commands::import::run(&mut ctx, a),
-        Command::Verify(a) => commands::verify::run(&mut ctx, a),
-        Command::Backup(a) => commands::backup::run(&mut ctx, a),
-    };
-    result.and_then(|()| Ok(ctx.out.flush()?))
+    let ok = |r: Result<()>| r.map(|()| 0);
+    let code = match &cli.command {
+        Command::Check(a) => commands::check::run(&mut ctx, a),
+        Command::Ls(a) => ok(commands::ls::run(&mut ctx, a)),
+        Command::Inspect(a) => ok(commands::inspect::run(&mut ctx, a)),
+        Command::Info(a) => ok(commands::info::run(&mut ctx, a)),
+        Command::Prune(a) => ok(commands::prune::run(&mut ctx, a)),
+        Command::Expire(a) => ok(commands::expire::run(&mut ctx, a)),
+        Command::Export(a) => ok(commands::export::run(&mut ctx, a)),
+        Command::Import(a) => ok(commands::import::run(&mut ctx, a)),
+        Command::Verify(a) => ok(commands::verify::run(&mut ctx, a)),
+        Command::Backup(a) => ok(commands::backup::run(&mut ctx, a)),
+    }?;
+    ctx.out.flush()?;
+    Ok(code)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = std::io::stderr();
     match statectl::run(&cli, &mut out, &mut err, term) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         // `statectl ls | head -1`: the reader is gone, which is not a failure.
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {

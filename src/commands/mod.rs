@@ -1,6 +1,7 @@
 //! One file per subcommand: its arguments and its `run`.
 
 pub mod backup;
+pub mod check;
 pub mod expire;
 pub mod export;
 pub mod import;

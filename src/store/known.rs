@@ -47,6 +47,8 @@ pub struct Policy {
     pub secret: bool,
     /// The running gateway keeps an in-memory copy; a prune shows after a restart.
     pub memory_first: bool,
+    /// Every row should carry a TTL (false where newer builds dropped the TTL).
+    pub ttl_expected: bool,
 }
 
 /// An unknown namespace: generic view, default caution.
@@ -58,6 +60,7 @@ pub const UNKNOWN: Policy = Policy {
     prune: PruneSafety::Caution,
     secret: false,
     memory_first: false,
+    ttl_expected: false,
 };
 
 /// How a table row names its namespaces.
@@ -95,6 +98,7 @@ struct Row {
     prune: PruneSafety,
     secret: bool,
     memory_first: bool,
+    ttl_optional: bool,
 }
 
 const fn row(
@@ -114,6 +118,7 @@ const fn row(
         prune,
         secret: false,
         memory_first: false,
+        ttl_optional: false,
     }
 }
 
@@ -127,6 +132,12 @@ const fn memory_first(mut r: Row) -> Row {
     r
 }
 
+/// The TTL was dropped in newer builds: rows without one are not a fault.
+const fn ttl_optional(mut r: Row) -> Row {
+    r.ttl_optional = true;
+    r
+}
+
 use Name::{Exact, HexSuffix, Prefix};
 use Overflow::{EvictOldest as Evict, RejectNew as Reject};
 use PruneSafety::{Caution, Never, Safe};
@@ -134,7 +145,7 @@ use PruneSafety::{Caution, Never, Safe};
 #[rustfmt::skip]
 const TABLE: &[Row] = &[
     // The four channel caches made durable by "best-effort plugin state persistence".
-    memory_first(row("slack", Exact("slack.thread-participation"), Some(1000), Some(DAY), Evict, Safe)),
+    ttl_optional(memory_first(row("slack", Exact("slack.thread-participation"), Some(1000), Some(DAY), Evict, Safe))),
     memory_first(row("discord", Exact("discord.components"), Some(500), Some(30 * MIN), Evict, Safe)),
     memory_first(row("discord", Exact("discord.modals"), Some(500), Some(30 * MIN), Evict, Safe)),
     memory_first(row("msteams", Exact("msteams.sent-messages"), Some(1000), Some(DAY), Evict, Safe)),
@@ -187,6 +198,7 @@ pub fn policy(plugin_id: &str, namespace: &str) -> Policy {
             prune: PruneSafety::Never,
             secret: inner.secret,
             memory_first: false,
+            ttl_expected: false,
         };
     }
     TABLE
@@ -200,6 +212,7 @@ pub fn policy(plugin_id: &str, namespace: &str) -> Policy {
             prune: r.prune,
             secret: r.secret,
             memory_first: r.memory_first,
+            ttl_expected: r.ttl.is_some() && !r.ttl_optional,
         })
         .unwrap_or(UNKNOWN)
 }
@@ -218,6 +231,11 @@ mod tests {
         assert!(p.memory_first && !p.secret);
         assert_eq!(policy("telegram", "telegram.update-offsets").prune, Never);
         assert!(policy("telegram", "telegram.message-cache").secret);
+        assert!(policy("discord", "discord.modals").ttl_expected);
+        assert!(
+            !policy("slack", "slack.thread-participation").ttl_expected,
+            "newer builds have no TTL"
+        );
     }
 
     #[test]

@@ -262,6 +262,29 @@ for (const s of stores) {
 }
 console.log(`mutations checked against the runtime: prune --key/--prefix/--match/--older-than/--all/--expired, expire now/--in/--persist`);
 
+// A plugin at its live-row cap, as users met it: the runtime refuses the next write
+// (1000 rows per plugin in 2026.5.6; no cap in 2026.9.6). `statectl check` must say so.
+{
+  const stickers = open("telegram", "telegram.sticker-cache", { maxEntries: 10000 });
+  let refused = null;
+  for (let i = 0; i < 1100 && !refused; i++) {
+    now += 1;
+    try {
+      await stickers.store.register(`sticker-${i}`, { file: i });
+    } catch (e) {
+      refused = e.code ?? String(e);
+    }
+  }
+  const r = runStatectl(["--now", String(now), "check", "-o", "json"]);
+  const result = JSON.parse(r.stdout);
+  const cap = result.checks.find((c) => c.name === "plugin_cap");
+  const want = refused ? "critical" : "ok";
+  if (cap?.status !== want || (refused && r.code !== 2)) {
+    failures.push(`check after the runtime ${refused ? `refused a write (${refused})` : "accepted 1100 writes"}: plugin_cap ${cap?.status}, exit ${r.code}; expected ${want}`);
+  }
+  console.log(`plugin cap: the runtime ${refused ? `refused write ${refused}` : "has no cap"}; statectl check plugin_cap=${cap?.status} (exit ${r.code})`);
+}
+
 if (failures.length) {
   console.log(`${failures.length} mismatches:\n${failures.join("\n")}`);
   process.exit(1);

@@ -1,0 +1,343 @@
+//! `statectl check`: databases built in each unhealthy state (directly with SQL; the
+//! interop harness covers the states the runtime itself produces), asserting the exit
+//! code, the JSON status of the named check, and the first line.
+
+mod common;
+use common::*;
+use rusqlite::Connection;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+const NOW: i64 = 1_795_707_055_987;
+
+/// A healthy legacy database in a private directory, as the runtime lays it out.
+fn healthy() -> (tempfile::TempDir, PathBuf) {
+    let (dir, db) = legacy_db();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    insert(
+        &db,
+        &[
+            (
+                "discord",
+                "discord.modals",
+                "mdl_a",
+                "{}",
+                NOW - 1_000,
+                Some(NOW + 60_000),
+            ),
+            (
+                "slack",
+                "slack.thread-participation",
+                "t",
+                "{}",
+                NOW - 1_000,
+                None,
+            ),
+        ],
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        if p.exists() {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+    (dir, db)
+}
+
+fn bulk(db: &Path, plugin: &str, ns: &str, n: usize, expires_at: Option<i64>) {
+    let c = Connection::open(db).unwrap();
+    c.execute_batch("BEGIN").unwrap();
+    for i in 0..n {
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES (?1, ?2, ?3, '{}', ?4, ?5)",
+            rusqlite::params![plugin, ns, format!("bulk{i}"), NOW - 10_000, expires_at],
+        )
+        .unwrap();
+    }
+    c.execute_batch("COMMIT").unwrap();
+}
+
+struct Outcome {
+    code: i32,
+    json: serde_json::Value,
+    first_line: String,
+}
+
+fn check(db: &Path, extra: &[&str]) -> Outcome {
+    let run = |format: &[&str]| {
+        statectl()
+            .arg("--db")
+            .arg(db)
+            .args(["--now", &NOW.to_string(), "check"])
+            .args(format)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let json_out = run(&["-o", "json"]);
+    let text_out = run(&[]);
+    assert_eq!(json_out.status.code(), text_out.status.code());
+    Outcome {
+        code: json_out.status.code().unwrap(),
+        json: stdout_json(&json_out),
+        first_line: String::from_utf8(text_out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    }
+}
+
+fn status_of<'a>(o: &'a Outcome, name: &str) -> &'a str {
+    o.json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+fn a_healthy_database_is_ok() {
+    let (_d, db) = healthy();
+    let o = check(&db, &[]);
+    assert_eq!(o.code, 0, "{}", o.json);
+    assert_eq!(o.json["status"], "ok");
+    assert!(
+        o.first_line.starts_with("STATECTL OK - "),
+        "{}",
+        o.first_line
+    );
+    assert!(
+        o.first_line.contains("| rows=2 live=2 expired=0"),
+        "{}",
+        o.first_line
+    );
+}
+
+#[test]
+fn a_plugin_at_its_cap_is_critical_and_near_it_a_warning() {
+    let (_d, db) = healthy();
+    bulk(&db, "telegram", "telegram.sticker-cache", 800, None);
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "plugin_cap")), (1, "warning"));
+    bulk(&db, "telegram", "telegram.sent-messages", 200, None);
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "plugin_cap")), (2, "critical"));
+    assert!(
+        o.first_line
+            .starts_with("STATECTL CRITICAL - plugin telegram at 1,000/1,000 live rows"),
+        "{}",
+        o.first_line
+    );
+    assert!(
+        o.first_line.contains("live_telegram=1000;800;1000"),
+        "{}",
+        o.first_line
+    );
+}
+
+#[test]
+fn corrupt_values_are_critical_and_named() {
+    let (_d, db) = healthy();
+    insert(
+        &db,
+        &[(
+            "discord",
+            "discord.components",
+            "btn_bad",
+            "{oops",
+            NOW,
+            None,
+        )],
+    );
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "corrupt_values")), (2, "critical"));
+    assert!(
+        o.first_line
+            .contains("discord/discord.components \"btn_bad\""),
+        "{}",
+        o.first_line
+    );
+}
+
+#[test]
+fn a_damaged_file_fails_the_integrity_check() {
+    let (_d, db) = healthy();
+    bulk(&db, "p", "n", 3000, None);
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+        .unwrap();
+    let len = std::fs::metadata(&db).unwrap().len();
+    let mut bytes = std::fs::read(&db).unwrap();
+    let page = (len - 4096) as usize;
+    bytes[page + 8..page + 208].fill(0xff);
+    std::fs::write(&db, bytes).unwrap();
+    let o = check(&db, &[]);
+    assert_eq!(
+        (o.code, status_of(&o, "integrity")),
+        (2, "critical"),
+        "{}",
+        o.json
+    );
+}
+
+#[test]
+fn a_namespace_above_its_max_entries_warns() {
+    let (_d, db) = healthy();
+    bulk(
+        &db,
+        "discord",
+        "discord.components",
+        501,
+        Some(NOW + 60_000),
+    );
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "namespace_cap")), (1, "warning"));
+    assert!(
+        o.first_line.contains("discord/discord.components 501/500"),
+        "{}",
+        o.first_line
+    );
+}
+
+#[test]
+fn an_expired_backlog_warns_and_now_looks_ahead() {
+    let (_d, db) = healthy();
+    bulk(&db, "imap", "dispatch-claim", 300, Some(NOW + 3_600_000));
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "expired_backlog")), (0, "ok"));
+    // In two hours those rows have expired and nothing swept them.
+    let o = check(&db, &["--now", &(NOW + 7_200_000).to_string()]);
+    assert_eq!(
+        (o.code, status_of(&o, "expired_backlog")),
+        (1, "warning"),
+        "{}",
+        o.json
+    );
+    let o = check(
+        &db,
+        &[
+            "--now",
+            &(NOW + 7_200_000).to_string(),
+            "--expired-warn-share",
+            "100",
+            "--expired-warn",
+            "1000",
+        ],
+    );
+    assert_eq!(
+        status_of(&o, "expired_backlog"),
+        "ok",
+        "thresholds are flags"
+    );
+}
+
+#[test]
+fn rows_without_ttl_in_ttl_namespaces_warn() {
+    let (_d, db) = healthy();
+    insert(
+        &db,
+        &[("discord", "discord.modals", "mdl_forever", "{}", NOW, None)],
+    );
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "missing_ttl")), (1, "warning"));
+    assert!(
+        o.first_line.contains("discord/discord.modals 1 rows"),
+        "{}",
+        o.first_line
+    );
+}
+
+#[test]
+fn impossible_timestamps_warn() {
+    let (_d, db) = healthy();
+    insert(&db, &[("p", "n", "backwards", "{}", NOW, Some(NOW - 1))]);
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "timestamps")), (1, "warning"));
+    let (_d2, db2) = healthy();
+    insert(&db2, &[("p", "n", "future", "{}", NOW + 3_600_000, None)]);
+    assert_eq!(status_of(&check(&db2, &[]), "timestamps"), "warning");
+    assert_eq!(
+        status_of(&check(&db2, &["--skew", "2h"]), "timestamps"),
+        "ok"
+    );
+}
+
+#[test]
+fn loose_permissions_warn() {
+    let (_d, db) = healthy();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "permissions")), (1, "warning"));
+    assert!(
+        o.first_line.contains("is 644 (want 600)"),
+        "{}",
+        o.first_line
+    );
+}
+
+#[test]
+fn size_thresholds_warn() {
+    let (_d, db) = healthy();
+    let o = check(&db, &["--db-warn-mib", "0"]);
+    assert_eq!((o.code, status_of(&o, "db_size")), (1, "warning"));
+    assert_eq!(status_of(&check(&db, &[]), "db_size"), "ok");
+}
+
+#[test]
+fn a_legacy_file_beside_the_shared_database_warns() {
+    let state = tempfile::tempdir().unwrap();
+    for (fixture, rel) in [
+        ("shared-2026.9.6.sqlite", "state/openclaw.sqlite"),
+        ("legacy-2026.5.6.sqlite", "plugin-state/state.sqlite"),
+    ] {
+        let target = state.path().join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(Path::new(FIXTURES).join(fixture), &target).unwrap();
+    }
+    let o = check(&state.path().join("state/openclaw.sqlite"), &[]);
+    assert_eq!(status_of(&o, "legacy_file"), "warning");
+}
+
+#[test]
+fn a_newer_schema_warns() {
+    let (_d, db) = healthy();
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 9")
+        .unwrap();
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "open")), (1, "warning"));
+}
+
+#[test]
+fn an_unreadable_database_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = check(&dir.path().join("missing.sqlite"), &[]);
+    assert_eq!((o.code, o.json["status"].as_str()), (3, Some("unknown")));
+    assert!(
+        o.first_line.starts_with("STATECTL UNKNOWN - "),
+        "{}",
+        o.first_line
+    );
+    let text = dir.path().join("text.sqlite");
+    std::fs::write(&text, "not sqlite").unwrap();
+    assert_eq!(check(&text, &[]).code, 3);
+}
+
+#[test]
+fn check_never_writes() {
+    let (_d, db) = healthy();
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    check(&db, &["--full"]);
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
