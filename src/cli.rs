@@ -69,6 +69,8 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     Backup(commands::backup::BackupArgs),
     Check(commands::check::CheckArgs),
+    Completions(commands::completions::CompletionsArgs),
+    Man(commands::man::ManArgs),
 }
 
 /// Which rows: shared by every command that selects entries.

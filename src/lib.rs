@@ -148,6 +148,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> R
         Command::Import(a) => ok(commands::import::run(&mut ctx, a)),
         Command::Verify(a) => ok(commands::verify::run(&mut ctx, a)),
         Command::Backup(a) => ok(commands::backup::run(&mut ctx, a)),
+        Command::Completions(a) => ok(commands::completions::run(&mut ctx, a)),
+        Command::Man(a) => ok(commands::man::run(&mut ctx, a)),
     }?;
     ctx.out.flush()?;
     Ok(code)

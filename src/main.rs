@@ -7,6 +7,7 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    statectl::commands::completions::handle_completion_request();
     let cli = Cli::parse();
     let term = Term::detect();
     let stdout = std::io::stdout();

@@ -15,6 +15,7 @@ use clap::Args;
 )]
 pub struct ExpireArgs {
     /// NAMESPACE or PLUGIN/NAMESPACE
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
     pub namespace: String,
     #[command(flatten)]
     pub select: SelectArgs,

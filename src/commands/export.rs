@@ -22,6 +22,7 @@ use std::path::PathBuf;
 )]
 pub struct ExportArgs {
     /// Namespaces (NAMESPACE or PLUGIN/NAMESPACE); default: all
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
     pub namespaces: Vec<String>,
     #[command(flatten)]
     pub select: SelectArgs,

@@ -16,6 +16,7 @@ use clap::Args;
 )]
 pub struct InspectArgs {
     /// NAMESPACE or PLUGIN/NAMESPACE
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
     pub namespace: String,
     /// The entry key (trimmed, as the runtime's lookup() does)
     pub key: String,

@@ -18,6 +18,7 @@ use serde::Serialize;
 )]
 pub struct LsArgs {
     /// NAMESPACE or PLUGIN/NAMESPACE (exact); omit for the summary of all namespaces
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
     pub namespace: Option<String>,
     #[command(flatten)]
     pub select: SelectArgs,

@@ -2,12 +2,14 @@
 
 pub mod backup;
 pub mod check;
+pub mod completions;
 pub mod expire;
 pub mod export;
 pub mod import;
 pub mod info;
 pub mod inspect;
 pub mod ls;
+pub mod man;
 pub mod mutate;
 pub mod prune;
 pub mod verify;

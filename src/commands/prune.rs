@@ -14,6 +14,7 @@ use clap::Args;
 )]
 pub struct PruneArgs {
     /// NAMESPACE or PLUGIN/NAMESPACE; omit only with --expired or a filter
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
     pub namespace: Option<String>,
     #[command(flatten)]
     pub select: SelectArgs,

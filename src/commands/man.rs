@@ -1,0 +1,162 @@
+//! `statectl man`: manual pages generated from the same clap definition as `--help`,
+//! with EXAMPLES, EXIT STATUS, ENVIRONMENT and FILES sections.
+
+use crate::Ctx;
+use crate::cli::Cli;
+use crate::error::Result;
+use clap::{Args, CommandFactory};
+use roff::{Roff, bold, roman};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Print the statectl(1) manual page, or write every page with --dir",
+    after_help = "Examples:\n  statectl man | man -l -\n  statectl man --dir /usr/local/share/man/man1"
+)]
+pub struct ManArgs {
+    /// Write statectl.1 and one page per subcommand into DIR
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+const EXIT_STATUS: &[(&str, &str)] = &[
+    (
+        "0",
+        "success (a filter that matches nothing is still success)",
+    ),
+    ("1", "runtime failure: I/O, SQLite, a corrupt database"),
+    ("2", "usage error, or an invalid export file"),
+    (
+        "3",
+        "not found: inspect of a missing key, an unknown namespace for a write",
+    ),
+    (
+        "4",
+        "refused: confirmation needed without a terminal (--yes), protected namespace without --force, schema newer than supported, ownership fence, import conflict or plugin cap",
+    ),
+    (
+        "5",
+        "database busy: the lock was not obtained within the busy timeout",
+    ),
+    ("130", "interrupted"),
+];
+
+const CHECK_STATUS: &[(&str, &str)] = &[
+    ("0", "OK"),
+    ("1", "WARNING"),
+    ("2", "CRITICAL"),
+    ("3", "UNKNOWN: the database cannot be opened or read"),
+];
+
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("STATECTL_DB", "the database file, as --db"),
+    (
+        "OPENCLAW_STATE_DIR",
+        "OpenClaw's state dir (default ~/.openclaw, else the legacy ~/.clawdbot)",
+    ),
+    (
+        "OPENCLAW_HOME",
+        "the home directory OpenClaw uses, before HOME",
+    ),
+    (
+        "OPENCLAW_SUPERVISOR_MODE",
+        "set to external to write to a database fenced by an external supervisor",
+    ),
+    ("NO_COLOR", "no colour in tables"),
+    (
+        "COMPLETE",
+        "set by the completion scripts when they ask statectl for candidates",
+    ),
+];
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "<state dir>/state/openclaw.sqlite",
+        "shared layout (OpenClaw 2026.5.30 onward)",
+    ),
+    (
+        "<state dir>/plugin-state/state.sqlite",
+        "legacy layout (OpenClaw 2026.4.29 to 2026.5.28)",
+    ),
+    (
+        "/tmp/openclaw-state-locks-<uid>/state-lifecycle.<hash>.lock.sqlite",
+        "the runtime's writer lock (2026.9), taken around each write",
+    ),
+];
+
+fn list(roff: &mut Roff, title: &str, items: &[(&str, &str)]) {
+    roff.control("SH", [title]);
+    for (term, text) in items {
+        roff.control("TP", []);
+        roff.text([bold(*term)]);
+        roff.text([roman(*text)]);
+    }
+}
+
+/// One page: clap_mangen's sections, then ours.
+fn page(cmd: &clap::Command, is_root: bool) -> Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut out = Vec::new();
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut out)?;
+    }
+    let mut roff = Roff::default();
+    if let Some(after) = cmd.get_after_help() {
+        roff.control("SH", ["EXAMPLES"]);
+        roff.control("nf", []);
+        for line in after.to_string().lines().filter(|l| *l != "Examples:") {
+            roff.text([roman(line)]);
+        }
+        roff.control("fi", []);
+    }
+    let is_check = cmd.get_name() == "check";
+    list(
+        &mut roff,
+        "EXIT STATUS",
+        if is_check { CHECK_STATUS } else { EXIT_STATUS },
+    );
+    list(&mut roff, "ENVIRONMENT", ENVIRONMENT);
+    list(&mut roff, "FILES", FILES);
+    if !is_root {
+        roff.control("SH", ["SEE ALSO"]);
+        roff.text([bold("statectl"), roman("(1)")]);
+    }
+    roff.to_writer(&mut out)?;
+    Ok(out)
+}
+
+/// Every page, by file name: `statectl.1`, then `statectl-<subcommand>.1`.
+pub fn pages() -> Result<Vec<(String, Vec<u8>)>> {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut out = vec![("statectl.1".to_string(), page(&cmd, true)?)];
+    for sub in cmd.get_subcommands() {
+        out.push((format!("statectl-{}.1", sub.get_name()), page(sub, false)?));
+    }
+    Ok(out)
+}
+
+pub fn run(ctx: &mut Ctx, args: &ManArgs) -> Result<()> {
+    let pages = pages()?;
+    match &args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            for (name, bytes) in &pages {
+                std::fs::write(dir.join(name), bytes)?;
+            }
+            writeln!(
+                ctx.err,
+                "wrote {} manual pages to {}",
+                pages.len(),
+                dir.display()
+            )?;
+        }
+        None => ctx.out.write_all(&pages[0].1)?,
+    }
+    Ok(())
+}
