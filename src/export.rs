@@ -10,7 +10,7 @@ use crate::timefmt::Ms;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 pub const FORMAT_VERSION: u64 = 1;
@@ -237,6 +237,38 @@ fn parse_entry(text: &str, line: u64, rules: Option<&RuleSet>) -> Result<ImportE
     })
 }
 
+/// Keys already seen in a file, kept in a private temporary SQLite database (never the
+/// user's), so finding duplicates takes the same memory at a million entries as at ten.
+struct Seen {
+    conn: rusqlite::Connection,
+}
+
+impl Seen {
+    fn new() -> Result<Seen> {
+        // An empty path: a private on-disk temporary database, deleted on close.
+        let conn = rusqlite::Connection::open("")?;
+        conn.execute_batch(
+            "PRAGMA cache_size = -4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+             CREATE TABLE seen (id BLOB PRIMARY KEY) WITHOUT ROWID; BEGIN;",
+        )?;
+        Ok(Seen { conn })
+    }
+
+    /// False when (plugin, namespace, key) was seen before.
+    fn insert(&self, e: &Entry) -> Result<bool> {
+        let mut id = Sha256::new();
+        for part in [&e.plugin_id, &e.namespace, &e.key] {
+            id.update(part.as_bytes());
+            id.update([0u8]);
+        }
+        let digest = id.finalize();
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO seen (id) VALUES (?1)")?;
+        Ok(stmt.execute([&digest[..16]])? == 1)
+    }
+}
+
 /// What a verified export holds.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -297,7 +329,7 @@ pub fn read(
     let mut hasher = Sha256::new();
     let mut count = 0u64;
     let mut corrupt = 0u64;
-    let mut seen: HashSet<u128> = HashSet::new();
+    let seen = Seen::new()?;
     let mut namespaces: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut trailer: Option<(u64, serde_json::Value)> = None;
     while let Some(text) = next_line(&mut n)? {
@@ -320,15 +352,7 @@ pub fn read(
         hasher.update(text.as_bytes());
         hasher.update(b"\n");
         let e = parse_entry(&text, n, rules)?;
-        let mut id = Sha256::new();
-        for part in [&e.entry.plugin_id, &e.entry.namespace, &e.entry.key] {
-            id.update(part.as_bytes());
-            id.update([0u8]);
-        }
-        let digest = id.finalize();
-        let mut short = [0u8; 16];
-        short.copy_from_slice(&digest[..16]);
-        if !seen.insert(u128::from_le_bytes(short)) {
+        if !seen.insert(&e.entry)? {
             return Err(bad(
                 n,
                 format!(

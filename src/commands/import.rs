@@ -214,7 +214,9 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> Result<()> {
     } else {
         let mut writer = Writer::open(&found.path, ctx.global.busy_timeout)?;
         let now = ctx.now;
-        writer.transaction(|tx| apply(tx, &args.file, &rules, args, now, true))?
+        let result = writer.transaction(|tx| apply(tx, &args.file, &rules, args, now, true));
+        writer.report_stats(ctx.err);
+        result?
     };
     report(ctx, &stats, summary.entries, args.dry_run)?;
     if !args.dry_run {

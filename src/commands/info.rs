@@ -50,6 +50,7 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> Result<()> {
         "expired_rows": total - live,
         "namespaces": namespaces,
         "now": ctx.now,
+        "sqlite_version": rusqlite::version(),
         "rules": {
             "name": r.name,
             "max_value_bytes": r.max_value_bytes,
@@ -113,6 +114,10 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> Result<()> {
                         .unwrap_or_else(|| "all expired rows at once".into()),
                 ),
                 ("lock files", r.lifecycle_locks.to_string()),
+                (
+                    "sqlite",
+                    format!("{} (statectl's own)", rusqlite::version()),
+                ),
             ];
             for (k, v) in lines {
                 writeln!(ctx.out, "{k:<13} {v}")?;

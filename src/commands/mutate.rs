@@ -39,6 +39,20 @@ pub struct MutateArgs {
 
 /// Keys shown per namespace in a plan.
 const SAMPLE_KEYS: usize = 5;
+/// Namespaces listed in a plan for people.
+const PLAN_LINES: usize = 20;
+
+/// The plan, or what was done, for scripts.
+fn plan_json(groups: &[PlanGroup], rows: u64, action: &Action, dry_run: bool) -> serde_json::Value {
+    json!({
+        "dry_run": dry_run,
+        "action": action.verb,
+        "rows": rows,
+        "namespaces": groups.iter().map(|g| json!({
+            "plugin_id": g.plugin_id, "namespace": g.namespace, "rows": g.rows, "sample": g.sample,
+        })).collect::<Vec<_>>(),
+    })
+}
 
 /// Turns NAMESPACE + filters into a selection, with the refusals that need no database.
 pub fn selection(
@@ -158,21 +172,13 @@ fn print_plan(
 ) -> Result<()> {
     if ctx.global.format.is_json() {
         if dry_run {
-            let doc = json!({
-                "dry_run": true,
-                "action": action.verb,
-                "rows": total,
-                "namespaces": groups.iter().map(|g| json!({
-                    "plugin_id": g.plugin_id, "namespace": g.namespace, "rows": g.rows, "sample": g.sample,
-                })).collect::<Vec<_>>(),
-            });
-            serde_json::to_writer(&mut *ctx.out, &doc)?;
+            serde_json::to_writer(&mut *ctx.out, &plan_json(groups, total, action, true))?;
             writeln!(ctx.out)?;
         }
         return Ok(());
     }
     let mut lines = Vec::new();
-    for g in groups {
+    for g in groups.iter().take(PLAN_LINES) {
         let policy = known::policy(&g.plugin_id, &g.namespace);
         let mut line = format!("  {}/{}: {}", g.plugin_id, g.namespace, rows(g.rows));
         if !g.sample.is_empty() {
@@ -183,10 +189,17 @@ fn print_plan(
             };
             line.push_str(&format!(" ({}{more})", g.sample.join(", ")));
         }
-        if policy.prune == PruneSafety::Caution {
+        let touches_live = g.live > 0 || matches!(action.change, Change::SetExpiry(_));
+        if policy.known && policy.prune == PruneSafety::Caution && touches_live {
             line.push_str("  [caution: routing or dedupe state]");
         }
         lines.push(line);
+    }
+    if groups.len() > PLAN_LINES {
+        lines.push(format!(
+            "  ... and {} more namespaces (all of them with -o json)",
+            groups.len() - PLAN_LINES
+        ));
     }
     let head = format!(
         "{}{} {} in {} namespace{}{}:",
@@ -303,6 +316,7 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
         Ok(())
     });
     bar.finish_and_clear();
+    writer.report_stats(ctx.err);
     let changed = result?;
     report(ctx, &groups, changed, &action, false)?;
     memory_first_note(ctx, &groups);
@@ -346,15 +360,7 @@ fn report(
     dry_run: bool,
 ) -> Result<()> {
     if ctx.global.format.is_json() {
-        let doc = json!({
-            "dry_run": dry_run,
-            "action": action.verb,
-            "rows": changed,
-            "namespaces": groups.iter().map(|g| json!({
-                "plugin_id": g.plugin_id, "namespace": g.namespace, "rows": g.rows, "sample": g.sample,
-            })).collect::<Vec<_>>(),
-        });
-        serde_json::to_writer(&mut *ctx.out, &doc)?;
+        serde_json::to_writer(&mut *ctx.out, &plan_json(groups, changed, action, dry_run))?;
         writeln!(ctx.out)?;
     } else {
         let n = groups.iter().filter(|g| g.rows > 0).count();

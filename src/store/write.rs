@@ -11,9 +11,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// Rows changed per write transaction: the runtime's own batch size, short enough that
-/// the gateway's writers are never stalled for long.
+/// Most rows changed per write transaction: the runtime's own batch size.
 pub const BATCH_ROWS: usize = 1024;
+/// How long one write transaction should hold the lock at most; batches shrink (and
+/// grow back, up to [`BATCH_ROWS`]) to stay under it on slow disks and cold caches.
+pub const TARGET_TXN: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// Refuses writes the runtime would not accept or that are not ours to make.
 pub fn check_writable(db: &Db, supervisor_mode: Option<&str>) -> Result<()> {
@@ -136,12 +138,21 @@ pub struct Writer {
     lifecycle: Option<Connection>,
     /// `state-handles` lock, held SHARED while the database is open (2026.9.6).
     _handles: Option<Connection>,
+    /// Write transactions run, the longest one and the last one (lock wait excluded).
+    pub txn_count: u64,
+    pub txn_longest: std::time::Duration,
+    pub txn_last: std::time::Duration,
 }
 
 impl Writer {
     /// Opens an existing database for writing, after the refusal checks.
     pub fn open(path: &Path, busy_timeout_ms: u64) -> Result<Writer> {
         let db = Db::open_read_write(path, busy_timeout_ms)?;
+        // The runtime's durability setting (per connection; the file is not changed).
+        // Checkpoints run after each transaction instead of inside its commit, so the
+        // time a batch holds the write lock is the batch's own.
+        db.conn
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")?;
         check_writable(
             &db,
             std::env::var("OPENCLAW_SUPERVISOR_MODE").ok().as_deref(),
@@ -168,11 +179,40 @@ impl Writer {
             db,
             lifecycle,
             _handles: handles,
+            txn_count: 0,
+            txn_longest: std::time::Duration::ZERO,
+            txn_last: std::time::Duration::ZERO,
         })
+    }
+
+    /// A passive checkpoint (never waits for or blocks the gateway) once the WAL holds
+    /// more than SQLite's default 1000 pages, as auto-checkpointing would do.
+    fn checkpoint_if_large(&self) {
+        let wal: Option<i64> = self
+            .db
+            .conn
+            .query_row("PRAGMA wal_checkpoint(NOOP)", [], |r| r.get(1))
+            .ok();
+        if wal.is_some_and(|pages| pages > 1000) {
+            let _ = self.db.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+        }
     }
 
     pub fn rules(&self) -> RuleSet {
         self.db.schema.rules
+    }
+
+    /// With `STATECTL_TXN_STATS` set, reports how long the write lock was held (for the
+    /// benchmarks: no single transaction may stall the gateway for long).
+    pub fn report_stats(&self, err: &mut dyn std::io::Write) {
+        if std::env::var_os("STATECTL_TXN_STATS").is_some() {
+            let _ = writeln!(
+                err,
+                "write transactions: {}, longest {:.1} ms",
+                self.txn_count,
+                self.txn_longest.as_secs_f64() * 1000.0
+            );
+        }
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, inside the lifecycle lock when
@@ -189,17 +229,27 @@ impl Writer {
                     e => e,
                 })?;
         }
+        let mut held = std::time::Duration::ZERO;
         let result = (|| {
             let tx = self
                 .db
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // The lock is ours from here to the commit.
+            let start = std::time::Instant::now();
             let value = f(&tx)?;
             tx.commit()?;
+            held = start.elapsed();
             Ok(value)
         })();
+        self.txn_count += 1;
+        self.txn_longest = self.txn_longest.max(held);
+        self.txn_last = held;
         if let Some(lock) = &self.lifecycle {
             let _ = lock.execute_batch("COMMIT");
+        }
+        if result.is_ok() {
+            self.checkpoint_if_large();
         }
         result
     }
@@ -213,7 +263,7 @@ pub enum Change {
     SetExpiry(Option<Ms>),
 }
 
-/// Applies `change` to the rows of `sel` in batches of [`BATCH_ROWS`], each its own
+/// Applies `change` to the rows of `sel` in batches of at most [`BATCH_ROWS`], each its own
 /// short transaction. Candidates are read through a separate read-only connection; each
 /// batch re-checks the selection, so a row the gateway rewrote meanwhile (its
 /// `created_at` moves past `sel.created_at_most`) is left alone. `on_batch` sees every
@@ -236,6 +286,7 @@ pub fn apply_in_batches(
     let mut rows = stmt.query(bound.as_slice())?;
     let mut total = 0u64;
     let mut batch: Vec<(i64, Entry)> = Vec::with_capacity(BATCH_ROWS);
+    let mut limit = BATCH_ROWS;
     loop {
         let row = rows.next()?;
         let done = row.is_none();
@@ -244,8 +295,9 @@ pub fn apply_in_batches(
             let entry = entry_at(row, 1)?;
             batch.push((rowid, entry));
         }
-        if batch.len() == BATCH_ROWS || (done && !batch.is_empty()) {
+        if batch.len() >= limit || (done && !batch.is_empty()) {
             let n = apply_batch(writer, &where_sql, &params, &batch, change)?;
+            limit = next_batch_limit(limit, writer.txn_last);
             total += n;
             let entries: Vec<Entry> = batch.drain(..).map(|(_, e)| e).collect();
             on_batch(&entries, n)?;
@@ -255,6 +307,18 @@ pub fn apply_in_batches(
         }
     }
     Ok(total)
+}
+
+/// Halves the batch when a transaction held the lock longer than [`TARGET_TXN`], grows
+/// it back when it was quick.
+fn next_batch_limit(limit: usize, held: std::time::Duration) -> usize {
+    if held > TARGET_TXN {
+        (limit / 2).max(16)
+    } else if held < TARGET_TXN / 3 {
+        (limit * 2).min(BATCH_ROWS)
+    } else {
+        limit
+    }
 }
 
 /// One transaction: change exactly these rowids, where they still match the selection.
@@ -293,6 +357,16 @@ fn apply_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_shrink_when_slow_and_grow_back_to_the_cap() {
+        use std::time::Duration;
+        assert_eq!(next_batch_limit(1024, Duration::from_millis(80)), 512);
+        assert_eq!(next_batch_limit(16, Duration::from_millis(80)), 16);
+        assert_eq!(next_batch_limit(512, Duration::from_millis(1)), 1024);
+        assert_eq!(next_batch_limit(1024, Duration::from_millis(1)), 1024);
+        assert_eq!(next_batch_limit(256, Duration::from_millis(15)), 256);
+    }
 
     #[test]
     fn lock_file_names_follow_the_runtime() {

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Benchmarks and the live-gateway torture test, side by side with the sqlite3 shell.
+
+    bench/run.py                      # N = 1,000,000 (and 100,000 for memory), writes BENCHMARKS.md
+    bench/run.py --rows 100000 --smoke --out target/bench-smoke.md   # what .ci/run runs
+
+Every figure is measured in this run on this machine: wall time (median of --runs),
+peak memory (max RSS of the process, from wait4), and for writes the longest single
+write transaction statectl held (STATECTL_TXN_STATS). The torture test runs a writer
+with the runtime's settings (examples/gateway_writer.rs) while statectl prunes,
+expires and imports, and fails on any writer error or lost row.
+"""
+import argparse, json, os, platform, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NOW = 1795707055987
+STATECTL = os.path.join(ROOT, "target/release/statectl")
+GEN = os.path.join(ROOT, "target/release/examples/gen_db")
+WRITER = os.path.join(ROOT, "target/release/examples/gateway_writer")
+LIVE = f"(expires_at IS NULL OR expires_at > {NOW})"
+COLS = "plugin_id, namespace, entry_key, value_json, created_at, expires_at"
+
+
+def run(cmd, stdout=subprocess.DEVNULL, env=None):
+    """Runs cmd; returns (seconds, max RSS in KiB, stderr text).
+
+    The peak memory comes from /usr/bin/time: a child forked from Python would count
+    Python's own pages in its max RSS."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "maxrss_kib=%M"] + cmd, stdout=stdout, stderr=subprocess.PIPE, env=env)
+    err = proc.stderr.read().decode(errors="replace")
+    proc.wait()
+    elapsed = time.perf_counter() - start
+    lines = err.rstrip("\n").split("\n")
+    rss = int(lines[-1].split("=")[1]) if lines and lines[-1].startswith("maxrss_kib=") else 0
+    err = "\n".join(lines[:-1])
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    return elapsed, rss, err
+
+
+def measure(cmd, runs, out_path=None, prepare=None, env=None):
+    times, rss, errs = [], [], []
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        with open(out_path or os.devnull, "wb") as out:
+            t, m, e = run(cmd, stdout=out, env=env)
+        times.append(t)
+        rss.append(m)
+        errs.append(e)
+    return statistics.median(times), max(rss), errs
+
+
+def gen(rows, layout, path):
+    subprocess.run([GEN, "--rows", str(rows), "--layout", layout, "--out", path], check=True, stdout=subprocess.DEVNULL)
+
+
+def sqlite3_version():
+    return subprocess.run(["sqlite3", "--version"], capture_output=True, text=True).stdout.split()[0]
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    info = json.loads(subprocess.run([STATECTL, "--db", os.path.join(ROOT, "tests/fixtures/legacy-2026.5.6.sqlite"), "info", "-o", "json"], capture_output=True, text=True).stdout)
+    return f"{platform.node()}: {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; {platform.system()} {platform.release()}; sqlite3 shell {sqlite3_version()}; statectl's bundled SQLite {info['sqlite_version']}"
+
+
+def bench_reads(db, runs, rows):
+    ns_sql = f"SELECT {COLS} FROM plugin_state_entries WHERE plugin_id = 'slack' AND namespace = 'slack.thread-participation' AND {LIVE} ORDER BY created_at, entry_key"
+    all_sql = f"SELECT {COLS} FROM plugin_state_entries WHERE {LIVE} ORDER BY plugin_id, namespace, created_at, entry_key"
+    sum_sql = (f"SELECT plugin_id, namespace, SUM({LIVE}), SUM(expires_at IS NOT NULL AND expires_at <= {NOW}), SUM(expires_at IS NULL), "
+               f"SUM(CASE WHEN {LIVE} THEN length(CAST(value_json AS BLOB)) ELSE 0 END), MIN(CASE WHEN {LIVE} THEN created_at END), "
+               f"MAX(CASE WHEN {LIVE} THEN created_at END), MIN(CASE WHEN expires_at > {NOW} THEN expires_at END) "
+               f"FROM plugin_state_entries GROUP BY plugin_id, namespace ORDER BY plugin_id, namespace")
+    sc = [STATECTL, "--db", db, "--now", str(NOW)]
+    tmp = tempfile.mkdtemp()
+    out = os.path.join(tmp, "out")
+    results = {}
+    results["ls_ns"] = (measure(sc + ["ls", "slack/slack.thread-participation", "-o", "jsonl"], runs, out), measure(["sqlite3", "-json", db, ns_sql], runs, out))
+    results["export"] = (measure(sc + ["export"], runs, out), measure(["sqlite3", "-json", db, all_sql], runs, out))
+    results["summary"] = (measure(sc + ["ls", "-o", "json"], runs, out), measure(["sqlite3", "-json", db, sum_sql], runs, out))
+    results["check"] = (measure_check(sc, runs), None)
+    shutil.rmtree(tmp)
+    return results
+
+
+def measure_check(sc, runs):
+    # check exits 1 on warnings (the generated data has an expired backlog): time it anyway.
+    times, rss = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen(sc + ["check", "-o", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - start)
+        rss.append(usage.ru_maxrss)
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1, 2):
+            sys.exit(f"check failed: {code} {out[:200]}")
+    return statistics.median(times), max(rss), []
+
+
+def bench_prune(db, runs, work):
+    copy = os.path.join(work, "prune.sqlite")
+    def fresh():
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(copy + suffix):
+                os.remove(copy + suffix)
+        shutil.copy(db, copy)
+    env = {**os.environ, "STATECTL_TXN_STATS": "1"}
+    s = measure([STATECTL, "--db", copy, "--now", str(NOW), "prune", "--expired", "--yes"], runs, prepare=fresh, env=env)
+    longest = max(float(e.split("longest ")[1].split(" ms")[0]) for e in s[2] if "longest" in e)
+    q = measure(["sqlite3", copy, f"DELETE FROM plugin_state_entries WHERE expires_at IS NOT NULL AND expires_at <= {NOW}"], runs, prepare=fresh)
+    return s, q, longest
+
+
+def bench_import(db, runs, work, rows):
+    export = os.path.join(work, "all.jsonl")
+    if os.path.exists(export):
+        os.remove(export)
+    run([STATECTL, "--db", db, "--now", str(NOW), "export", "--include-expired", "-O", export])
+    empty = os.path.join(work, "empty.sqlite")
+    gen(0, "shared", empty)
+    target = os.path.join(work, "target.sqlite")
+    def fresh():
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(target + suffix):
+                os.remove(target + suffix)
+        shutil.copy(empty, target)
+    env = {**os.environ, "STATECTL_TXN_STATS": "1"}
+    s = measure([STATECTL, "--db", target, "--now", str(NOW), "import", "--include-expired", export], runs, prepare=fresh, env=env)
+    q = measure(["sqlite3", target, f"ATTACH '{db}' AS src; BEGIN; INSERT INTO main.plugin_state_entries SELECT {COLS} FROM src.plugin_state_entries; COMMIT;"], runs, prepare=fresh)
+    return s, q
+
+
+def torture(rows, work, seconds):
+    db = os.path.join(work, "torture.sqlite")
+    gen(rows, "shared", db)
+    sc = [STATECTL, "--db", db, "--now", str(NOW)]
+    # An export to import back during the run (a restore of one large namespace).
+    restore = os.path.join(work, "restore.jsonl")
+    run(sc + ["export", "memory-core/short-term-recall", "-O", restore])
+
+    def writer(extra):
+        return subprocess.Popen([WRITER, "--db", db] + extra, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    base = writer(["--duration-ms", str(int(seconds * 1000))])
+    baseline = json.loads(base.communicate()[0])
+
+    stop = os.path.join(work, "stop")
+    if os.path.exists(stop):
+        os.remove(stop)
+    w = writer(["--stop-file", stop])
+    time.sleep(0.5)
+    ops = [
+        ["prune", "--expired", "--yes"],
+        ["prune", "discord/discord.components", "--older-than", "3d", "--yes"],
+        ["expire", "telegram/telegram.message-cache", "--all", "--in", "1h", "--yes"],
+        ["import", "--on-conflict", "replace", restore],
+    ]
+    timings = []
+    env = {**os.environ, "STATECTL_TXN_STATS": "1"}
+    for op in ops:
+        t, _, err = run(sc + op, env=env)
+        longest = next((l for l in err.splitlines() if l.startswith("write transactions")), "")
+        timings.append((" ".join(op[:2]) if op[0] != "import" else "import (restore, replace)", t, longest))
+    time.sleep(0.5)
+    open(stop, "w").close()
+    out, err = w.communicate()
+    during = json.loads(out)
+    return baseline, during, timings, err.decode()
+
+
+def ratio(a, b):
+    return a / b if b else float("inf")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--smoke", action="store_true", help="CI size: one run, fail only on correctness")
+    ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--torture-seconds", type=float, default=10)
+    args = ap.parse_args()
+    runs = 1 if args.smoke else args.runs
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "statectl", "--example", "gen_db", "--example", "gateway_writer"], cwd=ROOT, check=True)
+    if not shutil.which("sqlite3"):
+        sys.exit("bench needs the sqlite3 shell (apt-get install sqlite3)")
+
+    work = tempfile.mkdtemp(prefix="statectl-bench-")
+    n, small = args.rows, max(args.rows // 10, 1000)
+    lines = []
+    p = lines.append
+    p("# Benchmarks\n")
+    p(f"Measured by `bench/run.py --rows {n}{' --smoke' if args.smoke else ''}` on {time.strftime('%Y-%m-%d')}, "
+      f"median of {runs} run(s), on {machine()}.\n")
+    p(f"Data: `examples/gen_db.rs`, shared layout (a real 2026.9.6 schema with the other tables' load), "
+      f"{n:,} rows in 100 namespaces of 20 plugins, values 10 B to 4 KiB plus a few near 60 KiB, 30% expired at --now.\n")
+
+    mem = {}
+    for size in ([small, n] if not args.smoke else [n]):
+        db = os.path.join(work, f"db-{size}.sqlite")
+        gen(size, "shared", db)
+        reads = bench_reads(db, runs, size)
+        imp = bench_import(db, runs, work, size)
+        mem[size] = {"ls": reads["ls_ns"][0][1], "export": reads["export"][0][1], "import": imp[0][1]}
+        if size != n:
+            continue
+        db_mb = os.path.getsize(db) / 2**20
+        p(f"## N = {n:,} ({db_mb:.0f} MiB database)\n")
+        p("| operation | statectl | sqlite3 | ratio | target | |")
+        p("|---|---|---|---|---|---|")
+        def row(name, pair, target, limit):
+            s, q = pair
+            r = ratio(s[0], q[0])
+            p(f"| {name} | {s[0]:.3f} s | {q[0]:.3f} s | {r:.2f}x | ≤ {limit}x | {'met' if r <= limit else 'MISSED'} |")
+        row("`ls slack.thread-participation -o jsonl` (N/10-row namespace) vs `sqlite3 -json` same query", reads["ls_ns"], "", 1.2)
+        row("`export` (all live rows, JSONL + sha256) vs `sqlite3 -json` same rows and order", reads["export"], "", 1.2)
+        row("`ls` (summary of all namespaces) vs the same `GROUP BY` in `sqlite3 -json`", reads["summary"], "", 1.5)
+        s, q, longest = bench_prune(db, runs, work)
+        r = ratio(s[0], q[0])
+        p(f"| `prune --expired` (~{int(n*0.3):,} rows) vs one `DELETE` in `sqlite3` | {s[0]:.3f} s | {q[0]:.3f} s | {r:.2f}x | ≤ 2x | {'met' if r <= 2 else 'MISSED'} |")
+        p(f"| `import --include-expired` of {n:,} rows into an empty database vs `sqlite3` `INSERT ... SELECT` in one transaction | {imp[0][0]:.3f} s ({n / imp[0][0]:,.0f} rows/s) | {imp[1][0]:.3f} s ({n / imp[1][0]:,.0f} rows/s) | {ratio(imp[0][0], imp[1][0]):.2f}x | report | |")
+        chk = reads["check"][0][0]
+        p(f"| `check` (all checks, quick_check) | {chk:.3f} s | | | < 2 s | {'met' if chk < 2 else 'MISSED'} |")
+        p("")
+        p(f"Longest single write transaction during `prune --expired`: **{longest:.1f} ms** (target ≤ 50 ms: {'met' if longest <= 50 else 'MISSED'}); "
+          f"batches of 1,024 rows, each its own `BEGIN IMMEDIATE`.\n")
+
+    p("## Peak memory (max RSS)\n")
+    p("| command | " + " | ".join(f"N = {k:,}" for k in sorted(mem)) + " | target |")
+    p("|---|" + "---|" * len(mem) + "---|")
+    for cmd in ("ls", "export", "import"):
+        vals = [mem[k][cmd] for k in sorted(mem)]
+        cells = " | ".join(f"{v / 1024:.1f} MiB" for v in vals)
+        verdict = ""
+        if len(vals) == 2:
+            flat = vals[1] <= vals[0] * 1.10
+            verdict = f"≤ 64 MiB and within 10% of N/10: {'met' if vals[1] <= 64 * 1024 and flat else 'MISSED'}"
+        label = {"ls": "`ls NAMESPACE -o jsonl`", "export": "`export`", "import": "`import`"}[cmd]
+        p(f"| {label} | {cells} | {verdict} |")
+    p("")
+
+    baseline, during, timings, werr = torture(n, work, 3 if args.smoke else args.torture_seconds)
+    p(f"## Live-gateway torture test (N = {n:,})\n")
+    p("A writer with the runtime's settings (WAL, synchronous=NORMAL, busy timeout 5 s, one `BEGIN IMMEDIATE` "
+      "per write that first deletes its namespace's expired rows, a write every 2 ms) ran alone, then while statectl ran, one after another:\n")
+    p("| statectl operation | wall time | write transactions |")
+    p("|---|---|---|")
+    for name, t, longest in timings:
+        p(f"| `{name}` | {t:.2f} s | {longest.replace('write transactions: ', '')} |")
+    p("")
+    p("| writer | writes | errors | rows lost | p50 | p99 | max |")
+    p("|---|---|---|---|---|---|---|")
+    for label, d in (("alone", baseline), ("with statectl", during)):
+        p(f"| {label} | {d['writes']:,} | {d['errors']} | {d['missing']} | {d['p50_ms']:.2f} ms | {d['p99_ms']:.2f} ms | {d['max_ms']:.2f} ms |")
+    ok = during["errors"] == 0 and during["missing"] == 0 and baseline["errors"] == 0
+    p("")
+    p(f"Targets: zero writer errors and no lost row: {'met' if ok else 'MISSED'}; p99 under 100 ms: {'met' if during['p99_ms'] < 100 else 'MISSED'}.\n")
+
+    with open(args.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    shutil.rmtree(work, ignore_errors=True)
+    if not ok:
+        sys.exit(f"torture test failed: writer errors or lost rows\n{werr}")
+
+
+if __name__ == "__main__":
+    main()
