@@ -148,11 +148,23 @@ impl Writer {
     /// Opens an existing database for writing, after the refusal checks.
     pub fn open(path: &Path, busy_timeout_ms: u64) -> Result<Writer> {
         let db = Db::open_read_write(path, busy_timeout_ms)?;
+        // SQLite quietly falls back to read-only when the file is not writable.
+        if db.conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(Error::runtime(
+                "read_only",
+                format!(
+                    "{} is read-only for this user; nothing was changed; run statectl as the gateway's user or fix the file's permissions",
+                    path.display()
+                ),
+            ));
+        }
         // The runtime's durability setting (per connection; the file is not changed).
         // Checkpoints run after each transaction instead of inside its commit, so the
         // time a batch holds the write lock is the batch's own.
-        db.conn
-            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")?;
+        // A larger page cache keeps the pages a long prune revisits between batches.
+        db.conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;",
+        )?;
         check_writable(
             &db,
             std::env::var("OPENCLAW_SUPERVISOR_MODE").ok().as_deref(),
@@ -287,6 +299,7 @@ pub fn apply_in_batches(
     let mut total = 0u64;
     let mut batch: Vec<(i64, Entry)> = Vec::with_capacity(BATCH_ROWS);
     let mut limit = BATCH_ROWS;
+    let mut yielder = Yield::new(&writer.db.conn)?;
     loop {
         let row = rows.next()?;
         let done = row.is_none();
@@ -298,6 +311,7 @@ pub fn apply_in_batches(
         if batch.len() >= limit || (done && !batch.is_empty()) {
             let n = apply_batch(writer, &where_sql, &params, &batch, change)?;
             limit = next_batch_limit(limit, writer.txn_last);
+            yielder.pause_after(&writer.db.conn, writer.txn_last)?;
             total += n;
             let entries: Vec<Entry> = batch.drain(..).map(|(_, e)| e).collect();
             on_batch(&entries, n)?;
@@ -307,6 +321,40 @@ pub fn apply_in_batches(
         }
     }
     Ok(total)
+}
+
+/// Decides how long to leave the lock free between batches. A gateway writer waits
+/// with SQLite's backing-off busy handler (retries 1, 2, 5, 10, 25, 50, 100 ms apart),
+/// so back-to-back batches would starve it. While other connections are committing
+/// (`PRAGMA data_version` moves) statectl pauses as long as each batch held the lock;
+/// on a quiet database a quarter of that, which still lets a waiting writer in.
+struct Yield {
+    version: i64,
+    busy_until: Option<std::time::Instant>,
+}
+
+impl Yield {
+    const BUSY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+
+    fn new(conn: &Connection) -> Result<Yield> {
+        Ok(Yield {
+            version: conn.query_row("PRAGMA data_version", [], |r| r.get(0))?,
+            busy_until: None,
+        })
+    }
+
+    fn pause_after(&mut self, conn: &Connection, held: std::time::Duration) -> Result<()> {
+        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let now = std::time::Instant::now();
+        if version != self.version {
+            self.version = version;
+            self.busy_until = Some(now + Self::BUSY_WINDOW);
+        }
+        let contended = self.busy_until.is_some_and(|t| t > now);
+        let pause = if contended { held } else { held / 4 };
+        std::thread::sleep(pause.max(std::time::Duration::from_millis(1)));
+        Ok(())
+    }
 }
 
 /// Halves the batch when a transaction held the lock longer than [`TARGET_TXN`], grows

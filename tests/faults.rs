@@ -1,0 +1,299 @@
+//! Faults: statectl killed mid-write, a database locked exclusively, files it may not
+//! write, and a disk that fills up during an export.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use rusqlite::Connection;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NOW: i64 = 1_795_707_055_987;
+
+fn fill(db: &Path, n: usize) {
+    let c = Connection::open(db).unwrap();
+    c.execute_batch("BEGIN").unwrap();
+    let mut s = c
+        .prepare("INSERT INTO plugin_state_entries VALUES ('p', 'big', ?1, ?2, ?3, NULL)")
+        .unwrap();
+    for i in 0..n {
+        s.execute(rusqlite::params![
+            format!("k{i:07}"),
+            format!("{{\"i\":{i}}}"),
+            NOW - 1_000_000 + i as i64
+        ])
+        .unwrap();
+    }
+    s.execute(rusqlite::params!["other", "{}", NOW]).unwrap();
+    drop(s);
+    c.execute(
+        "INSERT INTO plugin_state_entries VALUES ('q', 'small', 'keep', '1', ?1, NULL)",
+        [NOW],
+    )
+    .unwrap();
+    c.execute_batch("COMMIT").unwrap();
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+fn integrity(db: &Path) -> String {
+    Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Starts statectl with `args`, waits until `progress` reports at least `min` changed
+/// rows, and kills it with SIGKILL.
+fn kill_midway(db: &Path, args: &[&str], progress: &str, min: i64) {
+    /// Kills the child however the test ends, so a failed assertion leaves no process.
+    struct Killer(std::process::Child);
+    impl Drop for Killer {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Killer(
+        Command::new(assert_cmd::cargo::cargo_bin("statectl"))
+            .arg("--db")
+            .arg(db)
+            .args(["--now", &NOW.to_string()])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    let watcher = Connection::open(db).unwrap();
+    loop {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "finished before it could be killed"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "never made progress"
+        );
+        if watcher
+            .query_row(progress, [], |r| r.get::<_, i64>(0))
+            .unwrap_or(0)
+            >= min
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    drop(child); // SIGKILL
+}
+
+/// Rows of `p/big` in runtime order, with whether each was changed.
+fn changed_flags(db: &Path, changed_sql: &str) -> Vec<bool> {
+    let c = Connection::open(db).unwrap();
+    let mut s = c.prepare(&format!("SELECT {changed_sql} FROM plugin_state_entries WHERE plugin_id = 'p' AND namespace = 'big' ORDER BY created_at, entry_key")).unwrap();
+    s.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<bool>>>()
+        .unwrap()
+}
+
+#[test]
+fn a_prune_killed_midway_leaves_whole_batches_and_a_healthy_database() {
+    let (_d, db) = legacy_db();
+    let n = 150_000;
+    fill(&db, n);
+    let left = format!(
+        "SELECT {} - COUNT(*) FROM plugin_state_entries WHERE plugin_id = 'p'",
+        n + 1
+    );
+    kill_midway(&db, &["prune", "p/big", "--all", "-y"], &left, 20_000);
+    assert_eq!(integrity(&db), "ok");
+    let deleted = n as i64 + 1
+        - count(
+            &db,
+            "SELECT COUNT(*) FROM plugin_state_entries WHERE plugin_id = 'p'",
+        );
+    assert!(
+        deleted > 0 && (deleted as usize) < n + 1,
+        "killed midway: {deleted}"
+    );
+    assert_eq!(
+        deleted % 16,
+        0,
+        "only whole batches (each 1024 / 2^k rows) are visible: {deleted}"
+    );
+    // Deletion follows the runtime order: what is left is a suffix of it.
+    let first_left: String = Connection::open(&db).unwrap()
+        .query_row("SELECT entry_key FROM plugin_state_entries WHERE plugin_id = 'p' ORDER BY created_at, entry_key LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(first_left, format!("k{deleted:07}"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM plugin_state_entries WHERE plugin_id = 'q'"
+        ),
+        1,
+        "outside the selection"
+    );
+}
+
+#[test]
+fn an_expire_killed_midway_leaves_whole_batches_and_a_healthy_database() {
+    let (_d, db) = legacy_db();
+    let n = 150_000;
+    fill(&db, n);
+    let target = NOW + 3_600_000;
+    let progress = format!("SELECT COUNT(*) FROM plugin_state_entries WHERE expires_at = {target}");
+    kill_midway(
+        &db,
+        &["expire", "p/big", "--all", "--in", "1h", "-y"],
+        &progress,
+        20_000,
+    );
+    assert_eq!(integrity(&db), "ok");
+    let flags = changed_flags(&db, &format!("expires_at IS {target}"));
+    let changed = flags.iter().filter(|f| **f).count();
+    assert!(
+        changed > 0 && changed < flags.len(),
+        "killed midway: {changed}"
+    );
+    assert_eq!(changed % 16, 0, "only whole batches: {changed}");
+    assert!(
+        flags[..changed].iter().all(|f| *f),
+        "changed rows are a prefix of the runtime order"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM plugin_state_entries WHERE plugin_id = 'q' AND expires_at IS NULL"
+        ),
+        1
+    );
+}
+
+#[test]
+fn an_exclusively_locked_database_exits_5_and_changes_nothing() {
+    let (_d, db) = legacy_db();
+    fill(&db, 10);
+    let holder = Connection::open(&db).unwrap();
+    holder.execute_batch("PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE; UPDATE plugin_state_entries SET value_json = value_json WHERE 0;").unwrap();
+    holder
+        .execute(
+            "INSERT INTO plugin_state_entries VALUES ('z', 'z', 'z', '1', 1, NULL)",
+            [],
+        )
+        .unwrap();
+    for args in [vec!["ls", "p/big"], vec!["prune", "p/big", "--all", "-y"]] {
+        statectl()
+            .arg("--db")
+            .arg(&db)
+            .args(["--busy-timeout", "300"])
+            .args(&args)
+            .assert()
+            .code(5)
+            .stderr(predicate::str::contains("busy"));
+    }
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM plugin_state_entries"), 12);
+}
+
+/// A database the user may read but not write: as an unprivileged user (uid 65534)
+/// on a root-owned file. Reads work; writes fail with a clear message.
+#[test]
+fn a_read_only_database_can_be_read_but_not_written() {
+    if unsafe { libc::getuid() } != 0 {
+        eprintln!("skipping: needs root to run statectl as another user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = dir.path().join("state.sqlite");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(&LEGACY_SCHEMA.replace("PRAGMA journal_mode = WAL;", ""))
+        .unwrap();
+    insert(&db, &[("p", "n", "k", "1", NOW - 10, None)]);
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let as_nobody = |args: &[&str]| {
+        Command::new(assert_cmd::cargo::cargo_bin("statectl"))
+            .uid(65534)
+            .gid(65534)
+            .env("HOME", "/nonexistent")
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", &NOW.to_string()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ls = as_nobody(&["ls", "n", "--keys-only"]);
+    assert!(
+        ls.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ls.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&ls.stdout), "k\n");
+    for args in [
+        vec!["prune", "n", "--all", "-y"],
+        vec!["expire", "n", "--all", "-y"],
+    ] {
+        let out = as_nobody(&args);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("read-only") && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM plugin_state_entries"), 1);
+}
+
+/// A full disk during an export (simulated with RLIMIT_FSIZE) leaves no partial file.
+#[test]
+fn a_disk_full_export_leaves_no_file_behind() {
+    let (dir, db) = legacy_db();
+    fill(&db, 20_000);
+    let out_dir = tempfile::tempdir().unwrap();
+    let dest: PathBuf = out_dir.path().join("export.jsonl");
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("statectl"));
+    cmd.arg("--db").arg(&db).args(["export", "-O"]).arg(&dest);
+    unsafe {
+        cmd.pre_exec(|| {
+            // Writes past 64 KiB fail with EFBIG instead of killing the process.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 64 * 1024,
+                rlim_max: 64 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    assert!(!dest.exists(), "no partial export");
+    assert_eq!(
+        std::fs::read_dir(out_dir.path()).unwrap().count(),
+        0,
+        "no temp file left"
+    );
+    drop(dir);
+}
