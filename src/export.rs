@@ -248,7 +248,7 @@ impl Seen {
         // An empty path: a private on-disk temporary database, deleted on close.
         let conn = rusqlite::Connection::open("")?;
         conn.execute_batch(
-            "PRAGMA cache_size = -4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+            "PRAGMA cache_size = -1024; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
              CREATE TABLE seen (id BLOB PRIMARY KEY) WITHOUT ROWID; BEGIN;",
         )?;
         Ok(Seen { conn })
