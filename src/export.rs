@@ -280,6 +280,17 @@ pub struct Summary {
     pub corrupt: u64,
 }
 
+/// Opens an export file for [`read`].
+pub fn open(path: &std::path::Path) -> Result<std::io::BufReader<std::fs::File>> {
+    let f = std::fs::File::open(path).map_err(|e| {
+        Error::usage(
+            "file_not_found",
+            format!("cannot open {}: {e}", path.display()),
+        )
+    })?;
+    Ok(std::io::BufReader::with_capacity(256 * 1024, f))
+}
+
 /// Reads an export from start to end, checking the header, every entry, duplicate
 /// keys, the count and the checksum, and hands each entry to `f`. Nothing is trusted
 /// before the trailer has matched, so callers that write must do so only after a

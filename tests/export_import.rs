@@ -11,28 +11,6 @@ use std::path::{Path, PathBuf};
 /// The fixtures' clock: after every runtime write, before the 30-minute TTLs ran out.
 const T: i64 = 1_795_707_067_200;
 
-type Row = (String, String, String, String, i64, Option<i64>);
-
-fn rows(db: &Path) -> Vec<Row> {
-    let c = Connection::open(db).unwrap();
-    let mut s = c
-        .prepare("SELECT plugin_id, namespace, entry_key, value_json, created_at, expires_at FROM plugin_state_entries ORDER BY 1, 2, 3")
-        .unwrap();
-    s.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
-    })
-    .unwrap()
-    .collect::<rusqlite::Result<Vec<_>>>()
-    .unwrap()
-}
-
 /// An empty database of the shared layout: the 2026.9.6 fixture with its rows removed.
 fn empty_shared() -> (tempfile::TempDir, PathBuf) {
     let (dir, db) = fixture_copy("shared-2026.9.6.sqlite");
@@ -75,8 +53,8 @@ fn a_round_trip_between_layouts_is_byte_identical() {
         export(&src, &file, &["--include-expired"]);
         import(&target, &file, &["--include-expired"]).success();
         assert_eq!(
-            rows(&target),
-            rows(&src),
+            all_rows(&target),
+            all_rows(&src),
             "{source}: value_json, created_at, expires_at identical"
         );
     }
@@ -378,7 +356,7 @@ fn a_corpus_of_broken_exports_is_refused_naming_the_line_and_nothing_changes() {
     assert!(corpus.len() >= 25);
     let (dir, db) = legacy_db();
     insert(&db, &[("p", "ns.a", "existing", "0", T - 5, None)]);
-    let before = rows(&db);
+    let before = all_rows(&db);
     for (name, content, expect) in &corpus {
         let file = dir.path().join("broken.jsonl");
         std::fs::write(&file, content).unwrap();
@@ -402,7 +380,7 @@ fn a_corpus_of_broken_exports_is_refused_naming_the_line_and_nothing_changes() {
             "{name}: expected {expect:?} in {stderr}"
         );
         assert_eq!(stderr.lines().count(), 1, "{name}: one line: {stderr}");
-        assert_eq!(rows(&db), before, "{name}: database unchanged");
+        assert_eq!(all_rows(&db), before, "{name}: database unchanged");
         // Without a database, verify knows no version limits: those two need the target.
         let needs_target = name.contains("legacy");
         statectl()
@@ -415,7 +393,7 @@ fn a_corpus_of_broken_exports_is_refused_naming_the_line_and_nothing_changes() {
     let file = dir.path().join("good.jsonl");
     std::fs::write(&file, &valid).unwrap();
     import(&db, &file, &[]).success();
-    assert_eq!(rows(&db).len(), 4);
+    assert_eq!(all_rows(&db).len(), 4);
 }
 
 #[test]
@@ -448,13 +426,13 @@ fn conflicts_follow_the_policy_and_fail_changes_nothing() {
         ),
     )
     .unwrap();
-    let value = |db: &Path, key: &str| rows(db).into_iter().find(|r| r.2 == key).map(|r| r.3);
+    let value = |db: &Path, key: &str| all_rows(db).into_iter().find(|r| r.2 == key).map(|r| r.3);
 
-    let before = rows(&db);
+    let before = all_rows(&db);
     import(&db, &file, &["--on-conflict", "fail"])
         .code(4)
         .stderr(predicate::str::contains("line 2"));
-    assert_eq!(rows(&db), before);
+    assert_eq!(all_rows(&db), before);
 
     import(&db, &file, &["--dry-run", "-o", "json"])
         .success()
@@ -463,7 +441,7 @@ fn conflicts_follow_the_policy_and_fail_changes_nothing() {
                 .and(predicate::str::contains("\"skipped\": 2"))
                 .and(predicate::str::contains("\"dropped_expired\": 1")),
         );
-    assert_eq!(rows(&db), before, "dry run");
+    assert_eq!(all_rows(&db), before, "dry run");
 
     import(&db, &file, &["--on-conflict", "newer"]).success();
     assert_eq!(
@@ -493,7 +471,7 @@ fn an_import_over_the_plugin_cap_is_refused() {
     for i in 0..995 {
         c.execute("INSERT INTO plugin_state_entries VALUES ('telegram','telegram.sent-messages',?1,'1',?2,NULL)", rusqlite::params![format!("k{i}"), T]).unwrap();
     }
-    let before = rows(&db);
+    let before = all_rows(&db);
     let entries: Vec<String> = (0..10)
         .map(|i| format!(r#"{{"plugin_id":"telegram","namespace":"telegram.sticker-cache","key":"s{i}","value":1,"created_at":{T},"expires_at":null}}"#))
         .collect();
@@ -502,13 +480,13 @@ fn an_import_over_the_plugin_cap_is_refused() {
     import(&db, &file, &[])
         .code(4)
         .stderr(predicate::str::contains("1,005").and(predicate::str::contains("1,000")));
-    assert_eq!(rows(&db), before);
+    assert_eq!(all_rows(&db), before);
 }
 
 #[test]
 fn prune_backup_then_import_restores_the_rows() {
     let (dir, src) = fixture_copy("shared-2026.9.6.sqlite");
-    let before = rows(&src);
+    let before = all_rows(&src);
     let saved = dir.path().join("saved.jsonl");
     statectl()
         .arg("--db")
@@ -525,9 +503,9 @@ fn prune_backup_then_import_restores_the_rows() {
         .arg(&saved)
         .assert()
         .success();
-    assert!(rows(&src).len() < before.len());
+    assert!(all_rows(&src).len() < before.len());
     import(&src, &saved, &[]).success();
-    assert_eq!(rows(&src), before);
+    assert_eq!(all_rows(&src), before);
 }
 
 #[test]
@@ -547,7 +525,7 @@ fn backup_is_a_verified_private_copy() {
         std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    assert_eq!(rows(&dest), rows(&src));
+    assert_eq!(all_rows(&dest), all_rows(&src));
     statectl()
         .arg("--db")
         .arg(&src)
@@ -590,7 +568,7 @@ fn an_import_killed_halfway_changes_nothing() {
         .collect();
     let file = dir.path().join("big.jsonl");
     std::fs::write(&file, build(HEADER, &entries)).unwrap();
-    let before = rows(&db);
+    let before = all_rows(&db);
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("statectl"))
         .arg("--db")
         .arg(&db)
@@ -622,5 +600,5 @@ fn an_import_killed_halfway_changes_nothing() {
         .unwrap();
     assert_eq!(check, "ok");
     drop(c);
-    assert_eq!(rows(&db), before);
+    assert_eq!(all_rows(&db), before);
 }

@@ -9,27 +9,6 @@ use std::path::Path;
 
 const NOW: i64 = 1_795_707_055_987;
 
-/// Every row, in a stable order, to compare whole databases.
-fn all_rows(db: &Path) -> Vec<(String, String, String, String, i64, Option<i64>)> {
-    let c = Connection::open(db).unwrap();
-    let mut s = c
-        .prepare("SELECT plugin_id, namespace, entry_key, value_json, created_at, expires_at FROM plugin_state_entries ORDER BY 1, 2, 3")
-        .unwrap();
-    s.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
-    })
-    .unwrap()
-    .collect::<rusqlite::Result<Vec<_>>>()
-    .unwrap()
-}
-
 fn keys_of(db: &Path, plugin: &str, ns: &str) -> Vec<String> {
     let c = Connection::open(db).unwrap();
     let mut s = c

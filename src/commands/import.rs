@@ -13,7 +13,6 @@ use clap::{Args, ValueEnum};
 use rusqlite::Connection;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,16 +61,6 @@ const UPSERT: &str = "INSERT INTO plugin_state_entries (plugin_id, namespace, en
      ON CONFLICT (plugin_id, namespace, entry_key) DO UPDATE SET
        value_json = excluded.value_json, created_at = excluded.created_at, expires_at = excluded.expires_at";
 
-fn open_file(path: &Path) -> Result<BufReader<std::fs::File>> {
-    let f = std::fs::File::open(path).map_err(|e| {
-        Error::usage(
-            "file_not_found",
-            format!("cannot open {}: {e}", path.display()),
-        )
-    })?;
-    Ok(BufReader::with_capacity(256 * 1024, f))
-}
-
 /// Live rows per plugin and per (plugin, namespace) now.
 fn live_counts(conn: &Connection, now: Ms) -> Result<BTreeMap<(String, String), u64>> {
     let mut stmt = conn.prepare(&format!(
@@ -99,7 +88,7 @@ fn apply(
         "SELECT created_at, expires_at FROM plugin_state_entries WHERE plugin_id = ?1 AND namespace = ?2 AND entry_key = ?3",
     )?;
     let mut upsert = conn.prepare_cached(UPSERT)?;
-    export::read(open_file(path)?, Some(rules), |ie| {
+    export::read(export::open(path)?, Some(rules), |ie| {
         let e = &ie.entry;
         let c = stats
             .entry((e.plugin_id.clone(), e.namespace.clone()))
@@ -207,7 +196,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> Result<()> {
         .schema
         .rules;
     // First pass: the whole file is verified before the database is touched.
-    let summary = export::read(open_file(&args.file)?, Some(&rules), |_| Ok(()))?;
+    let summary = export::read(export::open(&args.file)?, Some(&rules), |_| Ok(()))?;
     let stats = if args.dry_run {
         let db = ctx.open_read()?;
         apply(&db.conn, &args.file, &rules, args, ctx.now, false)?

@@ -2,7 +2,7 @@
 
 use crate::Ctx;
 use crate::cli::Format;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::export;
 use crate::output::{add_row, new_table, thousands, write_table};
 use crate::timefmt::format_abs;
@@ -21,13 +21,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> Result<()> {
-    let f = std::fs::File::open(&args.file).map_err(|e| {
-        Error::usage(
-            "file_not_found",
-            format!("cannot open {}: {e}", args.file.display()),
-        )
-    })?;
-    let s = export::read(std::io::BufReader::new(f), None, |_| Ok(()))?;
+    let s = export::read(export::open(&args.file)?, None, |_| Ok(()))?;
     let src = &s.header.source;
     if ctx.global.format.is_json() {
         let doc = json!({

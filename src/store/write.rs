@@ -298,7 +298,8 @@ pub fn apply_in_batches(
     let mut rows = stmt.query(bound.as_slice())?;
     let mut total = 0u64;
     let mut batch: Vec<(i64, Entry)> = Vec::with_capacity(BATCH_ROWS);
-    let mut limit = BATCH_ROWS;
+    // Start small: the first batches meet a cold cache; quick ones double the size.
+    let mut limit = BATCH_ROWS / 4;
     let mut yielder = Yield::new(&writer.db.conn)?;
     loop {
         let row = rows.next()?;

@@ -76,3 +76,26 @@ pub fn stdout_json(out: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+
+/// Every row of a database as stored, in a stable order, to compare whole databases.
+pub type StoredRow = (String, String, String, String, i64, Option<i64>);
+
+pub fn all_rows(db: &Path) -> Vec<StoredRow> {
+    let c = Connection::open(db).unwrap();
+    let mut s = c
+        .prepare("SELECT plugin_id, namespace, entry_key, value_json, created_at, expires_at FROM plugin_state_entries ORDER BY 1, 2, 3")
+        .unwrap();
+    s.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })
+    .unwrap()
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .unwrap()
+}
