@@ -235,7 +235,7 @@ def main():
         p(f"| `check` (all checks, quick_check) | {chk:.3f} s | | | < 2 s | {'met' if chk < 2 else 'MISSED'} |")
         p("")
         p(f"Longest single write transaction during `prune --expired`: **{longest:.1f} ms** (target ≤ 50 ms: {'met' if longest <= 50 else 'MISSED'}); "
-          f"batches of 1,024 rows, each its own `BEGIN IMMEDIATE`.\n")
+          f"batches of at most 1,024 rows (fewer when a batch holds the lock over 25 ms), each its own `BEGIN IMMEDIATE`.\n")
 
     p("## Peak memory (max RSS)\n")
     p("| command | " + " | ".join(f"N = {k:,}" for k in sorted(mem)) + " | target |")
