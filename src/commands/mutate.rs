@@ -311,8 +311,8 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message(action.done.clone());
-    let result = write::apply_in_batches(&mut writer, &sel, action.change, |batch, _| {
-        bar.inc(batch.len() as u64);
+    let result = write::apply_in_batches(&mut writer, &sel, action.change, |candidates, _| {
+        bar.inc(candidates as u64);
         Ok(())
     });
     bar.finish_and_clear();

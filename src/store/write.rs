@@ -1,9 +1,9 @@
 //! Changing the database beside a running gateway: refusal checks (newer schema,
 //! ownership fence), 2026.9.6's lock files, and short `BEGIN IMMEDIATE` batches.
 
-use super::query::{ENTRY_COLUMNS, Selection, entry_at};
+use super::Db;
+use super::query::Selection;
 use super::rules::{ORDER_SQL, RuleSet};
-use super::{Db, Entry};
 use crate::error::{Error, Kind, Result};
 use crate::timefmt::Ms;
 use rusqlite::types::Value;
@@ -284,12 +284,12 @@ pub fn apply_in_batches(
     writer: &mut Writer,
     sel: &Selection,
     change: Change,
-    mut on_batch: impl FnMut(&[Entry], u64) -> Result<()>,
+    mut on_batch: impl FnMut(usize, u64) -> Result<()>,
 ) -> Result<u64> {
     let reader = Db::open_read_only(&writer.db.path, writer.db.busy_timeout_ms)?;
     let (where_sql, params) = sel.to_sql();
     let mut stmt = reader.conn.prepare(&format!(
-        "SELECT rowid, {ENTRY_COLUMNS} FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {ORDER_SQL}"
+        "SELECT rowid FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {ORDER_SQL}"
     ))?;
     let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
         .iter()
@@ -297,7 +297,7 @@ pub fn apply_in_batches(
         .collect();
     let mut rows = stmt.query(bound.as_slice())?;
     let mut total = 0u64;
-    let mut batch: Vec<(i64, Entry)> = Vec::with_capacity(BATCH_ROWS);
+    let mut batch: Vec<i64> = Vec::with_capacity(BATCH_ROWS);
     // Start small: the first batches meet a cold cache; quick ones double the size.
     let mut limit = BATCH_ROWS / 4;
     let mut yielder = Yield::new(&writer.db.conn)?;
@@ -305,17 +305,15 @@ pub fn apply_in_batches(
         let row = rows.next()?;
         let done = row.is_none();
         if let Some(row) = row {
-            let rowid: i64 = row.get(0)?;
-            let entry = entry_at(row, 1)?;
-            batch.push((rowid, entry));
+            batch.push(row.get(0)?);
         }
         if batch.len() >= limit || (done && !batch.is_empty()) {
             let n = apply_batch(writer, &where_sql, &params, &batch, change)?;
             limit = next_batch_limit(limit, writer.txn_last);
             yielder.pause_after(&writer.db.conn, writer.txn_last)?;
             total += n;
-            let entries: Vec<Entry> = batch.drain(..).map(|(_, e)| e).collect();
-            on_batch(&entries, n)?;
+            on_batch(batch.len(), n)?;
+            batch.clear();
         }
         if done {
             break;
@@ -375,10 +373,10 @@ fn apply_batch(
     writer: &mut Writer,
     where_sql: &str,
     params: &[(String, Value)],
-    batch: &[(i64, Entry)],
+    batch: &[i64],
     change: Change,
 ) -> Result<u64> {
-    let ids: Vec<String> = batch.iter().map(|(id, _)| id.to_string()).collect();
+    let ids: Vec<String> = batch.iter().map(|id| id.to_string()).collect();
     // Rowids are integers we read ourselves, never user text.
     let id_list = ids.join(",");
     let sql = match change {
