@@ -109,13 +109,19 @@ def measure_check(sc, runs):
     return statistics.median(times), max(rss), []
 
 
+def fresh_copy(src, dst):
+    """A `prepare` step for measure(): dst becomes a clean copy of src, sidecars removed."""
+    def prepare():
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(dst + suffix):
+                os.remove(dst + suffix)
+        shutil.copy(src, dst)
+    return prepare
+
+
 def bench_prune(db, runs, work):
     copy = os.path.join(work, "prune.sqlite")
-    def fresh():
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(copy + suffix):
-                os.remove(copy + suffix)
-        shutil.copy(db, copy)
+    fresh = fresh_copy(db, copy)
     env = {**os.environ, "STATECTL_TXN_STATS": "1"}
     s = measure([STATECTL, "--db", copy, "--now", str(NOW), "prune", "--expired", "--yes"], runs, prepare=fresh, env=env)
     longest = max(float(e.split("longest ")[1].split(" ms")[0]) for e in s[2] if "longest" in e)
@@ -131,11 +137,7 @@ def bench_import(db, runs, work, rows):
     empty = os.path.join(work, "empty.sqlite")
     gen(0, "shared", empty)
     target = os.path.join(work, "target.sqlite")
-    def fresh():
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(target + suffix):
-                os.remove(target + suffix)
-        shutil.copy(empty, target)
+    fresh = fresh_copy(empty, target)
     env = {**os.environ, "STATECTL_TXN_STATS": "1"}
     s = measure([STATECTL, "--db", target, "--now", str(NOW), "import", "--include-expired", export], runs, prepare=fresh, env=env)
     q = measure(["sqlite3", target, f"ATTACH '{db}' AS src; BEGIN; INSERT INTO main.plugin_state_entries SELECT {COLS} FROM src.plugin_state_entries; COMMIT;"], runs, prepare=fresh)

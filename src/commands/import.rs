@@ -1,10 +1,9 @@
 //! `statectl import`: restore an export, all or nothing.
 
 use crate::Ctx;
-use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::export;
-use crate::output::{add_row, new_table, rows, thousands, write_table};
+use crate::output::{add_row, new_table, rows, thousands, write_json, write_table};
 use crate::store::rules::{LIVE_SQL, RuleSet, is_live};
 use crate::store::write::Writer;
 use crate::store::{Db, known};
@@ -258,13 +257,7 @@ fn report(
                 "skipped": c.skipped, "dropped_expired": c.dropped_expired, "dropped_corrupt": c.dropped_corrupt,
             })).collect::<Vec<_>>(),
         });
-        if ctx.global.format == Format::Json {
-            serde_json::to_writer_pretty(&mut *ctx.out, &doc)?;
-        } else {
-            serde_json::to_writer(&mut *ctx.out, &doc)?;
-        }
-        writeln!(ctx.out)?;
-        return Ok(());
+        return write_json(ctx.out, ctx.global.format, &doc);
     }
     if dry_run {
         let mut t = new_table(

@@ -62,14 +62,7 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> Result<()> {
         },
     });
     match ctx.global.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *ctx.out, &doc)?;
-            writeln!(ctx.out)?;
-        }
-        Format::Jsonl => {
-            serde_json::to_writer(&mut *ctx.out, &doc)?;
-            writeln!(ctx.out)?;
-        }
+        Format::Json | Format::Jsonl => output::write_json(ctx.out, ctx.global.format, &doc)?,
         Format::Table | Format::Csv => {
             let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
             let mut version = s.effective_version.to_string();

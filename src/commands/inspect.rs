@@ -3,6 +3,7 @@
 use crate::cli::Format;
 use crate::error::{Error, Result};
 use crate::output::entries::{EntryJson, expiry_text, parse_value, redact};
+use crate::output::write_json;
 use crate::store::rules::{is_live, js_trim};
 use crate::store::{Entry, Liveness, Selection, known, query};
 use crate::timefmt::{format_abs, format_rel, format_span};
@@ -96,17 +97,11 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
         return Ok(());
     }
     match ctx.global.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(
-                &mut *ctx.out,
-                &EntryJson::new(&entry, ctx.now, redacted),
-            )?;
-            writeln!(ctx.out)?;
-        }
-        Format::Jsonl => {
-            serde_json::to_writer(&mut *ctx.out, &EntryJson::new(&entry, ctx.now, redacted))?;
-            writeln!(ctx.out)?;
-        }
+        Format::Json | Format::Jsonl => write_json(
+            ctx.out,
+            ctx.global.format,
+            &EntryJson::new(&entry, ctx.now, redacted),
+        )?,
         Format::Csv | Format::Table => print_fields(ctx, &entry, redacted)?,
     }
     Ok(())

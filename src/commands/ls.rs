@@ -116,8 +116,7 @@ fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
     match ctx.global.format {
         Format::Json => {
             let all: Vec<SummaryJson> = rows.iter().map(SummaryJson::new).collect();
-            serde_json::to_writer_pretty(&mut *ctx.out, &all)?;
-            writeln!(ctx.out)?;
+            crate::output::write_json(ctx.out, Format::Json, &all)?;
         }
         Format::Jsonl => {
             for s in rows {

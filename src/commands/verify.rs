@@ -1,10 +1,9 @@
 //! `statectl verify FILE`: check an export without a database.
 
 use crate::Ctx;
-use crate::cli::Format;
 use crate::error::Result;
 use crate::export;
-use crate::output::{add_row, new_table, thousands, write_table};
+use crate::output::{add_row, new_table, thousands, write_json, write_table};
 use crate::timefmt::format_abs;
 use clap::Args;
 use serde_json::json;
@@ -36,13 +35,7 @@ pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> Result<()> {
             "sha256": s.sha256,
             "namespaces": s.namespaces.iter().map(|((p, n), c)| json!({"plugin_id": p, "namespace": n, "entries": c})).collect::<Vec<_>>(),
         });
-        if ctx.global.format == Format::Json {
-            serde_json::to_writer_pretty(&mut *ctx.out, &doc)?;
-        } else {
-            serde_json::to_writer(&mut *ctx.out, &doc)?;
-        }
-        writeln!(ctx.out)?;
-        return Ok(());
+        return write_json(ctx.out, ctx.global.format, &doc);
     }
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),

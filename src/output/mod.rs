@@ -44,6 +44,22 @@ impl Term {
     }
 }
 
+/// One JSON document for scripts: indented under `-o json`, a single line under
+/// `-o jsonl`, followed by a newline.
+pub fn write_json(
+    out: &mut dyn std::io::Write,
+    format: crate::cli::Format,
+    value: &impl serde::Serialize,
+) -> crate::error::Result<()> {
+    if format == crate::cli::Format::Json {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+    } else {
+        serde_json::to_writer(&mut *out, value)?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Longest value text shown in a table cell when there is no terminal width to fit.
 pub const PIPED_CELL_CHARS: usize = 80;
 
