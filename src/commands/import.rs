@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::export;
 use crate::output::{add_row, new_table, rows, thousands, write_json, write_table};
 use crate::store::rules::{LIVE_SQL, RuleSet, is_live};
-use crate::store::write::Writer;
+use crate::store::write::{self, Writer};
 use crate::store::{Db, known};
 use crate::timefmt::Ms;
 use clap::{Args, ValueEnum};
@@ -203,6 +203,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> Result<()> {
         let mut writer = Writer::open(&found.path, ctx.global.busy_timeout)?;
         let now = ctx.now;
         let result = writer.transaction(|tx| apply(tx, &args.file, &rules, args, now, true));
+        writer.checkpoint_over(write::AUTOCHECKPOINT_PAGES);
         writer.report_stats(ctx.err);
         result?
     };

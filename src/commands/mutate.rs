@@ -311,10 +311,16 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message(action.done.clone());
-    let result = write::apply_in_batches(&mut writer, &sel, action.change, |candidates, _| {
-        bar.inc(candidates as u64);
-        Ok(())
-    });
+    let result = write::apply_in_batches(
+        &mut writer,
+        &sel,
+        &groups,
+        action.change,
+        |candidates, _| {
+            bar.inc(candidates as u64);
+            Ok(())
+        },
+    );
     bar.finish_and_clear();
     writer.report_stats(ctx.err);
     let changed = result?;

@@ -2,7 +2,7 @@
 //! ownership fence), 2026.9.6's lock files, and short `BEGIN IMMEDIATE` batches.
 
 use super::Db;
-use super::query::Selection;
+use super::query::{PlanGroup, Selection};
 use super::rules::{ORDER_SQL, RuleSet};
 use crate::error::{Error, Kind, Result};
 use crate::timefmt::Ms;
@@ -159,8 +159,8 @@ impl Writer {
             ));
         }
         // The runtime's durability setting (per connection; the file is not changed).
-        // Checkpoints run after each transaction instead of inside its commit, so the
-        // time a batch holds the write lock is the batch's own.
+        // Checkpoints run between transactions ([`Writer::checkpoint_over`]), not inside
+        // a commit, so the time a batch holds the write lock is the batch's own.
         // A larger page cache keeps the pages a long prune revisits between batches.
         db.conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;",
@@ -198,14 +198,14 @@ impl Writer {
     }
 
     /// A passive checkpoint (never waits for or blocks the gateway) once the WAL holds
-    /// more than SQLite's default 1000 pages, as auto-checkpointing would do.
-    fn checkpoint_if_large(&self) {
+    /// more than `pages` pages.
+    pub fn checkpoint_over(&self, pages: i64) {
         let wal: Option<i64> = self
             .db
             .conn
             .query_row("PRAGMA wal_checkpoint(NOOP)", [], |r| r.get(1))
             .ok();
-        if wal.is_some_and(|pages| pages > 1000) {
+        if wal.is_some_and(|wal| wal > pages) {
             let _ = self.db.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
         }
     }
@@ -260,9 +260,6 @@ impl Writer {
         if let Some(lock) = &self.lifecycle {
             let _ = lock.execute_batch("COMMIT");
         }
-        if result.is_ok() {
-            self.checkpoint_if_large();
-        }
         result
     }
 }
@@ -275,62 +272,140 @@ pub enum Change {
     SetExpiry(Option<Ms>),
 }
 
-/// Applies `change` to the rows of `sel` in batches of at most [`BATCH_ROWS`], each its own
-/// short transaction. Candidates are read through a separate read-only connection; each
-/// batch re-checks the selection, so a row the gateway rewrote meanwhile (its
-/// `created_at` moves past `sel.created_at_most`) is left alone. `on_batch` sees every
-/// committed batch's rows. Returns the number of rows changed.
+/// Applies `change` to the rows of `sel` in `groups` (the plan's namespaces), in
+/// batches of at most [`BATCH_ROWS`], each its own short transaction. Candidates are
+/// read in pages through a separate read-only connection, each page its own short read
+/// transaction: a read held open for the whole run would keep checkpoints from
+/// reclaiming the WAL, which would grow by every batch. Each batch re-checks the
+/// selection, so a row the gateway rewrote meanwhile (its `created_at` moves past
+/// `sel.created_at_most`) is left alone. `on_batch` sees every committed batch's rows.
+/// Returns the number of rows changed.
 pub fn apply_in_batches(
     writer: &mut Writer,
     sel: &Selection,
+    groups: &[PlanGroup],
     change: Change,
     mut on_batch: impl FnMut(usize, u64) -> Result<()>,
 ) -> Result<u64> {
     let reader = Db::open_read_only(&writer.db.path, writer.db.busy_timeout_ms)?;
+    let mut pages = Pages::new(&reader.conn, sel)?;
     let (where_sql, params) = sel.to_sql();
-    let mut stmt = reader.conn.prepare(&format!(
-        "SELECT rowid FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {ORDER_SQL}"
-    ))?;
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
-    let mut rows = stmt.query(bound.as_slice())?;
     let mut total = 0u64;
     let mut batch: Vec<i64> = Vec::with_capacity(BATCH_ROWS);
     // Start small: the first batches meet a cold cache; quick ones double the size.
     let mut limit = BATCH_ROWS / 4;
     let mut yielder = Yield::new(&writer.db.conn)?;
-    loop {
-        let row = rows.next()?;
-        let done = row.is_none();
-        if let Some(row) = row {
-            batch.push(row.get(0)?);
+    let mut flush = |writer: &mut Writer, batch: &mut Vec<i64>, limit: &mut usize| -> Result<()> {
+        let n = apply_batch(writer, &where_sql, &params, batch, change)?;
+        *limit = next_batch_limit(*limit, writer.txn_last);
+        yielder.after_batch(writer)?;
+        total += n;
+        on_batch(batch.len(), n)?;
+        batch.clear();
+        Ok(())
+    };
+    for group in groups {
+        let mut after = None;
+        loop {
+            let page = pages.next(group, after.take())?;
+            for (rowid, _) in &page {
+                batch.push(*rowid);
+                if batch.len() >= limit {
+                    flush(writer, &mut batch, &mut limit)?;
+                }
+            }
+            match page.last() {
+                Some((_, position)) if page.len() == Pages::SIZE => after = Some(position.clone()),
+                _ => break,
+            }
         }
-        if batch.len() >= limit || (done && !batch.is_empty()) {
-            let n = apply_batch(writer, &where_sql, &params, &batch, change)?;
-            limit = next_batch_limit(limit, writer.txn_last);
-            yielder.pause_after(&writer.db.conn, writer.txn_last)?;
-            total += n;
-            on_batch(batch.len(), n)?;
-            batch.clear();
-        }
-        if done {
-            break;
-        }
+    }
+    if !batch.is_empty() {
+        flush(writer, &mut batch, &mut limit)?;
     }
     Ok(total)
 }
 
-/// Decides how long to leave the lock free between batches. A gateway writer waits
-/// with SQLite's backing-off busy handler (retries 1, 2, 5, 10, 25, 50, 100 ms apart),
-/// so back-to-back batches would starve it. While other connections are committing
-/// (`PRAGMA data_version` moves) statectl pauses as long as each batch held the lock;
-/// on a quiet database a quarter of that, which still lets a waiting writer in.
+/// Where a namespace's candidates continue: the last one's `(created_at, entry_key)`.
+type Position = (Value, Value);
+
+/// The candidate rowids of one namespace in runtime order, a page at a time, each
+/// page read from where the last one ended (through the listing index).
+struct Pages<'c> {
+    first: rusqlite::Statement<'c>,
+    rest: rusqlite::Statement<'c>,
+    params: Vec<(String, Value)>,
+}
+
+impl<'c> Pages<'c> {
+    const SIZE: usize = BATCH_ROWS;
+
+    fn new(conn: &'c Connection, sel: &Selection) -> Result<Pages<'c>> {
+        let (where_sql, params) = sel.to_sql();
+        let sql = |after: &str| {
+            format!(
+                "SELECT rowid, created_at, entry_key FROM plugin_state_entries \
+                 WHERE plugin_id = :page_plugin AND namespace = :page_ns {after} AND {where_sql} \
+                 ORDER BY {ORDER_SQL} LIMIT {}",
+                Self::SIZE
+            )
+        };
+        Ok(Pages {
+            first: conn.prepare(&sql(""))?,
+            rest: conn.prepare(&sql(
+                "AND (created_at, entry_key) > (:after_created, :after_key)",
+            ))?,
+            params,
+        })
+    }
+
+    fn next(&mut self, group: &PlanGroup, after: Option<Position>) -> Result<Vec<(i64, Position)>> {
+        let plugin = Value::Text(group.plugin_id.clone());
+        let ns = Value::Text(group.namespace.clone());
+        let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = self
+            .params
+            .iter()
+            .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+            .collect();
+        bound.push((":page_plugin", &plugin));
+        bound.push((":page_ns", &ns));
+        let stmt = match &after {
+            None => &mut self.first,
+            Some((created, key)) => {
+                bound.push((":after_created", created));
+                bound.push((":after_key", key));
+                &mut self.rest
+            }
+        };
+        // Read to the end: the statement resets and the read transaction ends.
+        let page = stmt
+            .query_map(bound.as_slice(), |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(page)
+    }
+}
+
+/// What happens between two batches: a checkpoint, and a pause that leaves the lock
+/// free. A gateway writer waits with SQLite's backing-off busy handler (retries 1, 2,
+/// 5, 10, 25, 50, 100 ms apart), so back-to-back batches would starve it. While other
+/// connections are committing (`PRAGMA data_version` moves) statectl pauses as long as
+/// each batch held the lock, and checkpoints after every batch: the gateway's own
+/// auto-checkpoint (1000 pages, run inside its commit) then finds nothing to do. On a
+/// quiet database it pauses a quarter of that, which still lets a waiting writer in,
+/// and checkpoints every [`QUIET_CHECKPOINT_PAGES`], sparing most checkpoints' fsync.
+/// The pause runs from the commit, so a checkpoint spends part of it.
 struct Yield {
     version: i64,
     busy_until: Option<std::time::Instant>,
 }
+
+/// SQLite's default auto-checkpoint size in pages, which the gateway runs with.
+pub const AUTOCHECKPOINT_PAGES: i64 = 1000;
+/// The WAL statectl lets grow (32 MiB at 4 KiB pages) between its checkpoints when no
+/// one else is writing.
+const QUIET_CHECKPOINT_PAGES: i64 = 8192;
 
 impl Yield {
     const BUSY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
@@ -342,16 +417,26 @@ impl Yield {
         })
     }
 
-    fn pause_after(&mut self, conn: &Connection, held: std::time::Duration) -> Result<()> {
-        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        let now = std::time::Instant::now();
+    fn after_batch(&mut self, writer: &Writer) -> Result<()> {
+        let committed = std::time::Instant::now();
+        let version: i64 = writer
+            .db
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
         if version != self.version {
             self.version = version;
-            self.busy_until = Some(now + Self::BUSY_WINDOW);
+            self.busy_until = Some(committed + Self::BUSY_WINDOW);
         }
-        let contended = self.busy_until.is_some_and(|t| t > now);
-        let pause = if contended { held } else { held / 4 };
-        std::thread::sleep(pause.max(std::time::Duration::from_millis(1)));
+        let contended = self.busy_until.is_some_and(|t| t > committed);
+        let held = writer.txn_last;
+        let (pause, checkpoint_pages) = if contended {
+            (held, AUTOCHECKPOINT_PAGES)
+        } else {
+            (held / 4, QUIET_CHECKPOINT_PAGES)
+        };
+        writer.checkpoint_over(checkpoint_pages);
+        let left = pause.saturating_sub(committed.elapsed());
+        std::thread::sleep(left.max(std::time::Duration::from_millis(1)));
         Ok(())
     }
 }
