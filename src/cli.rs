@@ -34,6 +34,9 @@ pub struct GlobalArgs {
     /// Output format
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Namespaces to add to the built-in table (default: ~/.config/statectl/namespaces.toml)
+    #[arg(long, global = true, env = "STATECTL_NAMESPACES", value_name = "FILE")]
+    pub namespaces: Option<PathBuf>,
     /// Milliseconds to wait for a locked database before giving up (exit 5)
     #[arg(long, global = true, value_name = "MS", default_value_t = crate::store::DEFAULT_BUSY_TIMEOUT_MS)]
     pub busy_timeout: u64,

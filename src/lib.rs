@@ -27,6 +27,8 @@ pub struct Ctx<'a> {
     pub term: Term,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
+    /// The user's namespaces file in use, and how many namespaces it adds.
+    pub namespaces_file: Option<(std::path::PathBuf, usize)>,
 }
 
 impl Ctx<'_> {
@@ -129,12 +131,21 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> R
         Some(t) => timefmt::parse_time(t, clock)?,
         None => clock,
     };
+    // The namespaces file matters to every command that reads entries.
+    let namespaces_file = match (&cli.command, &cli.global.namespaces) {
+        (Command::Completions(_) | Command::Man(_), _) => None,
+        (_, Some(path)) => Some(path.clone()),
+        (_, None) => store::known::default_user_file().filter(|p| p.exists()),
+    }
+    .map(|path| store::known::load_user_file(&path).map(|n| (path, n)))
+    .transpose()?;
     let mut ctx = Ctx {
         global: &cli.global,
         now,
         term,
         out,
         err,
+        namespaces_file,
     };
     let ok = |r: Result<()>| r.map(|()| 0);
     let code = match &cli.command {

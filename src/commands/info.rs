@@ -51,6 +51,10 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> Result<()> {
         "namespaces": namespaces,
         "now": ctx.now,
         "sqlite_version": rusqlite::version(),
+        "namespaces_file": ctx.namespaces_file.as_ref().map(|(path, n)| json!({
+            "path": path.display().to_string(),
+            "namespaces": n,
+        })),
         "rules": {
             "name": r.name,
             "max_value_bytes": r.max_value_bytes,
@@ -110,6 +114,13 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> Result<()> {
                 (
                     "sqlite",
                     format!("{} (statectl's own)", rusqlite::version()),
+                ),
+                (
+                    "namespaces",
+                    match &ctx.namespaces_file {
+                        Some((path, n)) => format!("built in, and {n} from {}", path.display()),
+                        None => "built in".into(),
+                    },
                 ),
             ];
             for (k, v) in lines {

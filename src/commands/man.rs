@@ -51,6 +51,14 @@ const CHECK_STATUS: &[(&str, &str)] = &[
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("STATECTL_DB", "the database file, as --db"),
     (
+        "STATECTL_NAMESPACES",
+        "the namespaces file, as --namespaces",
+    ),
+    (
+        "XDG_CONFIG_HOME",
+        "where the default namespaces file is looked for (default ~/.config)",
+    ),
+    (
         "OPENCLAW_STATE_DIR",
         "OpenClaw's state dir (default ~/.openclaw, else the legacy ~/.clawdbot)",
     ),
@@ -77,6 +85,10 @@ const FILES: &[(&str, &str)] = &[
     (
         "<state dir>/plugin-state/state.sqlite",
         "legacy layout (OpenClaw 2026.4.29 to 2026.5.28)",
+    ),
+    (
+        "~/.config/statectl/namespaces.toml",
+        "namespaces statectl does not ship: [[namespace]] tables with plugin, namespace (a trailing * makes a prefix), max, ttl, policy (evict|reject), prune (safe|caution|never), secret, memory_first",
     ),
     (
         "/tmp/openclaw-state-locks-<uid>/state-lifecycle.<hash>.lock.sqlite",

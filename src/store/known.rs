@@ -1,8 +1,13 @@
 //! The namespaces seen in the field (shared/docs/namespaces.md). Their caps, TTLs and
-//! policies live in plugin code, not in the database, so statectl carries them.
+//! policies live in plugin code, not in the database, so statectl carries them; a
+//! user file (`namespaces.toml`) adds namespaces statectl does not ship.
 
 use super::rules::RETAINED_PREFIX;
+use crate::error::{Error, Result};
 use crate::timefmt::Ms;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// How dangerous deleting rows of a namespace is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,8 +190,9 @@ const TABLE: &[Row] = &[
     secret(row("core:provider-auth", Exact("github-copilot-token"), Some(8), None, Evict, Never)),
 ];
 
-/// The policy of (plugin, namespace). Retained (`@retained.`) namespaces are never
-/// pruned, have no cap or TTL, and keep the secrecy of their logical namespace.
+/// The policy of (plugin, namespace): the built-in table first, then the user's
+/// namespaces file. Retained (`@retained.`) namespaces are never pruned, have no cap
+/// or TTL, and keep the secrecy of their logical namespace.
 pub fn policy(plugin_id: &str, namespace: &str) -> Policy {
     if let Some(logical) = namespace.strip_prefix(RETAINED_PREFIX) {
         let inner = policy(plugin_id, logical);
@@ -201,6 +207,18 @@ pub fn policy(plugin_id: &str, namespace: &str) -> Policy {
             ttl_expected: false,
         };
     }
+    builtin(plugin_id, namespace)
+        .or_else(|| {
+            USER_TABLE
+                .get()?
+                .iter()
+                .find(|u| u.matches(plugin_id, namespace))
+                .map(|u| u.policy)
+        })
+        .unwrap_or(UNKNOWN)
+}
+
+fn builtin(plugin_id: &str, namespace: &str) -> Option<Policy> {
     TABLE
         .iter()
         .find(|r| r.plugin == plugin_id && r.name.matches(namespace))
@@ -214,7 +232,188 @@ pub fn policy(plugin_id: &str, namespace: &str) -> Policy {
             memory_first: r.memory_first,
             ttl_expected: r.ttl.is_some() && !r.ttl_optional,
         })
-        .unwrap_or(UNKNOWN)
+}
+
+/// The namespaces the user's file added, installed once per process by [`load_user_file`].
+static USER_TABLE: OnceLock<Vec<UserNamespace>> = OnceLock::new();
+
+/// One namespace of the user's file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserNamespace {
+    pub plugin: String,
+    /// The exact name, or with `prefix` set, the start of every name it covers.
+    pub name: String,
+    pub prefix: bool,
+    pub policy: Policy,
+}
+
+impl UserNamespace {
+    fn matches(&self, plugin_id: &str, namespace: &str) -> bool {
+        self.plugin == plugin_id
+            && if self.prefix {
+                namespace.starts_with(&self.name)
+            } else {
+                namespace == self.name
+            }
+    }
+}
+
+/// The file's shape: `[[namespace]]` tables with the columns of namespaces.md.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserFile {
+    #[serde(default)]
+    namespace: Vec<UserRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserRow {
+    plugin: String,
+    namespace: String,
+    max: Option<u64>,
+    ttl: Option<String>,
+    policy: Option<UserOverflow>,
+    #[serde(default = "caution")]
+    prune: UserPrune,
+    #[serde(default)]
+    secret: bool,
+    #[serde(default)]
+    memory_first: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum UserOverflow {
+    Evict,
+    Reject,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum UserPrune {
+    Safe,
+    Caution,
+    Never,
+}
+
+fn caution() -> UserPrune {
+    UserPrune::Caution
+}
+
+/// Where the namespaces file is looked for when `--namespaces` is not given:
+/// `$XDG_CONFIG_HOME/statectl/namespaces.toml`, else `~/.config/statectl/namespaces.toml`.
+pub fn default_user_file() -> Option<PathBuf> {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(config.join("statectl").join("namespaces.toml"))
+}
+
+/// Reads, checks and installs the user's namespaces file; returns how many it adds.
+pub fn load_user_file(path: &Path) -> Result<usize> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::usage(
+            "namespaces_file",
+            format!(
+                "cannot read namespaces file {}: {e}; fix it, or name another with --namespaces (STATECTL_NAMESPACES)",
+                path.display()
+            ),
+        )
+    })?;
+    let table = parse_user_file(&text).map_err(|m| {
+        Error::usage(
+            "namespaces_file",
+            format!("namespaces file {}: {m}", path.display()),
+        )
+    })?;
+    let n = table.len();
+    // A second load in the same process (tests calling `run` twice) keeps the first.
+    let _ = USER_TABLE.set(table);
+    Ok(n)
+}
+
+/// Parses a namespaces file; the error is one line that names where and what.
+pub fn parse_user_file(text: &str) -> std::result::Result<Vec<UserNamespace>, String> {
+    let file: UserFile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let what = e.message().trim().replace('\n', " ");
+        match line {
+            Some(l) => format!("line {l}: {what}"),
+            None => what,
+        }
+    })?;
+    file.namespace
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let which = format!("namespace {} ({}/{})", i + 1, row.plugin, row.namespace);
+            user_namespace(row).map_err(|m| format!("{which}: {m}"))
+        })
+        .collect()
+}
+
+fn user_namespace(row: UserRow) -> std::result::Result<UserNamespace, String> {
+    let (name, prefix) = match row.namespace.strip_suffix('*') {
+        Some(start) => (start.to_string(), true),
+        None => (row.namespace.clone(), false),
+    };
+    if row.plugin.is_empty() || name.is_empty() {
+        return Err("plugin and namespace must not be empty".into());
+    }
+    if name.contains('*') {
+        return Err(format!(
+            "namespace '{}': '*' may only end a prefix, as in 'acme.cache-*'",
+            row.namespace
+        ));
+    }
+    if name.starts_with(RETAINED_PREFIX) {
+        return Err(format!(
+            "namespace '{}': retained namespaces follow their logical namespace; name that one",
+            row.namespace
+        ));
+    }
+    if !prefix && builtin(&row.plugin, &name).is_some() {
+        return Err(format!(
+            "{}/{} is built into statectl; the file only adds namespaces statectl does not know",
+            row.plugin, name
+        ));
+    }
+    if row.max == Some(0) {
+        return Err("max must be at least 1 (leave it out for no cap)".into());
+    }
+    let ttl = row
+        .ttl
+        .as_deref()
+        .map(crate::timefmt::parse_duration)
+        .transpose()
+        .map_err(|e| e.message)?;
+    Ok(UserNamespace {
+        plugin: row.plugin,
+        name,
+        prefix,
+        policy: Policy {
+            known: true,
+            max_entries: row.max,
+            default_ttl_ms: ttl,
+            overflow: match row.policy {
+                Some(UserOverflow::Evict) => Overflow::EvictOldest,
+                Some(UserOverflow::Reject) => Overflow::RejectNew,
+                None => Overflow::Unknown,
+            },
+            prune: match row.prune {
+                UserPrune::Safe => PruneSafety::Safe,
+                UserPrune::Caution => PruneSafety::Caution,
+                UserPrune::Never => PruneSafety::Never,
+            },
+            secret: row.secret,
+            memory_first: row.memory_first,
+            ttl_expected: ttl.is_some(),
+        },
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub fn statectl() -> Command {
         "NO_COLOR",
         "PAGER",
         "COLUMNS",
+        "STATECTL_NAMESPACES",
+        "XDG_CONFIG_HOME",
     ] {
         cmd.env_remove(var);
     }
