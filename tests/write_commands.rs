@@ -227,6 +227,46 @@ fn without_a_terminal_a_prune_needs_yes() {
     assert_eq!(all_rows(&db), before);
 }
 
+/// On a terminal statectl asks (dialoguer, default no): "n" changes nothing and exits
+/// 4, "y" goes ahead. The terminal is a real pseudo-terminal.
+#[test]
+fn on_a_terminal_the_answer_decides() {
+    use rexpect::process::WaitStatus;
+    for (answer, code) in [("n", 4), ("y", 0)] {
+        let (_d, db) = sample();
+        let before = all_rows(&db);
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_statectl"));
+        cmd.env("HOME", "/nonexistent-home-for-tests")
+            .env_remove("STATECTL_DB")
+            .env_remove("STATECTL_NAMESPACES")
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "--now",
+                &NOW.to_string(),
+                "prune",
+                "discord.modals",
+                "--all",
+            ]);
+        let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).unwrap();
+        p.exp_string("Delete 2 rows").unwrap();
+        p.send(answer).unwrap();
+        p.flush().unwrap();
+        p.exp_eof().unwrap();
+        let status = p.process().wait().unwrap();
+        assert!(
+            matches!(status, WaitStatus::Exited(_, c) if c == code),
+            "answer {answer}: {status:?}"
+        );
+        let left = all_rows(&db).len();
+        if code == 0 {
+            assert_eq!(left, before.len() - 2, "answer y deletes");
+        } else {
+            assert_eq!(all_rows(&db), before, "answer n changes nothing");
+        }
+    }
+}
+
 #[test]
 fn a_protected_namespace_needs_force() {
     let (_d, db) = sample();
