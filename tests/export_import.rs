@@ -558,9 +558,20 @@ fn verify_summarises_an_export_without_a_database() {
     );
 }
 
-/// SIGKILL in the middle of a large import leaves the database as it was, and healthy.
+/// SIGKILL or Ctrl-C in the middle of a large import leaves the database as it was,
+/// and healthy; Ctrl-C rolls back and says so, with exit 130.
 #[test]
-fn an_import_killed_halfway_changes_nothing() {
+fn an_import_killed_or_interrupted_halfway_changes_nothing() {
+    for signal in [libc::SIGKILL, libc::SIGINT] {
+        let (status, stderr) = import_signalled_halfway(signal);
+        if signal == libc::SIGINT {
+            assert_eq!(status.code(), Some(130), "{stderr}");
+            assert!(stderr.contains("nothing was imported"), "{stderr}");
+        }
+    }
+}
+
+fn import_signalled_halfway(signal: i32) -> (std::process::ExitStatus, String) {
     let (dir, db) = legacy_db();
     insert(&db, &[("p", "ns.a", "existing", "0", T, None)]);
     let entries: Vec<String> = (0..200_000)
@@ -575,10 +586,10 @@ fn an_import_killed_halfway_changes_nothing() {
         .args(["--now", &T.to_string(), "import"])
         .arg(&file)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Kill once the write transaction is visibly under way: the WAL is growing.
+    // Signal once the write transaction is visibly under way: the WAL is growing.
     let wal = PathBuf::from(format!("{}-wal", db.display()));
     let start = std::time::Instant::now();
     while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4 * 1024 * 1024 {
@@ -588,12 +599,13 @@ fn an_import_killed_halfway_changes_nothing() {
         );
         assert!(
             child.try_wait().unwrap().is_none(),
-            "import finished before it could be killed"
+            "import finished before the signal"
         );
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    let out = child.wait_with_output().unwrap();
     let c = Connection::open(&db).unwrap();
     let check: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -601,4 +613,8 @@ fn an_import_killed_halfway_changes_nothing() {
     assert_eq!(check, "ok");
     drop(c);
     assert_eq!(all_rows(&db), before);
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

@@ -50,9 +50,14 @@ fn integrity(db: &Path) -> String {
         .unwrap()
 }
 
-/// Starts statectl with `args`, waits until `progress` reports at least `min` changed
-/// rows, and kills it with SIGKILL.
-fn kill_midway(db: &Path, args: &[&str], progress: &str, min: i64) {
+/// Starts statectl with `args`, waits until `ready()` (polling what it has done so
+/// far), sends `signal`, and returns how it ended and its stderr.
+fn signal_when(
+    db: &Path,
+    args: &[&str],
+    mut ready: impl FnMut() -> bool,
+    signal: i32,
+) -> (std::process::ExitStatus, String) {
     /// Kills the child however the test ends, so a failed assertion leaves no process.
     struct Killer(std::process::Child);
     impl Drop for Killer {
@@ -68,31 +73,48 @@ fn kill_midway(db: &Path, args: &[&str], progress: &str, min: i64) {
             .args(["--now", &NOW.to_string()])
             .args(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     );
     let start = Instant::now();
-    let watcher = Connection::open(db).unwrap();
-    loop {
+    while !ready() {
         assert!(
             child.0.try_wait().unwrap().is_none(),
-            "finished before it could be killed"
+            "finished before the signal"
         );
         assert!(
             start.elapsed() < Duration::from_secs(120),
             "never made progress"
         );
-        if watcher
-            .query_row(progress, [], |r| r.get::<_, i64>(0))
-            .unwrap_or(0)
-            >= min
-        {
-            break;
-        }
         std::thread::sleep(Duration::from_millis(5));
     }
-    drop(child); // SIGKILL
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.0.id() as i32, signal) }, 0);
+    let status = child.0.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    (status, stderr)
+}
+
+/// SIGKILLs statectl once `progress` (a query) reports at least `min` changed rows.
+fn kill_midway(db: &Path, args: &[&str], progress: &str, min: i64) {
+    let watcher = Connection::open(db).unwrap();
+    let (status, _) = signal_when(
+        db,
+        args,
+        || {
+            watcher
+                .query_row(progress, [], |r| r.get::<_, i64>(0))
+                .unwrap_or(0)
+                >= min
+        },
+        libc::SIGKILL,
+    );
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL)
+    );
 }
 
 /// Rows of `p/big` in runtime order, with whether each was changed.
@@ -143,6 +165,60 @@ fn a_prune_killed_midway_leaves_whole_batches_and_a_healthy_database() {
         1,
         "outside the selection"
     );
+}
+
+/// Ctrl-C stops a prune after the batch in progress commits: exit 130, and the message
+/// says how many rows were deleted, which is what the database shows.
+#[test]
+fn ctrl_c_stops_a_prune_between_batches_and_says_how_far_it_got() {
+    let (_d, db) = legacy_db();
+    let n = 150_000;
+    fill(&db, n);
+    let watcher = Connection::open(&db).unwrap();
+    let left = "SELECT COUNT(*) FROM plugin_state_entries WHERE plugin_id = 'p'";
+    let (status, stderr) = signal_when(
+        &db,
+        &["prune", "p/big", "--all", "-y"],
+        || watcher.query_row(left, [], |r| r.get::<_, i64>(0)).unwrap() <= n as i64 - 20_000,
+        libc::SIGINT,
+    );
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let deleted = n as i64 + 1 - count(&db, left);
+    let said: String = stderr
+        .split("interrupted: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("{stderr}"))
+        .replace(',', "");
+    assert_eq!(said.parse::<i64>().unwrap(), deleted, "{stderr}");
+    assert!(deleted < n as i64, "stopped early: {deleted}");
+    assert_eq!(deleted % 16, 0, "whole batches: {deleted}");
+    assert_eq!(integrity(&db), "ok");
+}
+
+/// Ctrl-C during `export -O` removes the temporary file: nothing is left behind.
+#[test]
+fn ctrl_c_during_an_export_leaves_no_file_behind() {
+    let (_d, db) = legacy_db();
+    fill(&db, 150_000);
+    let out_dir = tempfile::tempdir().unwrap();
+    let dest = out_dir.path().join("export.jsonl");
+    let files = || std::fs::read_dir(out_dir.path()).unwrap().count();
+    // Ready once the temporary file holds the header and some entries.
+    let underway = || {
+        std::fs::read_dir(out_dir.path())
+            .unwrap()
+            .any(|e| e.unwrap().metadata().unwrap().len() > 0)
+    };
+    let (status, stderr) = signal_when(
+        &db,
+        &["export", "-O", dest.to_str().unwrap()],
+        underway,
+        libc::SIGINT,
+    );
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("was not written"), "{stderr}");
+    assert_eq!(files(), 0, "no export and no temp file");
 }
 
 #[test]

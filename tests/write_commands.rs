@@ -228,11 +228,14 @@ fn without_a_terminal_a_prune_needs_yes() {
 }
 
 /// On a terminal statectl asks (dialoguer, default no): "n" changes nothing and exits
-/// 4, "y" goes ahead. The terminal is a real pseudo-terminal.
+/// 4, Ctrl-C ends statectl at once by SIGINT (130 in the shell) with nothing changed,
+/// "y" goes ahead. The terminal is a real
+/// pseudo-terminal; keys are sent once the prompt has put it in raw mode.
 #[test]
 fn on_a_terminal_the_answer_decides() {
     use rexpect::process::WaitStatus;
-    for (answer, code) in [("n", 4), ("y", 0)] {
+    use std::os::fd::AsRawFd;
+    for (answer, code) in [("n", 4), ("\x03", 128 + libc::SIGINT), ("y", 0)] {
         let (_d, db) = sample();
         let before = all_rows(&db);
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_statectl"));
@@ -250,19 +253,36 @@ fn on_a_terminal_the_answer_decides() {
             ]);
         let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).unwrap();
         p.exp_string("Delete 2 rows").unwrap();
+        let tty = p.process().get_file_handle().unwrap();
+        let raw = || {
+            // SAFETY: tcgetattr fills a plain C struct; the master reports the pty's modes.
+            let mut t: libc::termios = unsafe { std::mem::zeroed() };
+            assert_eq!(unsafe { libc::tcgetattr(tty.as_raw_fd(), &mut t) }, 0);
+            t.c_lflag & libc::ICANON == 0
+        };
+        let start = std::time::Instant::now();
+        while !raw() {
+            assert!(
+                start.elapsed().as_secs() < 10,
+                "the prompt never read a key"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         p.send(answer).unwrap();
         p.flush().unwrap();
         p.exp_eof().unwrap();
         let status = p.process().wait().unwrap();
-        assert!(
-            matches!(status, WaitStatus::Exited(_, c) if c == code),
-            "answer {answer}: {status:?}"
-        );
+        let ended = match status {
+            WaitStatus::Exited(_, c) => c,
+            WaitStatus::Signaled(_, signal, _) => 128 + signal as i32,
+            other => panic!("answer {answer:?}: {other:?}"),
+        };
+        assert_eq!(ended, code, "answer {answer:?}: {status:?}");
         let left = all_rows(&db).len();
         if code == 0 {
             assert_eq!(left, before.len() - 2, "answer y deletes");
         } else {
-            assert_eq!(all_rows(&db), before, "answer n changes nothing");
+            assert_eq!(all_rows(&db), before, "answer {answer:?} changes nothing");
         }
     }
 }

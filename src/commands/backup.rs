@@ -24,6 +24,7 @@ pub struct BackupArgs {
 }
 
 pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
+    let _armed = crate::interrupt::arm();
     let db = ctx.open_read()?;
     let file = AtomicFile::create(&args.dest, args.force)?;
     {
@@ -48,6 +49,8 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
             }
         }
     }
+    let not_written = || format!("{} was not written", args.dest.display());
+    crate::interrupt::check(not_written)?;
     let copy = Connection::open(file.temp_path())?;
     let check: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     drop(copy);
@@ -60,6 +63,7 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
             ),
         ));
     }
+    crate::interrupt::check(not_written)?;
     let size = std::fs::metadata(file.temp_path())
         .map(|m| m.len())
         .unwrap_or(0);

@@ -7,7 +7,7 @@ use crate::export::ExportWriter;
 use crate::output::rows;
 use crate::store::{Db, Selection, known, query};
 use crate::timefmt::system_now_ms;
-use crate::{Ctx, split_namespace};
+use crate::{Ctx, interrupt, split_namespace};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
@@ -69,6 +69,9 @@ pub fn write_export<W: Write>(
     let result = (|| -> Result<()> {
         for sel in selections {
             query::for_each_entry(&db.conn, sel, None, |e| {
+                interrupt::check(|| {
+                    "the export stopped before its end; what was written has no trailer, so import refuses it".into()
+                })?;
                 if known::policy(&e.plugin_id, &e.namespace).secret {
                     if exclude_secrets {
                         return Ok(());
@@ -112,6 +115,7 @@ pub fn selections(ctx: &Ctx, namespaces: &[String], select: &SelectArgs) -> Resu
 }
 
 pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> Result<()> {
+    let _armed = interrupt::arm();
     let db = ctx.open_read()?;
     let sels = selections(ctx, &args.namespaces, &args.select)?;
     let header = header(
@@ -147,7 +151,8 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> Result<()> {
                 BufWriter::with_capacity(256 * 1024, file.file()),
                 args.exclude_secrets,
                 &bar,
-            )?;
+            )
+            .map_err(|e| interrupt::reword(e, || format!("{} was not written", path.display())))?;
             file.commit()?;
             (count, secrets)
         }

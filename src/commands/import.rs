@@ -73,6 +73,10 @@ fn live_counts(conn: &Connection, now: Ms) -> Result<BTreeMap<(String, String), 
 
 /// Classifies every entry against the database and, when `write`, applies it. The dry
 /// run and the real import go through this one function.
+fn nothing_imported() -> String {
+    "nothing was imported (an import is one transaction)".into()
+}
+
 fn apply(
     conn: &Connection,
     path: &Path,
@@ -88,6 +92,7 @@ fn apply(
     )?;
     let mut upsert = conn.prepare_cached(UPSERT)?;
     export::read(export::open(path)?, Some(rules), |ie| {
+        crate::interrupt::check(nothing_imported)?;
         let e = &ie.entry;
         let c = stats
             .entry((e.plugin_id.clone(), e.namespace.clone()))
@@ -195,7 +200,10 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> Result<()> {
         .schema
         .rules;
     // First pass: the whole file is verified before the database is touched.
-    let summary = export::read(export::open(&args.file)?, Some(&rules), |_| Ok(()))?;
+    let _armed = crate::interrupt::arm();
+    let summary = export::read(export::open(&args.file)?, Some(&rules), |_| {
+        crate::interrupt::check(nothing_imported)
+    })?;
     let stats = if args.dry_run {
         let db = ctx.open_read()?;
         apply(&db.conn, &args.file, &rules, args, ctx.now, false)?

@@ -292,6 +292,7 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
         return Ok(());
     }
     confirm(ctx, total, &action, m.yes)?;
+    let _armed = crate::interrupt::arm();
 
     // A row the gateway rewrites after the plan gets a newer created_at: leave it alone.
     let guard = plan_clock.max(newest.unwrap_or(plan_clock));
@@ -347,7 +348,15 @@ fn save_backup(
         std::io::BufWriter::new(file.file()),
         false,
         &ProgressBar::hidden(),
-    )?;
+    )
+    .map_err(|e| {
+        crate::interrupt::reword(e, || {
+            format!(
+                "nothing changed, and the backup {} was not written",
+                path.display()
+            )
+        })
+    })?;
     file.commit()?;
     writeln!(
         ctx.err,

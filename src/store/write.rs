@@ -296,6 +296,15 @@ pub fn apply_in_batches(
     let mut limit = BATCH_ROWS / 4;
     let mut yielder = Yield::new(&writer.db.conn)?;
     let mut flush = |writer: &mut Writer, batch: &mut Vec<i64>, limit: &mut usize| -> Result<()> {
+        crate::interrupt::check(|| {
+            let done = match change {
+                Change::Delete => "deleted",
+                Change::SetExpiry(_) => "updated",
+            };
+            format!(
+                "{total} rows were {done}, in whole batches; the other selected rows are untouched; run the command again to finish"
+            )
+        })?;
         let n = apply_batch(writer, &where_sql, &params, batch, change)?;
         *limit = next_batch_limit(*limit, writer.txn_last);
         yielder.after_batch(writer)?;
