@@ -35,8 +35,13 @@ pub struct GlobalArgs {
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Namespaces to add to the built-in table (default: ~/.config/statectl/namespaces.toml)
-    #[arg(long, global = true, env = "STATECTL_NAMESPACES", value_name = "FILE")]
-    pub namespaces: Option<PathBuf>,
+    #[arg(
+        long,
+        global = true,
+        env = "STATECTL_NAMESPACES_FILE",
+        value_name = "FILE"
+    )]
+    pub namespaces_file: Option<PathBuf>,
     /// Milliseconds to wait for a locked database before giving up (exit 5)
     #[arg(long, global = true, value_name = "MS", default_value_t = crate::store::DEFAULT_BUSY_TIMEOUT_MS)]
     pub busy_timeout: u64,
@@ -109,4 +114,15 @@ pub struct SelectArgs {
     /// Live and expired entries (default: live only, as the runtime sees them)
     #[arg(long)]
     pub include_expired: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -133,7 +133,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> R
         None => clock,
     };
     // The namespaces file matters to every command that reads entries.
-    let namespaces_file = match (&cli.command, &cli.global.namespaces) {
+    let namespaces_file = match (&cli.command, &cli.global.namespaces_file) {
         (Command::Completions(_) | Command::Man(_), _) => None,
         (_, Some(path)) => Some(path.clone()),
         (_, None) => store::known::default_user_file().filter(|p| p.exists()),

@@ -45,7 +45,7 @@ fn statectl_with(db: &Path, file: Option<&Path>) -> assert_cmd::Command {
     let mut cmd = statectl();
     cmd.arg("--db").arg(db).args(["--now", &NOW.to_string()]);
     if let Some(f) = file {
-        cmd.arg("--namespaces").arg(f);
+        cmd.arg("--namespaces-file").arg(f);
     }
     cmd
 }
@@ -94,6 +94,13 @@ fn a_prefix_entry_protects_and_hides_every_matching_namespace() {
         .code(4)
         .stderr(predicate::str::contains("is protected"));
     assert_eq!(all_rows(&db).len(), 5, "nothing was deleted");
+    statectl_with(&db, Some(&file))
+        .args(["export", "acme.tokens-prod"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "secret namespaces (acme/acme.tokens-prod)",
+        ));
 }
 
 #[test]

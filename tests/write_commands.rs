@@ -241,7 +241,7 @@ fn on_a_terminal_the_answer_decides() {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_statectl"));
         cmd.env("HOME", "/nonexistent-home-for-tests")
             .env_remove("STATECTL_DB")
-            .env_remove("STATECTL_NAMESPACES")
+            .env_remove("STATECTL_NAMESPACES_FILE")
             .arg("--db")
             .arg(&db)
             .args([

@@ -51,8 +51,8 @@ const CHECK_STATUS: &[(&str, &str)] = &[
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("STATECTL_DB", "the database file, as --db"),
     (
-        "STATECTL_NAMESPACES",
-        "the namespaces file, as --namespaces",
+        "STATECTL_NAMESPACES_FILE",
+        "the namespaces file, as --namespaces-file",
     ),
     (
         "XDG_CONFIG_HOME",

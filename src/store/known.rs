@@ -301,7 +301,7 @@ fn caution() -> UserPrune {
     UserPrune::Caution
 }
 
-/// Where the namespaces file is looked for when `--namespaces` is not given:
+/// Where the namespaces file is looked for when `--namespaces-file` is not given:
 /// `$XDG_CONFIG_HOME/statectl/namespaces.toml`, else `~/.config/statectl/namespaces.toml`.
 pub fn default_user_file() -> Option<PathBuf> {
     let config = std::env::var_os("XDG_CONFIG_HOME")
@@ -317,7 +317,7 @@ pub fn load_user_file(path: &Path) -> Result<usize> {
         Error::usage(
             "namespaces_file",
             format!(
-                "cannot read namespaces file {}: {e}; fix it, or name another with --namespaces (STATECTL_NAMESPACES)",
+                "cannot read namespaces file {}: {e}; fix it, or name another with --namespaces-file (STATECTL_NAMESPACES_FILE)",
                 path.display()
             ),
         )

@@ -17,7 +17,7 @@ pub fn statectl() -> Command {
         "NO_COLOR",
         "PAGER",
         "COLUMNS",
-        "STATECTL_NAMESPACES",
+        "STATECTL_NAMESPACES_FILE",
         "XDG_CONFIG_HOME",
     ] {
         cmd.env_remove(var);
