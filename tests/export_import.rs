@@ -580,7 +580,7 @@ fn import_signalled_halfway(signal: i32) -> (std::process::ExitStatus, String) {
     let file = dir.path().join("big.jsonl");
     std::fs::write(&file, build(HEADER, &entries)).unwrap();
     let before = all_rows(&db);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("statectl"))
+    let mut child = statectl_process()
         .arg("--db")
         .arg(&db)
         .args(["--now", &T.to_string(), "import"])

@@ -7,7 +7,7 @@ use predicates::prelude::*;
 use rusqlite::Connection;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const NOW: i64 = 1_795_707_055_987;
@@ -67,7 +67,7 @@ fn signal_when(
         }
     }
     let mut child = Killer(
-        Command::new(assert_cmd::cargo::cargo_bin("statectl"))
+        statectl_process()
             .arg("--db")
             .arg(db)
             .args(["--now", &NOW.to_string()])
@@ -301,7 +301,7 @@ fn a_read_only_database_can_be_read_but_not_written() {
     insert(&db, &[("p", "n", "k", "1", NOW - 10, None)]);
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     let as_nobody = |args: &[&str]| {
-        Command::new(assert_cmd::cargo::cargo_bin("statectl"))
+        statectl_process()
             .uid(65534)
             .gid(65534)
             .env("HOME", "/nonexistent")
@@ -341,7 +341,7 @@ fn a_disk_full_export_leaves_no_file_behind() {
     fill(&db, 20_000);
     let out_dir = tempfile::tempdir().unwrap();
     let dest: PathBuf = out_dir.path().join("export.jsonl");
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("statectl"));
+    let mut cmd = statectl_process();
     cmd.arg("--db").arg(&db).args(["export", "-O"]).arg(&dest);
     unsafe {
         cmd.pre_exec(|| {

@@ -471,7 +471,7 @@ fn a_closed_pipe_ends_quietly_with_success() {
         .unwrap();
     }
     c.execute_batch("COMMIT").unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("statectl"))
+    let mut child = statectl_process()
         .arg("--db")
         .arg(&db)
         .args(["ls", "n", "-o", "jsonl"])

@@ -238,19 +238,14 @@ fn on_a_terminal_the_answer_decides() {
     for (answer, code) in [("n", 4), ("\x03", 128 + libc::SIGINT), ("y", 0)] {
         let (_d, db) = sample();
         let before = all_rows(&db);
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_statectl"));
-        cmd.env("HOME", "/nonexistent-home-for-tests")
-            .env_remove("STATECTL_DB")
-            .env_remove("STATECTL_NAMESPACES_FILE")
-            .arg("--db")
-            .arg(&db)
-            .args([
-                "--now",
-                &NOW.to_string(),
-                "prune",
-                "discord.modals",
-                "--all",
-            ]);
+        let mut cmd = statectl_process();
+        cmd.arg("--db").arg(&db).args([
+            "--now",
+            &NOW.to_string(),
+            "prune",
+            "discord.modals",
+            "--all",
+        ]);
         let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).unwrap();
         p.exp_string("Delete 2 rows").unwrap();
         let tty = p.process().get_file_handle().unwrap();

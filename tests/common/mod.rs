@@ -9,16 +9,21 @@ pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"
 
 /// `statectl` with an environment that cannot leak the developer's own state into a test.
 pub fn statectl() -> Command {
-    let mut cmd = Command::cargo_bin("statectl").unwrap();
+    Command::from_std(statectl_process())
+}
+
+/// The same scrubbed `statectl`, as a plain process (to spawn, signal, or run on a pty).
+pub fn statectl_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_statectl"));
     for var in [
         "STATECTL_DB",
+        "STATECTL_NAMESPACES_FILE",
+        "XDG_CONFIG_HOME",
         "OPENCLAW_STATE_DIR",
         "OPENCLAW_HOME",
         "NO_COLOR",
         "PAGER",
         "COLUMNS",
-        "STATECTL_NAMESPACES_FILE",
-        "XDG_CONFIG_HOME",
     ] {
         cmd.env_remove(var);
     }
