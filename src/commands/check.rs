@@ -2,7 +2,7 @@
 //! monitoring-plugin exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). Never writes.
 
 use crate::Ctx;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{human_bytes, thousands};
 use crate::store::locate::{LEGACY_REL, SHARED_REL};
 use crate::store::rules::{EXPIRED_SQL, LIVE_SQL};
@@ -93,16 +93,17 @@ struct Scan {
     created_in_future: u64,
 }
 
-fn scan(db: &Db, now: i64, future: i64) -> Result<BTreeMap<(String, String), Scan>> {
-    let mut stmt = db.conn.prepare(&format!(
+/// Per-namespace counts over the rows whose rowid lies in `lo..=hi`.
+fn scan(conn: &rusqlite::Connection, now: i64, future: i64, lo: i64, hi: i64) -> Result<ScanMap> {
+    let mut stmt = conn.prepare(&format!(
         "SELECT plugin_id, namespace, SUM({LIVE_SQL}), SUM({EXPIRED_SQL}), SUM(expires_at IS NULL),
                 SUM(json_valid(value_json) = 0),
                 SUM(expires_at IS NOT NULL AND expires_at < created_at),
                 SUM(created_at > :future)
-         FROM plugin_state_entries GROUP BY plugin_id, namespace"
+         FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi GROUP BY plugin_id, namespace"
     ))?;
     let rows = stmt.query_map(
-        rusqlite::named_params! {":now": now, ":future": future},
+        rusqlite::named_params! {":now": now, ":future": future, ":lo": lo, ":hi": hi},
         |r| {
             let n = |i| r.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0) as u64);
             Ok((
@@ -119,6 +120,40 @@ fn scan(db: &Db, now: i64, future: i64) -> Result<BTreeMap<(String, String), Sca
         },
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+type ScanMap = BTreeMap<(String, String), Scan>;
+
+/// The whole table, scanned in two rowid halves on two connections at once (parsing
+/// every value is CPU work, and the machine has more than one core). The halves are
+/// two snapshots: a row the gateway moves meanwhile can count once too often or not
+/// at all, which a health check can bear.
+fn scan_all(db: &Db, now: i64, future: i64) -> Result<ScanMap> {
+    let max: i64 = db.conn.query_row(
+        "SELECT IFNULL(MAX(rowid), 0) FROM plugin_state_entries",
+        [],
+        |r| r.get(0),
+    )?;
+    let mid = max / 2;
+    let (path, timeout) = (db.path.clone(), db.busy_timeout_ms);
+    let upper = std::thread::spawn(move || -> Result<ScanMap> {
+        let other = Db::open_read_only(&path, timeout)?;
+        scan(&other.conn, now, future, mid + 1, i64::MAX)
+    });
+    let mut all = scan(&db.conn, now, future, i64::MIN, mid)?;
+    let upper = upper
+        .join()
+        .map_err(|_| Error::runtime("scan", "the table scan thread failed"))??;
+    for (key, x) in upper {
+        let sum = all.entry(key).or_default();
+        sum.live += x.live;
+        sum.expired += x.expired;
+        sum.no_expiry += x.no_expiry;
+        sum.corrupt += x.corrupt;
+        sum.expires_before_created += x.expires_before_created;
+        sum.created_in_future += x.created_in_future;
+    }
+    Ok(all)
 }
 
 fn examples(db: &Db, where_sql: &str, future: i64) -> Result<String> {
@@ -307,7 +342,7 @@ fn run_checks(ctx: &mut Ctx, args: &CheckArgs, skew: i64) -> Result<(Vec<Check>,
     });
 
     let future = now + skew;
-    let scanned = match scan(&db, now, future) {
+    let scanned = match scan_all(&db, now, future) {
         Ok(s) => s,
         // A damaged table is the finding, not a reason to give up on the other checks.
         Err(e) => {
