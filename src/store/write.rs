@@ -302,7 +302,8 @@ pub fn apply_in_batches(
                 Change::SetExpiry(_) => "updated",
             };
             format!(
-                "{total} rows were {done}, in whole batches; the other selected rows are untouched; run the command again to finish"
+                "{} {done}, in whole batches; the other selected rows are untouched; run the command again to finish",
+                crate::output::rows(total)
             )
         })?;
         let n = apply_batch(writer, &where_sql, &params, batch, change)?;
