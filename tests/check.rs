@@ -65,10 +65,8 @@ struct Outcome {
 
 fn check(db: &Path, extra: &[&str]) -> Outcome {
     let run = |format: &[&str]| {
-        statectl()
-            .arg("--db")
-            .arg(db)
-            .args(["--now", &NOW.to_string(), "check"])
+        statectl_at(db, NOW)
+            .args(["check"])
             .args(format)
             .args(extra)
             .output()

@@ -22,10 +22,8 @@ fn empty_shared() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn export(db: &Path, out: &Path, extra: &[&str]) {
-    statectl()
-        .arg("--db")
-        .arg(db)
-        .args(["--now", &T.to_string(), "export", "-O"])
+    statectl_at(db, T)
+        .args(["export", "-O"])
         .arg(out)
         .args(extra)
         .assert()
@@ -33,10 +31,8 @@ fn export(db: &Path, out: &Path, extra: &[&str]) {
 }
 
 fn import(db: &Path, file: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
-    statectl()
-        .arg("--db")
-        .arg(db)
-        .args(["--now", &T.to_string(), "import"])
+    statectl_at(db, T)
+        .args(["import"])
         .arg(file)
         .args(extra)
         .assert()
@@ -98,10 +94,8 @@ fn export_files_are_private_and_never_overwritten_by_accident() {
 #[test]
 fn export_to_stdout_has_header_entries_and_a_checked_trailer() {
     let (_d, src) = fixture_copy("legacy-2026.5.6.sqlite");
-    let out = statectl()
-        .arg("--db")
-        .arg(&src)
-        .args(["--now", &T.to_string(), "export", "discord/discord.modals"])
+    let out = statectl_at(&src, T)
+        .args(["export", "discord/discord.modals"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -148,19 +142,15 @@ fn secret_namespaces_are_announced_or_left_out() {
         ],
     );
     let file = dir.path().join("e.jsonl");
-    statectl()
-        .arg("--db")
-        .arg(&db)
-        .args(["--now", &T.to_string(), "export", "-O"])
+    statectl_at(&db, T)
+        .args(["export", "-O"])
         .arg(&file)
         .assert()
         .success()
         .stderr(predicate::str::contains("telegram/telegram.message-cache"));
     let file2 = dir.path().join("e2.jsonl");
-    statectl()
-        .arg("--db")
-        .arg(&db)
-        .args(["--now", &T.to_string(), "export", "--exclude-secrets", "-O"])
+    statectl_at(&db, T)
+        .args(["export", "--exclude-secrets", "-O"])
         .arg(&file2)
         .assert()
         .success()
@@ -360,16 +350,8 @@ fn a_corpus_of_broken_exports_is_refused_naming_the_line_and_nothing_changes() {
     for (name, content, expect) in &corpus {
         let file = dir.path().join("broken.jsonl");
         std::fs::write(&file, content).unwrap();
-        let out = statectl()
-            .arg("--db")
-            .arg(&db)
-            .args([
-                "--now",
-                &T.to_string(),
-                "import",
-                "--on-conflict",
-                "replace",
-            ])
+        let out = statectl_at(&db, T)
+            .args(["import", "--on-conflict", "replace"])
             .arg(&file)
             .output()
             .unwrap();
@@ -488,12 +470,8 @@ fn prune_backup_then_import_restores_the_rows() {
     let (dir, src) = fixture_copy("shared-2026.9.6.sqlite");
     let before = all_rows(&src);
     let saved = dir.path().join("saved.jsonl");
-    statectl()
-        .arg("--db")
-        .arg(&src)
+    statectl_at(&src, T)
         .args([
-            "--now",
-            &T.to_string(),
             "prune",
             "community-x/unicode.keys",
             "--all",

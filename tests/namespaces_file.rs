@@ -42,8 +42,7 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
 }
 
 fn statectl_with(db: &Path, file: Option<&Path>) -> assert_cmd::Command {
-    let mut cmd = statectl();
-    cmd.arg("--db").arg(db).args(["--now", &NOW.to_string()]);
+    let mut cmd = statectl_at(db, NOW);
     if let Some(f) = file {
         cmd.arg("--namespaces-file").arg(f);
     }

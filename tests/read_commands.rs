@@ -77,13 +77,7 @@ fn digest(path: &std::path::Path) -> Vec<u8> {
 }
 
 fn ls(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    statectl()
-        .arg("--db")
-        .arg(db)
-        .args(["--now", &NOW.to_string(), "ls"])
-        .args(args)
-        .output()
-        .unwrap()
+    statectl_at(db, NOW).arg("ls").args(args).output().unwrap()
 }
 
 #[test]
@@ -260,53 +254,24 @@ fn csv_and_jsonl_carry_the_same_rows() {
 #[test]
 fn inspect_prints_the_value_byte_for_byte_and_exits_3_when_missing() {
     let (_d, db) = sample();
-    statectl()
-        .arg("--db")
-        .arg(&db)
-        .args([
-            "--now",
-            &NOW.to_string(),
-            "inspect",
-            "discord.modals",
-            "  mdl_c ",
-            "--value-only",
-        ])
+    statectl_at(&db, NOW)
+        .args(["inspect", "discord.modals", "  mdl_c ", "--value-only"])
         .assert()
         .success()
         .stdout("{\"version\":3}\n");
-    statectl()
-        .arg("--db")
-        .arg(&db)
-        .args([
-            "--now",
-            &NOW.to_string(),
-            "inspect",
-            "discord.modals",
-            "nope",
-        ])
+    statectl_at(&db, NOW)
+        .args(["inspect", "discord.modals", "nope"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("no key 'nope'"));
     // Expired: the runtime would not return it; the message says so.
-    statectl()
-        .arg("--db")
-        .arg(&db)
-        .args([
-            "--now",
-            &NOW.to_string(),
-            "inspect",
-            "slack.thread-participation",
-            "default:C1:1.2",
-        ])
+    statectl_at(&db, NOW)
+        .args(["inspect", "slack.thread-participation", "default:C1:1.2"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("expired"));
-    statectl()
-        .arg("--db")
-        .arg(&db)
+    statectl_at(&db, NOW)
         .args([
-            "--now",
-            &NOW.to_string(),
             "inspect",
             "slack.thread-participation",
             "default:C1:1.2",
@@ -327,13 +292,7 @@ fn read_commands_never_change_the_database() {
         vec!["info"],
         vec!["inspect", "discord.modals", "mdl_a"],
     ] {
-        statectl()
-            .arg("--db")
-            .arg(&db)
-            .args(["--now", &NOW.to_string()])
-            .args(&args)
-            .assert()
-            .success();
+        statectl_at(&db, NOW).args(&args).assert().success();
     }
     assert_eq!(digest(&db), before);
 }

@@ -81,12 +81,7 @@ fn sample() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn run(db: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
-    statectl()
-        .arg("--db")
-        .arg(db)
-        .args(["--now", &NOW.to_string()])
-        .args(args)
-        .assert()
+    statectl_at(db, NOW).args(args).assert()
 }
 
 #[test]
@@ -378,12 +373,8 @@ fn a_locked_database_exits_5_and_changes_nothing() {
     let before = all_rows(&db);
     let holder = Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    statectl()
-        .arg("--db")
-        .arg(&db)
+    statectl_at(&db, NOW)
         .args([
-            "--now",
-            &NOW.to_string(),
             "--busy-timeout",
             "200",
             "prune",
@@ -453,19 +444,8 @@ fn expire_sets_or_removes_the_ttl_and_keeps_created_at() {
         .success()
         .stdout("");
     let (_d2, db2) = sample();
-    statectl()
-        .arg("--db")
-        .arg(&db2)
-        .args([
-            "--now",
-            &NOW.to_string(),
-            "expire",
-            "discord.modals",
-            "--all",
-            "--in",
-            "2h",
-            "-y",
-        ])
+    statectl_at(&db2, NOW)
+        .args(["expire", "discord.modals", "--all", "--in", "2h", "-y"])
         .assert()
         .success();
     let rows = all_rows(&db2);
@@ -481,12 +461,8 @@ fn expire_sets_or_removes_the_ttl_and_keeps_created_at() {
         Some(NOW - 1),
         "expired rows untouched"
     );
-    statectl()
-        .arg("--db")
-        .arg(&db2)
+    statectl_at(&db2, NOW)
         .args([
-            "--now",
-            &NOW.to_string(),
             "expire",
             "discord.modals",
             "--key",
@@ -551,18 +527,8 @@ fn a_gateway_writer_keeps_writing_while_100k_rows_are_pruned() {
             (written, errors)
         })
     };
-    statectl()
-        .arg("--db")
-        .arg(&db)
-        .args([
-            "--now",
-            &NOW.to_string(),
-            "prune",
-            "discord.components",
-            "--older-than",
-            "1ms",
-            "-y",
-        ])
+    statectl_at(&db, NOW)
+        .args(["prune", "discord.components", "--older-than", "1ms", "-y"])
         .assert()
         .success()
         .stdout("deleted 100,000 rows from 1 namespace\n");

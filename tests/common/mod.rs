@@ -12,6 +12,13 @@ pub fn statectl() -> Command {
     Command::from_std(statectl_process())
 }
 
+/// `statectl --db DB --now NOW`: how most tests start, at a fixed clock.
+pub fn statectl_at(db: &Path, now: i64) -> Command {
+    let mut cmd = statectl();
+    cmd.arg("--db").arg(db).args(["--now", &now.to_string()]);
+    cmd
+}
+
 /// The same scrubbed `statectl`, as a plain process (to spawn, signal, or run on a pty).
 pub fn statectl_process() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_statectl"));
