@@ -63,19 +63,28 @@ fn tool(name: &str) -> bool {
     found
 }
 
+/// Runs `shell args...` in the repository; None when the shell is not installed.
+fn in_shell(shell: &str, args: &[&str]) -> Option<std::process::Output> {
+    tool(shell).then(|| {
+        Process::new(shell)
+            .current_dir(ROOT)
+            .args(args)
+            .output()
+            .unwrap()
+    })
+}
+
 #[test]
 fn bash_loads_the_completion_script() {
-    if !tool("bash") {
-        return;
-    }
-    let out = Process::new("bash")
-        .current_dir(ROOT)
-        .args([
+    let Some(out) = in_shell(
+        "bash",
+        &[
             "-c",
             "source completions/statectl.bash; complete -p statectl",
-        ])
-        .output()
-        .unwrap();
+        ],
+    ) else {
+        return;
+    };
     assert!(
         out.status.success(),
         "{}",
@@ -86,18 +95,16 @@ fn bash_loads_the_completion_script() {
 
 #[test]
 fn zsh_loads_the_completion_script() {
-    if !tool("zsh") {
-        return;
-    }
-    let out = Process::new("zsh")
-        .current_dir(ROOT)
-        .args([
+    let Some(out) = in_shell(
+        "zsh",
+        &[
             "-f",
             "-c",
             "autoload -U compinit && compinit -u && source completions/_statectl",
-        ])
-        .output()
-        .unwrap();
+        ],
+    ) else {
+        return;
+    };
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{}",
@@ -107,18 +114,16 @@ fn zsh_loads_the_completion_script() {
 
 #[test]
 fn fish_loads_the_completion_script() {
-    if !tool("fish") {
-        return;
-    }
-    let out = Process::new("fish")
-        .current_dir(ROOT)
-        .args([
+    let Some(out) = in_shell(
+        "fish",
+        &[
             "--no-config",
             "-c",
             "source completions/statectl.fish; complete -c statectl",
-        ])
-        .output()
-        .unwrap();
+        ],
+    ) else {
+        return;
+    };
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{}",
