@@ -14,14 +14,7 @@ use std::path::PathBuf;
 pub const NOW: i64 = 1_795_707_055_987;
 const DAY: i64 = 86_400_000;
 
-const LEGACY_SCHEMA: &str = "
-CREATE TABLE plugin_state_entries (
-  plugin_id TEXT NOT NULL, namespace TEXT NOT NULL, entry_key TEXT NOT NULL,
-  value_json TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER,
-  PRIMARY KEY (plugin_id, namespace, entry_key));
-CREATE INDEX idx_plugin_state_expiry ON plugin_state_entries(expires_at) WHERE expires_at IS NOT NULL;
-CREATE INDEX idx_plugin_state_listing ON plugin_state_entries(plugin_id, namespace, created_at, entry_key);
-PRAGMA user_version = 1;";
+const LEGACY_SCHEMA: &str = include_str!("../tests/fixtures/legacy-schema.sql");
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()

@@ -296,7 +296,7 @@ fn a_read_only_database_can_be_read_but_not_written() {
     let db = dir.path().join("state.sqlite");
     Connection::open(&db)
         .unwrap()
-        .execute_batch(&LEGACY_SCHEMA.replace("PRAGMA journal_mode = WAL;", ""))
+        .execute_batch(LEGACY_SCHEMA)
         .unwrap();
     insert(&db, &[("p", "n", "k", "1", NOW - 10, None)]);
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();

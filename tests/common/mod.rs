@@ -46,15 +46,8 @@ pub fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-pub const LEGACY_SCHEMA: &str = "
-CREATE TABLE plugin_state_entries (
-  plugin_id TEXT NOT NULL, namespace TEXT NOT NULL, entry_key TEXT NOT NULL,
-  value_json TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER,
-  PRIMARY KEY (plugin_id, namespace, entry_key));
-CREATE INDEX idx_plugin_state_expiry ON plugin_state_entries(expires_at) WHERE expires_at IS NOT NULL;
-CREATE INDEX idx_plugin_state_listing ON plugin_state_entries(plugin_id, namespace, created_at, entry_key);
-PRAGMA user_version = 1;
-PRAGMA journal_mode = WAL;";
+/// The legacy schema, without a journal mode (SQLite's default: a rollback journal).
+pub const LEGACY_SCHEMA: &str = include_str!("../fixtures/legacy-schema.sql");
 
 /// An empty legacy-layout database, as 2026.5.6 creates it.
 pub fn legacy_db() -> (tempfile::TempDir, PathBuf) {
@@ -62,7 +55,7 @@ pub fn legacy_db() -> (tempfile::TempDir, PathBuf) {
     let path = dir.path().join("state.sqlite");
     Connection::open(&path)
         .unwrap()
-        .execute_batch(LEGACY_SCHEMA)
+        .execute_batch(&format!("{LEGACY_SCHEMA} PRAGMA journal_mode = WAL;"))
         .unwrap();
     (dir, path)
 }
