@@ -37,14 +37,9 @@ impl Drop for Armed {
     }
 }
 
-/// Whether Ctrl-C was pressed while armed.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
-}
-
 /// A safe point: stops with `what_happened` (what was and was not done) after Ctrl-C.
 pub fn check(what_happened: impl FnOnce() -> String) -> Result<()> {
-    if interrupted() {
+    if INTERRUPTED.load(Ordering::Relaxed) {
         Err(error(&what_happened()))
     } else {
         Ok(())

@@ -239,12 +239,12 @@ static USER_TABLE: OnceLock<Vec<UserNamespace>> = OnceLock::new();
 
 /// One namespace of the user's file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UserNamespace {
-    pub plugin: String,
+struct UserNamespace {
+    plugin: String,
     /// The exact name, or with `prefix` set, the start of every name it covers.
-    pub name: String,
-    pub prefix: bool,
-    pub policy: Policy,
+    name: String,
+    prefix: bool,
+    policy: Policy,
 }
 
 impl UserNamespace {
@@ -335,7 +335,7 @@ pub fn load_user_file(path: &Path) -> Result<usize> {
 }
 
 /// Parses a namespaces file; the error is one line that names where and what.
-pub fn parse_user_file(text: &str) -> std::result::Result<Vec<UserNamespace>, String> {
+fn parse_user_file(text: &str) -> std::result::Result<Vec<UserNamespace>, String> {
     let file: UserFile = toml::from_str(text).map_err(|e| {
         let line = e
             .span()

@@ -288,8 +288,8 @@ pub fn apply_in_batches(
     mut on_batch: impl FnMut(usize, u64) -> Result<()>,
 ) -> Result<u64> {
     let reader = Db::open_read_only(&writer.db.path, writer.db.busy_timeout_ms)?;
-    let mut pages = Pages::new(&reader.conn, sel)?;
     let (where_sql, params) = sel.to_sql();
+    let mut pages = Pages::new(&reader.conn, &where_sql, params.clone())?;
     let mut total = 0u64;
     let mut batch: Vec<i64> = Vec::with_capacity(BATCH_ROWS);
     // Start small: the first batches meet a cold cache; quick ones double the size.
@@ -350,8 +350,12 @@ struct Pages<'c> {
 impl<'c> Pages<'c> {
     const SIZE: usize = BATCH_ROWS;
 
-    fn new(conn: &'c Connection, sel: &Selection) -> Result<Pages<'c>> {
-        let (where_sql, params) = sel.to_sql();
+    /// `where_sql` and `params`: the selection, as [`Selection::to_sql`] gives them.
+    fn new(
+        conn: &'c Connection,
+        where_sql: &str,
+        params: Vec<(String, Value)>,
+    ) -> Result<Pages<'c>> {
         let sql = |after: &str| {
             format!(
                 "SELECT rowid, created_at, entry_key FROM plugin_state_entries \
