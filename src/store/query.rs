@@ -119,7 +119,8 @@ impl Selection {
         } else {
             clauses.join(" AND ")
         };
-        // `:now` is bound even when unused; SQLite needs every named parameter to exist.
+        // `:now` is passed only when the clause uses it: rusqlite refuses to bind a name
+        // the statement does not have (callers that add `:now` elsewhere bind it again).
         if !sql.contains(":now") {
             params.retain(|(n, _)| n != ":now");
         }
