@@ -393,10 +393,13 @@ fn a_locked_database_exits_5_and_changes_nothing() {
 fn the_runtime_lifecycle_lock_is_honoured_on_2026_9_databases() {
     let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
     let before = all_rows(&db);
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata(&db).unwrap().uid();
-    let lock = statectl::store::write::lock_file(&db, uid, "state-lifecycle");
+    let lock = common::lock_file(&db, "state-lifecycle");
     std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::fs::set_permissions(
+        lock.parent().unwrap(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     let holder = Connection::open(&lock).unwrap();
     holder
         .execute_batch("PRAGMA journal_mode = MEMORY; BEGIN EXCLUSIVE;")

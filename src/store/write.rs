@@ -65,13 +65,28 @@ fn supervision_mode(conn: &Connection) -> Result<Option<String>> {
         .and_then(|v| v.get("mode").and_then(|m| m.as_str()).map(str::to_string)))
 }
 
+/// The directory that holds `openclaw-state-locks-<uid>`: `/tmp`, where the runtime
+/// keeps it. `STATECTL_TEST_LOCK_ROOT` replaces it, for statectl's own tests only (so
+/// they never touch the real lock directory); never set it beside a real gateway,
+/// whose lock root is fixed: statectl would stop coordinating with it.
+pub fn lock_root() -> PathBuf {
+    std::env::var_os("STATECTL_TEST_LOCK_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from)
+}
+
 /// Where 2026.9.6 keeps its cross-process lock files for a database:
 /// `/tmp/openclaw-state-locks-<uid>/<family>.<first 8 hex of sha256(real path)>.lock.sqlite`.
 pub fn lock_file(db_path: &Path, uid: u32, family: &str) -> PathBuf {
+    lock_file_in(&lock_root(), db_path, uid, family)
+}
+
+/// [`lock_file`] under another lock root.
+pub fn lock_file_in(root: &Path, db_path: &Path, uid: u32, family: &str) -> PathBuf {
     let real = std::fs::canonicalize(db_path).unwrap_or_else(|_| db_path.to_path_buf());
     let digest = Sha256::digest(real.to_string_lossy().as_bytes());
     let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    PathBuf::from(format!("/tmp/openclaw-state-locks-{uid}"))
+    root.join(format!("openclaw-state-locks-{uid}"))
         .join(format!("{family}.{hex}.lock.sqlite"))
 }
 
@@ -80,43 +95,156 @@ fn own_uid() -> u32 {
     unsafe { libc::getuid() }
 }
 
+fn untrusted(dir: &Path, why: String) -> Error {
+    Error::refused(
+        "lock_dir_untrusted",
+        format!(
+            "the lock directory {} {why}; the OpenClaw runtime refuses it too; nothing was changed; remove it (or fix it) as its owner and retry",
+            dir.display()
+        ),
+    )
+}
+
+/// The runtime's rule for its lock directory (2026.9.6,
+/// `ensurePrivateSqliteCoordinatorDirectory`): a real directory (not a symlink),
+/// owned by the lock's uid, mode 0700 (the owner resets another mode to 0700; a
+/// directory still open to group or others is refused). `uid` is the gateway's, which
+/// statectl takes from the database file's owner.
+pub fn check_lock_dir(dir: &Path, uid: u32) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| {
+        Error::runtime(
+            "lock_failed",
+            format!("cannot inspect the lock directory {}: {e}", dir.display()),
+        )
+    })?;
+    if meta.file_type().is_symlink() {
+        return Err(untrusted(
+            dir,
+            "is a symbolic link, not a real directory".into(),
+        ));
+    }
+    if !meta.is_dir() {
+        return Err(untrusted(dir, "is not a directory".into()));
+    }
+    if meta.uid() != uid {
+        return Err(untrusted(
+            dir,
+            format!(
+                "belongs to another user (uid {}, expected uid {uid}, the database's owner)",
+                meta.uid()
+            ),
+        ));
+    }
+    if meta.mode() & 0o7777 != 0o700 && meta.uid() == own_uid() {
+        // As the runtime does: the owner makes its directory private again.
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let secured = std::fs::symlink_metadata(dir)?;
+    if secured.file_type().is_symlink() || !secured.is_dir() || secured.mode() & 0o077 != 0 {
+        return Err(untrusted(
+            dir,
+            format!(
+                "is open to other users (mode {:o}, the runtime needs 0700)",
+                secured.mode() & 0o7777
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Opens (or, as its owner, creates) one lock file without following a symlink, and
+/// checks it is a regular file owned by `uid`.
+fn open_lock_file(path: &Path, uid: u32, create: bool) -> Result<Option<std::fs::File>> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let file = match file {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(Error::refused(
+                "lock_dir_untrusted",
+                format!(
+                    "the lock file {} is a symbolic link; refusing to follow it; nothing was changed; remove it as its owner and retry",
+                    path.display()
+                ),
+            ));
+        }
+        Err(e) => {
+            return Err(Error::runtime(
+                "lock_failed",
+                format!("cannot open lock file {}: {e}", path.display()),
+            ));
+        }
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.uid() != uid || meta.nlink() != 1 {
+        return Err(Error::refused(
+            "lock_dir_untrusted",
+            format!(
+                "the lock file {} is not a private regular file of uid {uid} (owner uid {}, {} links); nothing was changed; remove it as its owner and retry",
+                path.display(),
+                meta.uid(),
+                meta.nlink()
+            ),
+        ));
+    }
+    if create && meta.mode() & 0o077 != 0 {
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(Some(file))
+}
+
 /// Opens a runtime lock file. The gateway's uid is the database file's owner; a lock
 /// file is only created when statectl runs as that user, so root never leaves a
-/// root-owned lock behind that the gateway cannot open.
+/// root-owned lock behind that the gateway cannot open. The directory must pass the
+/// runtime's trust rule ([`check_lock_dir`]) and no symlink is ever followed.
 fn open_lock(db_path: &Path, family: &str, busy_timeout_ms: u64) -> Result<Option<Connection>> {
     use std::os::unix::fs::MetadataExt;
     let owner = std::fs::metadata(db_path)?.uid();
     let path = lock_file(db_path, owner, family);
     let may_create = owner == own_uid();
-    if !path.exists() && !may_create {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !may_create {
+                return Ok(None);
+            }
+            use std::os::unix::fs::DirBuilderExt;
+            match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(Error::runtime(
+                        "lock_failed",
+                        format!("cannot create the lock directory {}: {e}", dir.display()),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    check_lock_dir(dir, owner)?;
+    if open_lock_file(&path, owner, may_create)?.is_none() {
         return Ok(None);
     }
-    if may_create && let Some(dir) = path.parent() {
-        use std::os::unix::fs::DirBuilderExt;
-        if !dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)?;
-        }
-    }
+    // The directory is the owner's own and private, and the file was just checked;
+    // SQLite reopens it by name, also without following a symlink.
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | if may_create {
-            OpenFlags::SQLITE_OPEN_CREATE
-        } else {
-            OpenFlags::empty()
-        };
+        | OpenFlags::SQLITE_OPEN_NOFOLLOW;
     let mut conn = Connection::open_with_flags(&path, flags).map_err(|e| {
         Error::runtime(
             "lock_failed",
             format!("cannot open lock file {}: {e}", path.display()),
         )
     })?;
-    if may_create {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-    }
     super::set_busy_timeout(&mut conn, busy_timeout_ms)?;
     Ok(Some(conn))
 }
@@ -516,7 +644,8 @@ mod tests {
 
     #[test]
     fn lock_file_names_follow_the_runtime() {
-        let p = lock_file(
+        let p = lock_file_in(
+            Path::new("/tmp"),
             Path::new("/nonexistent/state/openclaw.sqlite"),
             1000,
             "state-lifecycle",

@@ -35,7 +35,24 @@ pub fn statectl_process() -> std::process::Command {
         cmd.env_remove(var);
     }
     cmd.env("HOME", "/nonexistent-home-for-tests");
+    // Never the real /tmp/openclaw-state-locks-<uid>: a private lock root.
+    cmd.env("STATECTL_TEST_LOCK_ROOT", lock_root());
     cmd
+}
+
+/// The lock root every spawned statectl uses instead of `/tmp` (the test-only
+/// `STATECTL_TEST_LOCK_ROOT`), under cargo's per-target temp dir.
+pub fn lock_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lock-root");
+    std::fs::create_dir_all(&root).unwrap();
+    root
+}
+
+/// The runtime lock file statectl uses for `db` in the tests' lock root.
+pub fn lock_file(db: &Path, family: &str) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata(db).unwrap().uid();
+    statectl::store::write::lock_file_in(&lock_root(), db, uid, family)
 }
 
 /// A copy of a committed fixture in a temp dir, so no test can touch the original.
