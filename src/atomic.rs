@@ -12,9 +12,109 @@ pub struct AtomicFile {
     overwrite: bool,
 }
 
+/// What a non-regular file is, for an error message.
+fn kind_of(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The database file and the sidecars SQLite keeps beside it.
+fn database_files(db: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| {
+            let mut name = db.as_os_str().to_os_string();
+            name.push(suffix);
+            PathBuf::from(name)
+        })
+        .collect()
+}
+
+/// `path` with its directory resolved (symlinks, `..`), the last component kept:
+/// where a file of that name is, whether or not it exists yet.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return Some(real);
+    }
+    let name = path.file_name()?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(dir).ok()?.join(name))
+}
+
+/// Refuses a destination that is, or resolves to (through symlinks or hard links),
+/// the database `db` or one of its `-wal`, `-shm`, `-journal` files.
+pub fn refuse_database_destination(dest: &Path, db: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let dest_meta = std::fs::metadata(dest).ok();
+    let dest_real = resolved(dest);
+    let db_real = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
+    for file in database_files(&db_real) {
+        let same_inode = match (&dest_meta, std::fs::metadata(&file)) {
+            (Some(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        };
+        if same_inode || dest_real.as_deref() == Some(file.as_path()) {
+            return Err(Error::usage(
+                "destination_is_database",
+                format!(
+                    "{} is the database being read ({}); writing there would destroy it; choose another file",
+                    dest.display(),
+                    file.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl AtomicFile {
-    /// Starts a file with mode 0600; refuses an existing destination unless `overwrite`.
-    pub fn create(dest: &Path, overwrite: bool) -> Result<AtomicFile> {
+    /// Starts a file with mode 0600; refuses an existing destination unless `overwrite`,
+    /// and anything that is not a regular file (a directory, FIFO, device or socket:
+    /// `--force` never replaces those; `-` is how to write to stdout).
+    /// `db` is the database being read: a destination that is it, or one of its
+    /// sidecars, is refused ([`refuse_database_destination`]).
+    pub fn create(dest: &Path, overwrite: bool, db: &Path) -> Result<AtomicFile> {
+        // `/dev/stdout` and friends: links into /proc's file descriptors.
+        let via_proc = dest.starts_with("/proc")
+            || resolved(dest).is_some_and(|r| r.starts_with("/proc"))
+            || std::fs::read_link(dest).is_ok_and(|t| t.starts_with("/proc"));
+        if via_proc {
+            return Err(Error::usage(
+                "not_a_regular_file",
+                format!(
+                    "{} is a process's file descriptor, not a regular file; statectl writes only regular files (use - for stdout)",
+                    dest.display()
+                ),
+            ));
+        }
+        if let Ok(meta) = std::fs::metadata(dest)
+            && !meta.is_file()
+        {
+            return Err(Error::usage(
+                "not_a_regular_file",
+                format!(
+                    "{} is {}, not a regular file; statectl writes only regular files (use - for stdout)",
+                    dest.display(),
+                    kind_of(meta.file_type())
+                ),
+            ));
+        }
+        refuse_database_destination(dest, db)?;
         if dest.exists() && !overwrite {
             return Err(Error::refused(
                 "file_exists",

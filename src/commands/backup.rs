@@ -16,19 +16,47 @@ use std::time::Duration;
     after_help = "Examples:\n  statectl backup ~/openclaw-state-$(date +%F).sqlite\n  statectl --state-dir ~/.openclaw backup /backups/state.sqlite --force"
 )]
 pub struct BackupArgs {
-    /// Where to write the copy (mode 0600)
+    /// Where to write the copy (mode 0600); a directory gets openclaw-state-<UTC time>.sqlite
     pub dest: PathBuf,
     /// Overwrite DEST if it exists
     #[arg(long)]
     pub force: bool,
 }
 
+/// The files SQLite may make beside the copy while it is written and checked; removed
+/// whatever happens, so a failed backup (a full disk) leaves nothing behind.
+struct Sidecars(PathBuf);
+
+impl Drop for Sidecars {
+    fn drop(&mut self) {
+        for suffix in ["-journal", "-wal", "-shm"] {
+            let mut name = self.0.as_os_str().to_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(name));
+        }
+    }
+}
+
+/// `DEST`, or `DEST/openclaw-state-<UTC time>.sqlite` when DEST is a directory.
+fn destination(dest: &std::path::Path, now: crate::timefmt::Ms) -> PathBuf {
+    if dest.is_dir() {
+        let stamp = crate::timefmt::format_abs(now).replace([':', '-'], "");
+        dest.join(format!("openclaw-state-{stamp}.sqlite"))
+    } else {
+        dest.to_path_buf()
+    }
+}
+
 pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
     let _armed = crate::interrupt::arm();
     let db = ctx.open_read()?;
-    let file = AtomicFile::create(&args.dest, args.force)?;
+    let dest = destination(&args.dest, crate::timefmt::system_now_ms());
+    let file = AtomicFile::create(&dest, args.force, &db.path)?;
+    let sidecars = Sidecars(file.temp_path().to_path_buf());
     {
         let mut dst = Connection::open(file.temp_path())?;
+        // The copy is private until renamed: no journal file is needed beside it.
+        dst.execute_batch("PRAGMA journal_mode = MEMORY")?;
         // One step copies one consistent snapshot; a WAL reader never blocks the gateway.
         let backup = Backup::new(&db.conn, &mut dst)?;
         let deadline = std::time::Instant::now() + Duration::from_millis(ctx.global.busy_timeout);
@@ -49,7 +77,7 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
             }
         }
     }
-    let not_written = || format!("{} was not written", args.dest.display());
+    let not_written = || format!("{} was not written", dest.display());
     crate::interrupt::check(not_written)?;
     let copy = Connection::open(file.temp_path())?;
     let check: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
@@ -59,7 +87,7 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
             "backup_check_failed",
             format!(
                 "the copy failed PRAGMA quick_check ({check}); nothing was written to {}",
-                args.dest.display()
+                dest.display()
             ),
         ));
     }
@@ -72,8 +100,9 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
         ctx.err,
         "backed up {} to {} ({}, quick_check ok)",
         db.path.display(),
-        args.dest.display(),
+        dest.display(),
         human_bytes(size)
     )?;
+    drop(sidecars);
     Ok(())
 }

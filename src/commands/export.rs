@@ -26,7 +26,7 @@ pub struct ExportArgs {
     pub namespaces: Vec<String>,
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Write to FILE instead of stdout
+    /// Write to FILE instead of stdout (`-` is stdout)
     #[arg(short = 'O', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Overwrite FILE if it exists
@@ -116,6 +116,10 @@ pub fn selections(ctx: &Ctx, namespaces: &[String], select: &SelectArgs) -> Resu
 
 pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> Result<()> {
     let _armed = interrupt::arm();
+    let output = args
+        .output
+        .as_deref()
+        .filter(|p| *p != std::path::Path::new("-"));
     let db = ctx.open_read()?;
     let sels = selections(ctx, &args.namespaces, &args.select)?;
     let header = header(
@@ -130,7 +134,7 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> Result<()> {
             "filtered": sels.iter().any(|s| s.has_filter()),
         }),
     );
-    let bar = if ctx.term.stderr_tty && args.output.is_some() {
+    let bar = if ctx.term.stderr_tty && output.is_some() {
         let total: u64 = sels
             .iter()
             .map(|s| {
@@ -141,9 +145,9 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> Result<()> {
     } else {
         ProgressBar::hidden()
     };
-    let (count, secrets) = match &args.output {
+    let (count, secrets) = match output {
         Some(path) => {
-            let mut file = AtomicFile::create(path, args.force)?;
+            let mut file = AtomicFile::create(path, args.force, &db.path)?;
             let (_, count, secrets) = write_export(
                 &db,
                 &sels,
@@ -169,7 +173,7 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> Result<()> {
         }
     };
     bar.finish_and_clear();
-    if let Some(path) = &args.output {
+    if let Some(path) = output {
         writeln!(ctx.err, "exported {} to {}", rows(count), path.display())?;
     }
     if !secrets.is_empty() {

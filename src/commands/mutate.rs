@@ -340,7 +340,7 @@ fn save_backup(
 ) -> Result<()> {
     let db = crate::store::Db::open_read_only(&writer.db.path, ctx.global.busy_timeout)?;
     let header = super::export::header(&db, ctx.now, json!({"backup_before": action.verb}));
-    let mut file = AtomicFile::create(path, false)?;
+    let mut file = AtomicFile::create(path, false, &writer.db.path)?;
     let (_, n, _) = super::export::write_export(
         &db,
         std::slice::from_ref(sel),
