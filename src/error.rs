@@ -131,3 +131,16 @@ impl From<serde_json::Error> for Error {
         Error::runtime("json", format!("JSON error: {e}"))
     }
 }
+
+impl From<csv::Error> for Error {
+    fn from(e: csv::Error) -> Self {
+        if e.is_io_error() {
+            // A closed pipe under `-o csv` is a closed pipe like any other.
+            if let csv::ErrorKind::Io(io) = e.into_kind() {
+                return io.into();
+            }
+            return Error::runtime("csv", "CSV output failed");
+        }
+        Error::runtime("csv", e.to_string())
+    }
+}

@@ -126,7 +126,7 @@ fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let to_err = |e: csv::Error| crate::error::Error::runtime("csv", e.to_string());
+            let to_err = crate::error::Error::from;
             w.write_record([
                 "plugin_id",
                 "namespace",

@@ -166,7 +166,7 @@ impl<'w> EntrySink<'w> {
         let Some(w) = self.csv.as_mut() else {
             return Ok(());
         };
-        let csv_err = |err: csv::Error| crate::error::Error::runtime("csv", err.to_string());
+        let csv_err = crate::error::Error::from;
         if first {
             let header: &[&str] = if self.keys_only {
                 &["key"]
