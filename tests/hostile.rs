@@ -1,0 +1,468 @@
+//! Hostile environments, built for real: other users (the statectl child or an
+//! attacker runs under uid 65534 through `setpriv`), read-only mounts, a full tmpfs,
+//! FIFOs, symlinks and hard links. These tests need root (CI runs as root); a test
+//! that cannot build its situation fails, it never passes without its check.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const NOW: i64 = 1_795_707_067_200;
+const NOBODY: u32 = 65534;
+
+/// Fails (never skips) when the test cannot build its situation.
+fn require_root() {
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(
+        euid, 0,
+        "this test builds its situation as root (other uids, mounts); run it as root as CI does"
+    );
+}
+
+fn sh(script: &str) -> std::process::Output {
+    let out = Command::new("sh")
+        .args(["-euc", script])
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "setting up failed: {script}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs a shell script as uid/gid 65534 (the attacker, or an unprivileged user).
+fn sh_as_nobody(script: &str) {
+    require_root();
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "sh",
+            "-euc",
+            script,
+        ])
+        .output()
+        .expect("setpriv (util-linux) is needed");
+    assert!(
+        out.status.success(),
+        "as uid 65534: {script}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A temp dir that uid 65534 can reach (and, with `open`, write: mode 1777 as /tmp).
+fn shared_dir(open: bool) -> tempfile::TempDir {
+    require_root();
+    let d = tempfile::tempdir().unwrap();
+    let mode = if open { 0o1777 } else { 0o755 };
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+    d
+}
+
+fn lock_name(root: &Path, db: &Path, family: &str) -> PathBuf {
+    let uid = std::fs::metadata(db).unwrap().uid();
+    statectl::store::write::lock_file_in(root, db, uid, family)
+}
+
+/// `prune --expired -y` on `db` with `root` as the lock root.
+fn prune_with_lock_root(db: &Path, root: &Path) -> assert_cmd::assert::Assert {
+    statectl_at(db, NOW)
+        .env("STATECTL_TEST_LOCK_ROOT", root)
+        .args(["prune", "--expired", "-y"])
+        .assert()
+}
+
+// ---- item 3: lock directory trust ------------------------------------------------
+
+#[test]
+fn a_lock_directory_planted_by_another_user_is_refused_and_its_links_not_followed() {
+    let root = shared_dir(true);
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let before = all_rows(&db);
+    let victim = root.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let lifecycle = lock_name(root.path(), &db, "state-lifecycle");
+    let handles = lock_name(root.path(), &db, "state-handles");
+    let dir = lifecycle.parent().unwrap();
+    // The attacker makes root's lock directory first, open to all, full of links.
+    sh_as_nobody(&format!(
+        "mkdir -m 777 '{d}' && chmod 777 '{d}' && ln -s '{v}' '{l}' && ln -s '{v}' '{h}' && ln -s '{d}/made-by-link' '{d}/x'",
+        d = dir.display(),
+        v = victim.display(),
+        l = lifecycle.display(),
+        h = handles.display(),
+    ));
+    prune_with_lock_root(&db, root.path())
+        .code(4)
+        .stderr(predicate::str::contains("belongs to another user"))
+        .stderr(predicate::str::contains(dir.to_str().unwrap()));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert_eq!(
+        std::fs::metadata(&victim).unwrap().mode() & 0o7777,
+        0o644,
+        "the victim's mode is untouched"
+    );
+    assert_eq!(all_rows(&db), before, "nothing was pruned");
+    assert_eq!(std::fs::metadata(dir).unwrap().uid(), NOBODY);
+}
+
+#[test]
+fn a_lock_directory_that_is_a_symlink_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let before = all_rows(&db);
+    let elsewhere = root.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let dir = lock_name(root.path(), &db, "state-lifecycle")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::os::unix::fs::symlink(&elsewhere, &dir).unwrap();
+    prune_with_lock_root(&db, root.path())
+        .code(4)
+        .stderr(predicate::str::contains("symbolic link"));
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    assert_eq!(all_rows(&db), before);
+}
+
+#[test]
+fn an_own_lock_directory_open_to_others_is_made_private_as_the_runtime_does() {
+    let root = tempfile::tempdir().unwrap();
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let lifecycle = lock_name(root.path(), &db, "state-lifecycle");
+    let dir = lifecycle.parent().unwrap();
+    std::fs::create_dir(dir).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    prune_with_lock_root(&db, root.path()).success();
+    assert_eq!(std::fs::metadata(dir).unwrap().mode() & 0o7777, 0o700);
+    let lock = std::fs::symlink_metadata(&lifecycle).unwrap();
+    assert!(lock.is_file(), "the lock file was created in the directory");
+    assert_eq!(lock.mode() & 0o777, 0o600);
+}
+
+#[test]
+fn a_symlinked_lock_file_is_never_followed() {
+    let root = tempfile::tempdir().unwrap();
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let before = all_rows(&db);
+    let victim = root.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let handles = lock_name(root.path(), &db, "state-handles");
+    std::fs::create_dir(handles.parent().unwrap()).unwrap();
+    std::fs::set_permissions(
+        handles.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&victim, &handles).unwrap();
+    prune_with_lock_root(&db, root.path())
+        .code(4)
+        .stderr(predicate::str::contains("symbolic link"));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert_eq!(std::fs::metadata(&victim).unwrap().mode() & 0o7777, 0o644);
+    assert_eq!(all_rows(&db), before);
+    // A dangling link must not create its target either.
+    std::fs::remove_file(&handles).unwrap();
+    let target = root.path().join("made-by-link");
+    std::os::unix::fs::symlink(&target, &handles).unwrap();
+    prune_with_lock_root(&db, root.path()).code(4);
+    assert!(
+        !target.exists(),
+        "no file was created where the link points"
+    );
+}
+
+// ---- item 1: destination = source -------------------------------------------------
+
+#[test]
+fn export_and_backup_refuse_to_write_onto_the_database_or_its_sidecars() {
+    let (d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let before = std::fs::read(&db).unwrap();
+    let link = d.path().join("link.sqlite");
+    std::os::unix::fs::symlink(&db, &link).unwrap();
+    let hard = d.path().join("hard.sqlite");
+    std::fs::hard_link(&db, &hard).unwrap();
+    let wal = d.path().join("shared-2026.9.6.sqlite-wal");
+    let journal = d.path().join("shared-2026.9.6.sqlite-journal");
+    let via_dotdot = d.path().join("sub/../shared-2026.9.6.sqlite");
+    std::fs::create_dir(d.path().join("sub")).unwrap();
+    for dest in [&db, &link, &hard, &wal, &journal, &via_dotdot] {
+        statectl_at(&db, NOW)
+            .arg("export")
+            .arg("-O")
+            .arg(dest)
+            .arg("--force")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("is the database being read"));
+        statectl_at(&db, NOW)
+            .arg("backup")
+            .arg(dest)
+            .arg("--force")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("is the database being read"));
+    }
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the database is intact"
+    );
+    assert!(!journal.exists());
+    // Another name in the same directory is still fine.
+    statectl_at(&db, NOW)
+        .arg("backup")
+        .arg(d.path().join("copy.sqlite"))
+        .assert()
+        .success();
+}
+
+// ---- item 2: special files -------------------------------------------------------
+
+#[test]
+fn fifos_devices_directories_and_fd_links_are_refused_even_with_force() {
+    require_root();
+    let (d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let fifo = d.path().join("fifo");
+    sh(&format!("mkfifo '{}'", fifo.display()));
+    // A private copy of /dev/null's device node: the real one is never at risk.
+    let null = d.path().join("null");
+    sh(&format!("mknod '{}' c 1 3", null.display()));
+    let fd_link = d.path().join("stdout");
+    std::os::unix::fs::symlink("/proc/self/fd/1", &fd_link).unwrap();
+    let dir = d.path().join("dir");
+    std::fs::create_dir(&dir).unwrap();
+    for (dest, what) in [
+        (&fifo, "is a FIFO"),
+        (&null, "is a character device"),
+        (&fd_link, "file descriptor"),
+        (&dir, "is a directory"),
+    ] {
+        statectl_at(&db, NOW)
+            .arg("export")
+            .arg("-O")
+            .arg(dest)
+            .arg("--force")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(what))
+            .stderr(predicate::str::contains("use - for stdout"));
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        std::fs::metadata(&null)
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    assert!(
+        std::fs::symlink_metadata(&fd_link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // `backup` to a FIFO is refused the same way.
+    statectl_at(&db, NOW)
+        .arg("backup")
+        .arg(&fifo)
+        .arg("--force")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a FIFO"));
+}
+
+#[test]
+fn backup_into_a_directory_names_the_file_by_its_utc_time() {
+    let (d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let dir = d.path().join("backups");
+    std::fs::create_dir(&dir).unwrap();
+    statectl_at(&db, NOW)
+        .arg("backup")
+        .arg(&dir)
+        .assert()
+        .success();
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let name = &names[0];
+    assert!(
+        name.starts_with("openclaw-state-2") && name.ends_with("Z.sqlite"),
+        "{name}"
+    );
+    assert_eq!(all_rows(&dir.join(name)), all_rows(&db));
+    assert_eq!(
+        std::fs::metadata(dir.join(name)).unwrap().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn export_dash_writes_to_stdout_and_makes_no_file() {
+    let (d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let out = statectl_at(&db, NOW)
+        .current_dir(d.path())
+        .args(["export", "-O", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!d.path().join("-").exists(), "no file named -");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(header["statectl_export"], 1);
+    assert!(
+        text.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("statectl_export_end")
+    );
+}
+
+// ---- item 7: disk full -----------------------------------------------------------
+
+/// Runs `cmd` (a statectl_process) in a private mount namespace after `setup` (shell,
+/// run as root inside the namespace), then `after` (its output is returned as well).
+fn in_mount_namespace(
+    setup: &str,
+    cmd: std::process::Command,
+    after: &str,
+) -> (std::process::Output, String) {
+    require_root();
+    let mut c = Command::new("unshare");
+    c.args(["-m", "--propagation", "private", "sh", "-euc"]);
+    c.arg(format!(
+        "{setup}\nset +e\n\"$@\" 2>\"$STATECTL_T_ERR\"\nrc=$?\nset -e\n{after}\nexit $rc"
+    ));
+    c.arg("sh").arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let err = tempfile::NamedTempFile::new().unwrap();
+    c.env("STATECTL_T_ERR", err.path());
+    let out = c.output().expect("unshare (util-linux) is needed");
+    let stderr = std::fs::read_to_string(err.path()).unwrap();
+    (out, stderr)
+}
+
+#[test]
+fn a_backup_that_fills_the_disk_leaves_nothing_behind() {
+    let (d, db) = legacy_db();
+    // About 3 MiB of rows, onto a 1 MiB tmpfs.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let big = format!("\"{}\"", "x".repeat(3000));
+    for i in 0..1000 {
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES ('p', 'ns', ?1, ?2, 1, NULL)",
+            rusqlite::params![format!("k{i}"), big],
+        )
+        .unwrap();
+    }
+    drop(c);
+    let full = d.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    let mut cmd = statectl_process();
+    cmd.arg("--db")
+        .arg(&db)
+        .arg("backup")
+        .arg(full.join("b.sqlite"));
+    let (out, stderr) = in_mount_namespace(
+        &format!("mount -t tmpfs -o size=1m tmpfs '{}'", full.display()),
+        cmd,
+        &format!("ls -A '{}'", full.display()),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("full") || stderr.contains("space"),
+        "says the disk is full: {stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "",
+        "nothing left on the full disk"
+    );
+}
+
+// ---- item 12: closed pipes -------------------------------------------------------
+
+/// A pipe whose reading end is already closed: every write to it fails with EPIPE,
+/// with no race against the reader.
+fn closed_pipe() -> std::process::Stdio {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe() writes.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] is ours and closed once; fds[1] is handed over to Stdio.
+    unsafe {
+        libc::close(fds[0]);
+        std::process::Stdio::from(std::os::fd::OwnedFd::from_raw_fd(fds[1]))
+    }
+}
+
+#[test]
+fn every_format_ends_quietly_on_a_closed_pipe() {
+    // Far more output than any buffer (csv's, stdout's) holds: writes fail midway.
+    let (_d, db) = legacy_db();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    for i in 0..3000 {
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES ('p', 'ns.a', ?1, '{\"v\":\"0123456789012345678901234567890123456789\"}', ?2, NULL)",
+            rusqlite::params![format!("key-{i:05}"), 1_795_707_000_000i64 + i],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES ('p', ?1, 'k', '1', 1795707000000, NULL)",
+            [format!("ns.{i}")],
+        )
+        .unwrap();
+    }
+    drop(c);
+    let cases: Vec<Vec<&str>> = ["table", "json", "jsonl", "csv"]
+        .iter()
+        .flat_map(|f| {
+            [
+                vec!["-o", f, "ls"],
+                vec!["-o", f, "ls", "p/ns.a"],
+                vec!["-o", f, "ls", "p/ns.a", "--keys-only"],
+            ]
+        })
+        .chain([
+            vec!["export"],
+            vec!["info"],
+            vec!["inspect", "p/ns.a", "key-00001"],
+        ])
+        .collect();
+    for args in cases {
+        let mut cmd = statectl_process();
+        cmd.arg("--db").arg(&db).args(["--now", &NOW.to_string()]);
+        let out = cmd
+            .args(&args)
+            .stdout(closed_pipe())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
