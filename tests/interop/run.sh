@@ -8,8 +8,10 @@ root=$(cd "$here/../.." && pwd)
 dir=${STATECTL_INTEROP_DIR:-$root/target/interop}
 versions=${OPENCLAW_VERSIONS:-"2026.5.6 2026.9.6"}
 
-"$here/install.sh" "$dir"
-cargo build --quiet --manifest-path "$root/Cargo.toml"
+if [ -z "${STATECTL_INTEROP_PRIVATE_TMP:-}" ]; then
+  "$here/install.sh" "$dir"
+  cargo build --quiet --manifest-path "$root/Cargo.toml"
+fi
 bin="$root/target/debug/statectl"
 
 fixtures=()
@@ -17,6 +19,18 @@ if [ "${1:-}" = "--update-fixtures" ]; then
   fixtures=(--fixtures "$root/tests/fixtures")
 fi
 
+# The runtime's lock root is fixed (/tmp/openclaw-state-locks-<uid>): run the runtime
+# and statectl in a private mount namespace with a tmpfs on /tmp, so nothing they
+# lock is left in the real /tmp. Needs root (CI runs as root); fails otherwise.
+if [ -z "${STATECTL_INTEROP_PRIVATE_TMP:-}" ]; then
+  if ! unshare -m --propagation private true 2>/dev/null; then
+    echo "run.sh: needs 'unshare -m' (util-linux, as root) to keep the runtime's lock files out of the real /tmp" >&2
+    exit 1
+  fi
+  STATECTL_INTEROP_PRIVATE_TMP=1 exec unshare -m --propagation private \
+    sh -ec 'mount -t tmpfs -o size=256m,mode=1777 tmpfs /tmp && exec "$@"' sh "$0" "$@"
+fi
+# Inside the namespace from here on.
 status=0
 for v in $versions; do
   "$dir/node/bin/node" "$here/harness.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
