@@ -2,7 +2,7 @@
 //! renamed into place only when complete. A failed write (disk full, an error, Ctrl-C
 //! with cleanup) leaves no partial file under the destination's name.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -69,8 +69,8 @@ pub fn refuse_database_destination(dest: &Path, db: &Path) -> Result<()> {
             _ => false,
         };
         if same_inode || dest_real.as_deref() == Some(file.as_path()) {
-            return Err(Error::usage(
-                "destination_is_database",
+            return Err(Error::new(
+                Kind::DestinationIsDatabase,
                 format!(
                     "{} is the database being read ({}); writing there would destroy it; choose another file",
                     dest.display(),
@@ -94,8 +94,8 @@ impl AtomicFile {
             || resolved(dest).is_some_and(|r| r.starts_with("/proc"))
             || std::fs::read_link(dest).is_ok_and(|t| t.starts_with("/proc"));
         if via_proc {
-            return Err(Error::usage(
-                "not_a_regular_file",
+            return Err(Error::new(
+                Kind::NotARegularFile,
                 format!(
                     "{} is a process's file descriptor, not a regular file; statectl writes only regular files (use - for stdout)",
                     dest.display()
@@ -105,8 +105,8 @@ impl AtomicFile {
         if let Ok(meta) = std::fs::metadata(dest)
             && !meta.is_file()
         {
-            return Err(Error::usage(
-                "not_a_regular_file",
+            return Err(Error::new(
+                Kind::NotARegularFile,
                 format!(
                     "{} is {}, not a regular file; statectl writes only regular files (use - for stdout)",
                     dest.display(),
@@ -116,8 +116,8 @@ impl AtomicFile {
         }
         refuse_database_destination(dest, db)?;
         if dest.exists() && !overwrite {
-            return Err(Error::refused(
-                "file_exists",
+            return Err(Error::new(
+                Kind::FileExists,
                 format!(
                     "{} already exists; choose another name or add --force to overwrite it",
                     dest.display()
@@ -134,8 +134,8 @@ impl AtomicFile {
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
             .tempfile_in(dir)
             .map_err(|e| {
-                Error::runtime(
-                    "io",
+                Error::new(
+                    Kind::Io,
                     format!("cannot create a file in {}: {e}", dir.display()),
                 )
             })?;
@@ -165,8 +165,8 @@ impl AtomicFile {
             self.tmp.persist_noclobber(&dest).map(|_| ())
         };
         result.map_err(|e| {
-            Error::runtime(
-                "io",
+            Error::new(
+                Kind::Io,
                 format!("cannot write {}: {}", dest.display(), e.error),
             )
         })

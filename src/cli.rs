@@ -65,6 +65,13 @@ impl Format {
     }
 }
 
+impl GlobalArgs {
+    /// Errors go to stderr as JSON too.
+    pub fn wants_json(&self) -> bool {
+        self.format.is_json()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Ls(commands::ls::LsArgs),
@@ -79,6 +86,26 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::man::ManArgs),
+}
+
+impl Command {
+    /// The subcommand's name on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Ls(_) => "ls",
+            Command::Inspect(_) => "inspect",
+            Command::Info(_) => "info",
+            Command::Prune(_) => "prune",
+            Command::Expire(_) => "expire",
+            Command::Export(_) => "export",
+            Command::Import(_) => "import",
+            Command::Verify(_) => "verify",
+            Command::Backup(_) => "backup",
+            Command::Check(_) => "check",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+        }
+    }
 }
 
 /// Which rows: shared by every command that selects entries.

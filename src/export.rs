@@ -3,7 +3,7 @@
 //! embeds the stored `value_json` text verbatim, so an export then an import
 //! reproduces every byte of `value_json`, `created_at` and `expires_at`.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::store::Entry;
 use crate::store::rules::{self, RuleSet};
 use crate::timefmt::Ms;
@@ -140,7 +140,7 @@ pub struct ImportEntry {
 }
 
 fn bad(line: u64, msg: impl std::fmt::Display) -> Error {
-    Error::usage("invalid_export", format!("line {line}: {msg}"))
+    Error::new(Kind::InvalidExport, format!("line {line}: {msg}"))
 }
 
 /// Largest integer JavaScript represents exactly: the runtime's timestamps are numbers.
@@ -283,8 +283,8 @@ pub struct Summary {
 /// Opens an export file for [`read`].
 pub fn open(path: &std::path::Path) -> Result<std::io::BufReader<std::fs::File>> {
     let f = std::fs::File::open(path).map_err(|e| {
-        Error::usage(
-            "file_not_found",
+        Error::new(
+            Kind::FileNotFound,
             format!("cannot open {}: {e}", path.display()),
         )
     })?;

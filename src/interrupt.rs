@@ -48,11 +48,7 @@ pub fn check(what_happened: impl FnOnce() -> String) -> Result<()> {
 
 /// The error of an interruption: exit 130, saying what was and was not done.
 pub fn error(what_happened: &str) -> Error {
-    Error::new(
-        Kind::Interrupted,
-        "interrupted",
-        format!("interrupted: {what_happened}"),
-    )
+    Error::new(Kind::Interrupted, format!("interrupted: {what_happened}"))
 }
 
 /// Rewords an interruption for a caller that knows better what was left undone.

@@ -14,7 +14,7 @@ pub mod store;
 pub mod timefmt;
 
 use cli::{Cli, Command, GlobalArgs, SelectArgs};
-use error::{Error, Result};
+use error::{Error, Kind, Result};
 use output::Term;
 use std::io::Write;
 use store::{Db, Liveness, Selection, locate};
@@ -78,14 +78,14 @@ pub fn split_namespace(arg: &str, plugin: Option<&str>) -> Result<(Option<String
         None => (None, arg.to_string()),
     };
     if ns.is_empty() || from_arg.as_deref() == Some("") {
-        return Err(Error::usage(
-            "invalid_namespace",
+        return Err(Error::new(
+            Kind::InvalidNamespace,
             format!("invalid namespace argument '{arg}': use NAMESPACE or PLUGIN/NAMESPACE"),
         ));
     }
     match (from_arg, plugin) {
-        (Some(a), Some(b)) if a != b => Err(Error::usage(
-            "conflicting_plugin",
+        (Some(a), Some(b)) if a != b => Err(Error::new(
+            Kind::ConflictingPlugin,
             format!("'{arg}' names plugin '{a}' but --plugin says '{b}'; use one of them"),
         )),
         (Some(a), _) => Ok((Some(a), ns)),
@@ -126,7 +126,7 @@ impl SelectArgs {
 
 /// Runs one parsed command line; returns the exit code (non-zero only from `check`,
 /// whose status is its exit code; failures are errors).
-pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> Result<i32> {
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> anyhow::Result<i32> {
     let clock = timefmt::system_now_ms();
     let now = match &cli.global.now {
         Some(t) => timefmt::parse_time(t, clock)?,
@@ -148,7 +148,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> R
         err,
         namespaces_file,
     };
-    let ok = |r: Result<()>| r.map(|()| 0);
+    let ok = |r: anyhow::Result<()>| r.map(|()| 0);
     let code = match &cli.command {
         Command::Check(a) => commands::check::run(&mut ctx, a),
         Command::Ls(a) => ok(commands::ls::run(&mut ctx, a)),
@@ -182,8 +182,8 @@ mod tests {
             (Some("discord".into()), "discord.modals".into())
         );
         assert_eq!(
-            split_namespace("a/n", Some("b")).unwrap_err().code,
-            "conflicting_plugin"
+            split_namespace("a/n", Some("b")).unwrap_err().kind,
+            Kind::ConflictingPlugin
         );
         assert_eq!(split_namespace("a/", None).unwrap_err().exit_code(), 2);
     }

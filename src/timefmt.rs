@@ -1,7 +1,7 @@
 //! Durations and points in time as users type them (`1h30m`, `+2h`, RFC 3339, epoch ms)
 //! and as statectl prints them.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use std::time::{SystemTime, UNIX_EPOCH};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -20,8 +20,8 @@ pub fn system_now_ms() -> Ms {
 pub fn parse_duration(text: &str) -> Result<Ms> {
     let t = text.trim();
     let bad = || {
-        Error::usage(
-            "invalid_duration",
+        Error::new(
+            Kind::InvalidDuration,
             format!(
                 "invalid duration '{text}': use a number with a unit, like 500ms, 90s, 15m, 2h, 7d or 1h30m"
             ),
@@ -40,8 +40,8 @@ pub fn parse_duration(text: &str) -> Result<Ms> {
 pub fn parse_time(text: &str, base: Ms) -> Result<Ms> {
     let t = text.trim();
     let bad = || {
-        Error::usage(
-            "invalid_time",
+        Error::new(
+            Kind::InvalidTime,
             format!(
                 "invalid time '{text}': use epoch milliseconds, RFC 3339 (2026-11-26T10:00:00Z) or a relative +2h / -30m"
             ),
@@ -124,7 +124,7 @@ mod tests {
     fn bad_durations_are_usage_errors() {
         for bad in ["", "10", "h", "1x", "-5m", "1h30"] {
             let e = parse_duration(bad).unwrap_err();
-            assert_eq!(e.code, "invalid_duration", "{bad}");
+            assert_eq!(e.kind, Kind::InvalidDuration, "{bad}");
             assert_eq!(e.exit_code(), 2);
         }
     }
@@ -141,10 +141,10 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:00:01.5Z", base).unwrap(), 1500);
         assert_eq!(parse_time("1970-01-01T01:00:00+01:00", base).unwrap(), 0);
         assert_eq!(
-            parse_time("yesterday", base).unwrap_err().code,
-            "invalid_time"
+            parse_time("yesterday", base).unwrap_err().kind,
+            Kind::InvalidTime
         );
-        assert_eq!(parse_time("+", base).unwrap_err().code, "invalid_time");
+        assert_eq!(parse_time("+", base).unwrap_err().kind, Kind::InvalidTime);
     }
 
     #[test]

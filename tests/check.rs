@@ -339,3 +339,69 @@ fn check_never_writes() {
     check(&db, &["--full"]);
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
+
+/// Runs `statectl [global...] check [args...]` on a healthy database, for an error of
+/// `check` itself: it must be 3 UNKNOWN (never 2, which a monitor reads as CRITICAL),
+/// with the UNKNOWN line first on stdout and the reason on stderr.
+fn check_error(global: &[&str], args: &[&str], says: &str) {
+    let (_d, db) = healthy();
+    let mut cmd = statectl();
+    cmd.arg("--db").arg(&db);
+    if !global.contains(&"--now") {
+        cmd.args(["--now", &NOW.to_string()]);
+    }
+    let out = cmd.args(global).arg("check").args(args).output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(3), "{args:?}: {stdout} {stderr}");
+    assert!(
+        stdout.starts_with("STATECTL UNKNOWN - "),
+        "{args:?}: {stdout}"
+    );
+    assert!(stderr.contains(says), "{args:?}: {stderr}");
+}
+
+#[test]
+fn an_unknown_flag_of_check_is_unknown_not_critical() {
+    check_error(&[], &["--bogus"], "unexpected argument '--bogus'");
+    check_error(&[], &["extra"], "unexpected argument 'extra'");
+}
+
+#[test]
+fn a_flag_value_clap_refuses_is_unknown() {
+    check_error(&[], &["--plugin-warn", "abc"], "invalid value 'abc'");
+    check_error(&[], &["--skew"], "a value is required");
+}
+
+#[test]
+fn a_value_check_itself_refuses_is_unknown() {
+    check_error(&[], &["--skew", "bogus"], "invalid duration 'bogus'");
+}
+
+#[test]
+fn a_bad_global_option_of_check_is_unknown() {
+    check_error(&["--now", "yesterday"], &[], "invalid time 'yesterday'");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("namespaces.toml");
+    std::fs::write(&file, "not toml [").unwrap();
+    check_error(
+        &["--namespaces-file", file.to_str().unwrap()],
+        &[],
+        "namespaces file",
+    );
+}
+
+#[test]
+fn a_check_error_under_json_is_a_json_error_with_exit_3() {
+    let (_d, db) = healthy();
+    let out = statectl_at(&db, NOW)
+        .args(["-o", "json", "check", "--skew", "bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "invalid_duration");
+    assert_eq!(err["error"]["exit"], 3);
+}

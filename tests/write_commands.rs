@@ -298,9 +298,11 @@ fn a_protected_namespace_needs_force() {
 fn an_ambiguous_namespace_is_refused_until_a_plugin_is_picked() {
     let (_d, db) = sample();
     let before = all_rows(&db);
+    // Usage (2) as in every other command, not refused (4) as 0.1 had it.
     run(&db, &["prune", "thread-bindings", "--all", "-y"])
-        .code(4)
+        .code(2)
         .stderr(predicate::str::contains("discord, telegram"));
+    run(&db, &["expire", "thread-bindings", "--all", "-y"]).code(2);
     assert_eq!(all_rows(&db), before);
     run(&db, &["prune", "discord/thread-bindings", "--all", "-y"]).success();
     assert_eq!(keys_of(&db, "telegram", "thread-bindings"), ["k"]);

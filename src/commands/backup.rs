@@ -2,8 +2,9 @@
 
 use crate::Ctx;
 use crate::atomic::AtomicFile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind};
 use crate::output::human_bytes;
+use anyhow::Context;
 use clap::Args;
 use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
@@ -47,14 +48,15 @@ fn destination(dest: &std::path::Path, now: crate::timefmt::Ms) -> PathBuf {
     }
 }
 
-pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> anyhow::Result<()> {
     let _armed = crate::interrupt::arm();
     let db = ctx.open_read()?;
     let dest = destination(&args.dest, crate::timefmt::system_now_ms());
     let file = AtomicFile::create(&dest, args.force, &db.path)?;
     let sidecars = Sidecars(file.temp_path().to_path_buf());
     {
-        let mut dst = Connection::open(file.temp_path())?;
+        let mut dst = Connection::open(file.temp_path())
+            .with_context(|| format!("creating the copy beside {}", dest.display()))?;
         // The copy is private until renamed: no journal file is needed beside it.
         dst.execute_batch("PRAGMA journal_mode = MEMORY")?;
         // One step copies one consistent snapshot; a WAL reader never blocks the gateway.
@@ -68,9 +70,8 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
                     std::thread::sleep(Duration::from_millis(5));
                 }
                 _ => {
-                    return Err(Error::new(
-                        crate::error::Kind::Busy,
-                        "busy",
+                    anyhow::bail!(Error::new(
+                        Kind::Busy,
                         "the database stayed locked past the busy timeout; nothing was written; retry, or raise --busy-timeout",
                     ));
                 }
@@ -83,8 +84,8 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
     let check: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     drop(copy);
     if check != "ok" {
-        return Err(Error::runtime(
-            "backup_check_failed",
+        anyhow::bail!(Error::new(
+            Kind::BackupCheckFailed,
             format!(
                 "the copy failed PRAGMA quick_check ({check}); nothing was written to {}",
                 dest.display()

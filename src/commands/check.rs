@@ -2,7 +2,7 @@
 //! monitoring-plugin exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). Never writes.
 
 use crate::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::output::{human_bytes, thousands};
 use crate::store::locate::{LEGACY_REL, SHARED_REL};
 use crate::store::rules::{EXPIRED_SQL, LIVE_SQL};
@@ -143,7 +143,7 @@ fn scan_all(db: &Db, now: i64, future: i64) -> Result<ScanMap> {
     let mut all = scan(&db.conn, now, future, i64::MIN, mid)?;
     let upper = upper
         .join()
-        .map_err(|_| Error::runtime("scan", "the table scan thread failed"))??;
+        .map_err(|_| Error::new(Kind::Scan, "the table scan thread failed"))??;
     for (key, x) in upper {
         let sum = all.entry(key).or_default();
         sum.live += x.live;
@@ -242,7 +242,7 @@ fn legacy_beside(path: &Path, layout: Layout) -> Option<PathBuf> {
     legacy.is_file().then_some(legacy)
 }
 
-pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> Result<i32> {
+pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> anyhow::Result<i32> {
     let skew = parse_duration(&args.skew)?;
     let (checks, perf) = match run_checks(ctx, args, skew) {
         Ok(r) => r,

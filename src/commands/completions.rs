@@ -4,7 +4,7 @@
 
 use crate::Ctx;
 use crate::cli::Cli;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::store::{Db, locate};
 use clap::{Args, CommandFactory, ValueEnum};
 use clap_complete::engine::CompletionCandidate;
@@ -73,8 +73,8 @@ pub struct CompletionsArgs {
 pub fn script(shell: Shell) -> Result<Vec<u8>> {
     let shells = Shells::builtins();
     let engine = shells.completer(shell.engine_name()).ok_or_else(|| {
-        Error::usage(
-            "unknown_shell",
+        Error::new(
+            Kind::UnknownShell,
             format!("no completion engine for {}", shell.engine_name()),
         )
     })?;
@@ -83,7 +83,7 @@ pub fn script(shell: Shell) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-pub fn run(ctx: &mut Ctx, args: &CompletionsArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &CompletionsArgs) -> anyhow::Result<()> {
     match (&args.dir, args.shell) {
         (Some(dir), _) => {
             std::fs::create_dir_all(dir)?;
@@ -99,8 +99,8 @@ pub fn run(ctx: &mut Ctx, args: &CompletionsArgs) -> Result<()> {
         }
         (None, Some(shell)) => ctx.out.write_all(&script(shell)?)?,
         (None, None) => {
-            return Err(Error::usage(
-                "no_shell",
+            anyhow::bail!(Error::new(
+                Kind::NoShell,
                 "name a shell (bash, zsh, fish, elvish, powershell) or --dir",
             ));
         }

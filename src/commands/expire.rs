@@ -3,7 +3,7 @@
 use super::mutate::{self, Action, MutateArgs};
 use crate::Ctx;
 use crate::cli::SelectArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind};
 use crate::store::write::Change;
 use crate::timefmt;
 use clap::Args;
@@ -32,10 +32,10 @@ pub struct ExpireArgs {
     pub mutate: MutateArgs,
 }
 
-pub fn run(ctx: &mut Ctx, args: &ExpireArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &ExpireArgs) -> anyhow::Result<()> {
     if args.select.expired || args.select.include_expired {
-        return Err(Error::usage(
-            "expire_live_only",
+        anyhow::bail!(Error::new(
+            Kind::ExpireLiveOnly,
             "expire changes live rows only; drop --expired/--include-expired (use `prune --expired` to delete expired rows)",
         ));
     }
@@ -61,5 +61,5 @@ pub fn run(ctx: &mut Ctx, args: &ExpireArgs) -> Result<()> {
         done: "set the expiry of".into(),
         detail: mutate::expiry_words(new_expiry),
     };
-    mutate::run(ctx, sel, action, &args.mutate)
+    Ok(mutate::run(ctx, sel, action, &args.mutate)?)
 }

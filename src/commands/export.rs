@@ -114,7 +114,7 @@ pub fn selections(ctx: &Ctx, namespaces: &[String], select: &SelectArgs) -> Resu
     Ok(out)
 }
 
-pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
     let _armed = interrupt::arm();
     let output = args
         .output

@@ -1,7 +1,7 @@
 //! `statectl import`: restore an export, all or nothing.
 
 use crate::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::export;
 use crate::output::{add_row, new_table, rows, thousands, write_json, write_table};
 use crate::store::rules::{LIVE_SQL, RuleSet, is_live};
@@ -130,8 +130,8 @@ fn apply(
                     return Ok(());
                 }
                 OnConflict::Fail => {
-                    return Err(Error::refused(
-                        "import_conflict",
+                    return Err(Error::new(
+                        Kind::ImportConflict,
                         format!(
                             "line {}: key '{}' in {}/{} already has a live row; nothing was imported; choose --on-conflict skip, replace or newer",
                             ie.line, e.key, e.plugin_id, e.namespace
@@ -180,8 +180,8 @@ fn check_caps(
     }
     for (plugin, (live, added)) in per_plugin {
         if added > 0 && live + added > cap {
-            return Err(Error::refused(
-                "plugin_cap",
+            return Err(Error::new(
+                Kind::PluginCap,
                 format!(
                     "importing would give plugin '{plugin}' {} live rows, over this database's cap of {} ({}); the runtime would then refuse every write of that plugin; nothing was imported; import fewer namespaces or prune first",
                     thousands(live + added),
@@ -194,7 +194,7 @@ fn check_caps(
     Ok(())
 }
 
-pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let found = ctx.locate()?;
     let rules = Db::open_read_only(&found.path, ctx.global.busy_timeout)?
         .schema

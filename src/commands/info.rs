@@ -1,7 +1,7 @@
 //! `statectl info`: which database, which layout and schema, which rules apply.
 
 use crate::cli::Format;
-use crate::error::Result;
+
 use crate::store::query;
 use crate::{Ctx, output};
 use clap::Args;
@@ -18,7 +18,7 @@ fn file_size(path: &std::path::Path) -> Option<u64> {
     std::fs::metadata(path).ok().map(|m| m.len())
 }
 
-pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
     let db = ctx.open_read()?;
     let s = &db.schema;
     let journal = db.journal_mode()?;

@@ -1,7 +1,7 @@
 //! `statectl inspect NAMESPACE KEY`: one entry, every field.
 
 use crate::cli::Format;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::output::entries::{EntryJson, expiry_text, parse_value, redact};
 use crate::output::write_json;
 use crate::store::rules::{is_live, js_trim};
@@ -35,7 +35,7 @@ pub struct InspectArgs {
     pub show_secrets: bool,
 }
 
-pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> anyhow::Result<()> {
     let (plugin, ns) = split_namespace(&args.namespace, args.plugin.as_deref())?;
     let key = js_trim(&args.key).to_string();
     let db = ctx.open_read()?;
@@ -54,8 +54,8 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
     })?;
     let entry = match found.len() {
         0 => {
-            return Err(Error::not_found(
-                "key_not_found",
+            anyhow::bail!(Error::new(
+                Kind::KeyNotFound,
                 format!(
                     "no key '{key}' in namespace '{ns}'; list keys with `statectl ls {ns} --keys-only`"
                 ),
@@ -64,8 +64,8 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
         1 => found.remove(0),
         _ => {
             let plugins: Vec<&str> = found.iter().map(|e| e.plugin_id.as_str()).collect();
-            return Err(Error::usage(
-                "ambiguous_namespace",
+            anyhow::bail!(Error::new(
+                Kind::AmbiguousNamespace,
                 format!(
                     "namespace '{ns}' exists under several plugins ({}); pick one with PLUGIN/{ns} or --plugin",
                     plugins.join(", ")
@@ -75,8 +75,8 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
     };
     if !is_live(entry.expires_at, ctx.now) && !args.include_expired {
         let at = entry.expires_at.unwrap_or_default();
-        return Err(Error::not_found(
-            "key_expired",
+        anyhow::bail!(Error::new(
+            Kind::KeyExpired,
             format!(
                 "key '{key}' in '{ns}' expired {} ({}); the runtime no longer returns it; add --include-expired to see it",
                 format_rel(at, ctx.now),
@@ -87,8 +87,8 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> Result<()> {
     let redacted = redact(&entry, args.show_secrets);
     if args.value_only {
         if redacted {
-            return Err(Error::refused(
-                "secret_namespace",
+            anyhow::bail!(Error::new(
+                Kind::SecretNamespace,
                 format!("namespace '{ns}' holds secrets; add --show-secrets to print the value"),
             ));
         }

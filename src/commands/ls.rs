@@ -33,7 +33,7 @@ pub struct LsArgs {
     pub show_secrets: bool,
 }
 
-pub fn run(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
     let mut sel = args.select.to_selection(ctx.now)?;
     if let Some(arg) = &args.namespace {
         let (plugin, ns) = split_namespace(arg, args.select.plugin.as_deref())?;
@@ -47,7 +47,7 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> Result<()> {
             ctx.now,
             args.select.include_expired,
         )?;
-        return print_summary(ctx, &rows);
+        return Ok(print_summary(ctx, &rows)?);
     }
     let db = ctx.open_read()?;
     let mut sink = EntrySink::new(

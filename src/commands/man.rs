@@ -153,7 +153,7 @@ pub fn pages() -> Result<Vec<(String, Vec<u8>)>> {
     Ok(out)
 }
 
-pub fn run(ctx: &mut Ctx, args: &ManArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &ManArgs) -> anyhow::Result<()> {
     let pages = pages()?;
     match &args.dir {
         Some(dir) => {

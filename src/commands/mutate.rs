@@ -4,7 +4,7 @@
 
 use crate::atomic::AtomicFile;
 use crate::cli::SelectArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::output::rows;
 use crate::store::known::{self, PruneSafety};
 use crate::store::query::{self, PlanGroup};
@@ -70,16 +70,16 @@ pub fn selection(
     }
     let filtered = sel.has_filter();
     if namespace.is_none() && !filtered {
-        return Err(Error::usage(
-            "no_selection",
+        return Err(Error::new(
+            Kind::NoSelection,
             format!(
                 "refusing to {verb} without a namespace or a filter; name a NAMESPACE, add filters, or use `statectl prune --expired` to sweep expired rows"
             ),
         ));
     }
     if !filtered && !m.all {
-        return Err(Error::usage(
-            "needs_all",
+        return Err(Error::new(
+            Kind::NeedsAll,
             format!(
                 "refusing to {verb} a whole namespace without --all; add --all, or narrow with --key/--prefix/--match/--older-than"
             ),
@@ -95,23 +95,23 @@ fn check_target(writer: &Writer, sel: &Selection) -> Result<()> {
     };
     let plugins = query::plugins_of_namespace(&writer.db.conn, ns)?;
     match &sel.plugin {
-        Some(p) if !plugins.contains(p) => Err(Error::not_found(
-            "namespace_not_found",
+        Some(p) if !plugins.contains(p) => Err(Error::new(
+            Kind::NamespaceNotFound,
             format!(
                 "no namespace '{ns}' under plugin '{p}'{}",
                 candidates(&plugins)
             ),
         )),
         Some(_) => Ok(()),
-        None if plugins.is_empty() => Err(Error::not_found(
-            "namespace_not_found",
+        None if plugins.is_empty() => Err(Error::new(
+            Kind::NamespaceNotFound,
             format!(
                 "no namespace '{ns}' in {}; list namespaces with `statectl ls`",
                 writer.db.path.display()
             ),
         )),
-        None if plugins.len() > 1 => Err(Error::refused(
-            "ambiguous_namespace",
+        None if plugins.len() > 1 => Err(Error::new(
+            Kind::AmbiguousNamespace,
             format!(
                 "namespace '{ns}' exists under several plugins ({}); pick one with PLUGIN/{ns} or --plugin",
                 plugins.join(", ")
@@ -138,8 +138,8 @@ fn check_protection(groups: &[PlanGroup], touches_live: bool, force: bool) -> Re
         let policy = known::policy(&g.plugin_id, &g.namespace);
         let live = if touches_live { g.rows } else { g.live };
         if policy.prune == PruneSafety::Never && live > 0 {
-            return Err(Error::refused(
-                "protected_namespace",
+            return Err(Error::new(
+                Kind::ProtectedNamespace,
                 format!(
                     "{}/{} is protected (deleting or expiring its rows breaks the plugin or destroys secrets); {} live selected; add --force if you are sure",
                     g.plugin_id,
@@ -232,8 +232,8 @@ fn confirm(ctx: &mut Ctx, total: u64, action: &Action, yes: bool) -> Result<()> 
         return Ok(());
     }
     if !(std::io::stdin().is_terminal() && ctx.term.stderr_tty) {
-        return Err(Error::refused(
-            "confirmation_needed",
+        return Err(Error::new(
+            Kind::ConfirmationNeeded,
             format!(
                 "refusing to {} {} without confirmation: no terminal to ask on; re-run with --yes (check first with --dry-run)",
                 action.verb,
@@ -250,12 +250,12 @@ fn confirm(ctx: &mut Ctx, total: u64, action: &Action, yes: bool) -> Result<()> 
         ))
         .default(false)
         .interact()
-        .map_err(|e| Error::runtime("prompt", format!("cannot ask for confirmation: {e}")))?;
+        .map_err(|e| Error::new(Kind::Prompt, format!("cannot ask for confirmation: {e}")))?;
     if ok {
         Ok(())
     } else {
-        Err(Error::refused(
-            "not_confirmed",
+        Err(Error::new(
+            Kind::NotConfirmed,
             "nothing changed: not confirmed",
         ))
     }
@@ -434,8 +434,8 @@ mod tests {
             sample: vec![],
         };
         assert_eq!(
-            check_protection(&[g(3)], false, false).unwrap_err().code,
-            "protected_namespace"
+            check_protection(&[g(3)], false, false).unwrap_err().kind,
+            crate::error::Kind::ProtectedNamespace
         );
         assert!(
             check_protection(&[g(0)], false, false).is_ok(),

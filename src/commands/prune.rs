@@ -3,7 +3,7 @@
 use super::mutate::{self, Action, MutateArgs};
 use crate::Ctx;
 use crate::cli::SelectArgs;
-use crate::error::Result;
+
 use crate::store::write::Change;
 use clap::Args;
 
@@ -22,7 +22,7 @@ pub struct PruneArgs {
     pub mutate: MutateArgs,
 }
 
-pub fn run(ctx: &mut Ctx, args: &PruneArgs) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &PruneArgs) -> anyhow::Result<()> {
     let sel = mutate::selection(
         ctx,
         args.namespace.as_deref(),
@@ -36,5 +36,5 @@ pub fn run(ctx: &mut Ctx, args: &PruneArgs) -> Result<()> {
         done: "deleted".into(),
         detail: String::new(),
     };
-    mutate::run(ctx, sel, action, &args.mutate)
+    Ok(mutate::run(ctx, sel, action, &args.mutate)?)
 }

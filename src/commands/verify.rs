@@ -1,7 +1,8 @@
 //! `statectl verify FILE`: check an export without a database.
 
 use crate::Ctx;
-use crate::error::Result;
+use anyhow::Context;
+
 use crate::export;
 use crate::output::{add_row, new_table, thousands, write_json, write_table};
 use crate::timefmt::format_abs;
@@ -19,8 +20,9 @@ pub struct VerifyArgs {
     pub file: PathBuf,
 }
 
-pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> Result<()> {
-    let s = export::read(export::open(&args.file)?, None, |_| Ok(()))?;
+pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
+    let s = export::read(export::open(&args.file)?, None, |_| Ok(()))
+        .with_context(|| format!("export file {}", args.file.display()))?;
     let src = &s.header.source;
     if ctx.global.format.is_json() {
         let doc = json!({
@@ -35,7 +37,7 @@ pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> Result<()> {
             "sha256": s.sha256,
             "namespaces": s.namespaces.iter().map(|((p, n), c)| json!({"plugin_id": p, "namespace": n, "entries": c})).collect::<Vec<_>>(),
         });
-        return write_json(ctx.out, ctx.global.format, &doc);
+        return Ok(write_json(ctx.out, ctx.global.format, &doc)?);
     }
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),

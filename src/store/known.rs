@@ -3,7 +3,7 @@
 //! user file (`namespaces.toml`) adds namespaces statectl does not ship.
 
 use super::rules::RETAINED_PREFIX;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::timefmt::Ms;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -314,17 +314,15 @@ pub fn default_user_file() -> Option<PathBuf> {
 /// Reads, checks and installs the user's namespaces file; returns how many it adds.
 pub fn load_user_file(path: &Path) -> Result<usize> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::usage(
-            "namespaces_file",
-            format!(
+        Error::new(Kind::NamespacesFile, format!(
                 "cannot read namespaces file {}: {e}; fix it, or name another with --namespaces-file (STATECTL_NAMESPACES_FILE)",
                 path.display()
             ),
         )
     })?;
     let table = parse_user_file(&text).map_err(|m| {
-        Error::usage(
-            "namespaces_file",
+        Error::new(
+            Kind::NamespacesFile,
             format!("namespaces file {}: {m}", path.display()),
         )
     })?;

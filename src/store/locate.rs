@@ -1,6 +1,6 @@
 //! Finding the database file: `--db`, `--state-dir`, or OpenClaw's own state-dir rule.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use std::path::{Path, PathBuf};
 
 /// Shared layout, under the state dir (2026.5.30-beta.1 onward).
@@ -67,8 +67,8 @@ pub fn state_dir(env: EnvFn) -> Result<PathBuf> {
         return Ok(expand_tilde(&dir, home.as_deref()));
     }
     let home = home.ok_or_else(|| {
-        Error::usage(
-            "no_home",
+        Error::new(
+            Kind::NoHome,
             "cannot find the home directory: set HOME or OPENCLAW_STATE_DIR, or pass --db",
         )
     })?;
@@ -91,8 +91,8 @@ pub fn locate(hints: &Hints, env: EnvFn) -> Result<Located> {
                 legacy_beside: None,
             });
         }
-        return Err(Error::runtime(
-            "db_not_found",
+        return Err(Error::new(
+            Kind::DbNotFound,
             format!(
                 "no database file at {} (from --db or STATECTL_DB); check the path",
                 db.display()
@@ -114,8 +114,8 @@ pub fn locate(hints: &Hints, env: EnvFn) -> Result<Located> {
             path: legacy,
             legacy_beside: None,
         }),
-        (false, false) => Err(Error::runtime(
-            "db_not_found",
+        (false, false) => Err(Error::new(
+            Kind::DbNotFound,
             format!(
                 "no OpenClaw plugin state database found; tried {} and {}; pass --db PATH or --state-dir DIR",
                 shared.display(),
@@ -196,7 +196,7 @@ mod tests {
             state_dir: None,
         };
         let err = locate(&hints, &|_: &str| None).unwrap_err();
-        assert_eq!(err.code, "db_not_found");
+        assert_eq!(err.kind, Kind::DbNotFound);
         assert!(!missing.exists());
     }
 }

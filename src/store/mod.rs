@@ -7,7 +7,7 @@ pub mod query;
 pub mod rules;
 pub mod write;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use rules::RuleSet;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -70,15 +70,15 @@ fn check_is_sqlite(path: &Path) -> Result<()> {
     use std::io::Read;
     let mut header = [0u8; 16];
     let mut f = std::fs::File::open(path).map_err(|e| {
-        Error::runtime(
-            "open_failed",
+        Error::new(
+            Kind::OpenFailed,
             format!("cannot open {}: {e}", path.display()),
         )
     })?;
     let n = f.read(&mut header)?;
     if n < 16 || &header != SQLITE_MAGIC {
-        return Err(Error::runtime(
-            "not_sqlite",
+        return Err(Error::new(
+            Kind::NotSqlite,
             format!("{} is not a SQLite database; check --db", path.display()),
         ));
     }
@@ -100,8 +100,8 @@ impl Db {
         check_is_sqlite(path)?;
         let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| {
-            Error::runtime(
-                "open_failed",
+            Error::new(
+                Kind::OpenFailed,
                 format!("cannot open {}: {e}", path.display()),
             )
         })?;
@@ -176,8 +176,8 @@ fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
 /// Reads layout, versions and the rule set that follows from them.
 pub fn detect_schema(conn: &Connection, path: &Path) -> Result<Schema> {
     if !table_exists(conn, "plugin_state_entries")? {
-        return Err(Error::runtime(
-            "not_plugin_state_db",
+        return Err(Error::new(
+            Kind::NotPluginStateDb,
             format!(
                 "{} is a SQLite database without a plugin_state_entries table: not an OpenClaw state database; check --db",
                 path.display()

@@ -20,8 +20,8 @@ pub const TARGET_TXN: std::time::Duration = std::time::Duration::from_millis(25)
 /// Refuses writes the runtime would not accept or that are not ours to make.
 pub fn check_writable(db: &Db, supervisor_mode: Option<&str>) -> Result<()> {
     if db.schema.newer_than_known {
-        return Err(Error::refused(
-            "schema_too_new",
+        return Err(Error::new(
+            Kind::SchemaTooNew,
             format!(
                 "schema version {} is newer than statectl supports; refusing to write (upgrade statectl)",
                 db.schema.effective_version
@@ -32,8 +32,8 @@ pub fn check_writable(db: &Db, supervisor_mode: Option<&str>) -> Result<()> {
         && mode == "external"
         && supervisor_mode != Some("external")
     {
-        return Err(Error::refused(
-            "ownership_fence",
+        return Err(Error::new(
+            Kind::OwnershipFence,
             "this state database is owned by an external supervisor (gateway.supervision); writes are refused unless OPENCLAW_SUPERVISOR_MODE=external",
         ));
     }
@@ -96,8 +96,8 @@ fn own_uid() -> u32 {
 }
 
 fn untrusted(dir: &Path, why: String) -> Error {
-    Error::refused(
-        "lock_dir_untrusted",
+    Error::new(
+        Kind::LockDirUntrusted,
         format!(
             "the lock directory {} {why}; the OpenClaw runtime refuses it too; nothing was changed; remove it (or fix it) as its owner and retry",
             dir.display()
@@ -113,8 +113,8 @@ fn untrusted(dir: &Path, why: String) -> Error {
 pub fn check_lock_dir(dir: &Path, uid: u32) -> Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let meta = std::fs::symlink_metadata(dir).map_err(|e| {
-        Error::runtime(
-            "lock_failed",
+        Error::new(
+            Kind::LockFailed,
             format!("cannot inspect the lock directory {}: {e}", dir.display()),
         )
     })?;
@@ -168,8 +168,8 @@ fn open_lock_file(path: &Path, uid: u32, create: bool) -> Result<Option<std::fs:
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(Error::refused(
-                "lock_dir_untrusted",
+            return Err(Error::new(
+                Kind::LockDirUntrusted,
                 format!(
                     "the lock file {} is a symbolic link; refusing to follow it; nothing was changed; remove it as its owner and retry",
                     path.display()
@@ -177,16 +177,16 @@ fn open_lock_file(path: &Path, uid: u32, create: bool) -> Result<Option<std::fs:
             ));
         }
         Err(e) => {
-            return Err(Error::runtime(
-                "lock_failed",
+            return Err(Error::new(
+                Kind::LockFailed,
                 format!("cannot open lock file {}: {e}", path.display()),
             ));
         }
     };
     let meta = file.metadata()?;
     if !meta.is_file() || meta.uid() != uid || meta.nlink() != 1 {
-        return Err(Error::refused(
-            "lock_dir_untrusted",
+        return Err(Error::new(
+            Kind::LockDirUntrusted,
             format!(
                 "the lock file {} is not a private regular file of uid {uid} (owner uid {}, {} links); nothing was changed; remove it as its owner and retry",
                 path.display(),
@@ -221,8 +221,8 @@ fn open_lock(db_path: &Path, family: &str, busy_timeout_ms: u64) -> Result<Optio
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => {
-                    return Err(Error::runtime(
-                        "lock_failed",
+                    return Err(Error::new(
+                        Kind::LockFailed,
                         format!("cannot create the lock directory {}: {e}", dir.display()),
                     ));
                 }
@@ -240,8 +240,8 @@ fn open_lock(db_path: &Path, family: &str, busy_timeout_ms: u64) -> Result<Optio
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_NOFOLLOW;
     let mut conn = Connection::open_with_flags(&path, flags).map_err(|e| {
-        Error::runtime(
-            "lock_failed",
+        Error::new(
+            Kind::LockFailed,
             format!("cannot open lock file {}: {e}", path.display()),
         )
     })?;
@@ -252,7 +252,6 @@ fn open_lock(db_path: &Path, family: &str, busy_timeout_ms: u64) -> Result<Optio
 fn lock_busy(what: &str) -> Error {
     Error::new(
         Kind::Busy,
-        "busy",
         format!(
             "{what} is held by another process past the busy timeout; nothing was changed in this batch; retry, or raise --busy-timeout"
         ),
@@ -278,8 +277,8 @@ impl Writer {
         let db = Db::open_read_write(path, busy_timeout_ms)?;
         // SQLite quietly falls back to read-only when the file is not writable.
         if db.conn.is_readonly(rusqlite::MAIN_DB)? {
-            return Err(Error::runtime(
-                "read_only",
+            return Err(Error::new(
+                Kind::ReadOnly,
                 format!(
                     "{} is read-only for this user; nothing was changed; run statectl as the gateway's user or fix the file's permissions",
                     path.display()
