@@ -1,7 +1,7 @@
 //! Property tests, also run as a fuzzer by `bench/fuzz.sh` (more cases, for a fixed
 //! time): the export reader and the duration/time parsers never panic on any input,
 //! and accept exactly what they should. Failures proptest finds are saved in
-//! `proptest-regressions/` and replayed by every `cargo test`.
+//! `tests/fuzz.proptest-regressions` (commit it) and replayed by every `cargo test`.
 
 use proptest::prelude::*;
 use statectl::export::{ExportWriter, read};
@@ -33,7 +33,39 @@ fn valid_export() -> Vec<u8> {
     w.finish().unwrap().0
 }
 
+/// Where proptest saves the failures it finds, and replays them from: a file in the
+/// repository. (Its default looks for `lib.rs` beside the test source, finds none
+/// under `tests/`, and saves nothing.)
+const REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fuzz.proptest-regressions"
+);
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(REGRESSIONS),
+        )),
+        ..ProptestConfig::default()
+    }
+}
+
+#[test]
+fn failures_are_saved_to_and_replayed_from_a_committed_file() {
+    let persistence = config().failure_persistence.unwrap();
+    // Loading reads the committed file: it exists and parses (its seeds run first).
+    assert!(
+        std::path::Path::new(REGRESSIONS).is_file(),
+        "{REGRESSIONS} is committed"
+    );
+    let seeds = persistence.load_persisted_failures2(None);
+    assert!(!seeds.is_empty(), "the committed file holds at least one seed");
+    assert!(format!("{persistence:?}").contains("tests/fuzz.proptest-regressions"));
+}
+
 proptest! {
+    #![proptest_config(config())]
+
     #[test]
     fn the_export_reader_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = read(&bytes[..], None, |_| Ok(()));
