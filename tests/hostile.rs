@@ -466,3 +466,78 @@ fn every_format_ends_quietly_on_a_closed_pipe() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
     }
 }
+
+// ---- item 11: busy after a partial run --------------------------------------------
+
+#[test]
+fn a_lock_lost_midway_says_how_many_rows_were_already_deleted() {
+    let (_d, db) = legacy_db();
+    let total = 20_000i64;
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch("BEGIN").unwrap();
+        for i in 0..total {
+            c.execute(
+                "INSERT INTO plugin_state_entries VALUES ('p', 'big', ?1, '1', ?2, NULL)",
+                rusqlite::params![format!("k{i:06}"), NOW - 1_000_000 + i],
+            )
+            .unwrap();
+        }
+        c.execute_batch("COMMIT").unwrap();
+    }
+    let mut child = statectl_process()
+        .arg("--db")
+        .arg(&db)
+        .args(["--now", &NOW.to_string(), "-o", "json", "--busy-timeout", "300"])
+        .args(["prune", "p/big", "--all", "-y"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut holder = rusqlite::Connection::open(&db).unwrap();
+    // Retries at once (no back-off), so it finds the gap statectl leaves between batches.
+    holder
+        .busy_handler(Some(|_| {
+            std::thread::yield_now();
+            true
+        }))
+        .unwrap();
+    let count = || -> i64 {
+        holder
+            .query_row("SELECT COUNT(*) FROM plugin_state_entries", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    // Wait for the first committed batch, then take the write lock between batches.
+    let start = std::time::Instant::now();
+    while count() == total {
+        assert!(child.try_wait().unwrap().is_none(), "finished too early");
+        assert!(start.elapsed() < std::time::Duration::from_secs(120));
+        std::thread::yield_now();
+    }
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let status = child.wait().unwrap();
+    holder.execute_batch("ROLLBACK").unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(5), "{stderr}");
+    let deleted = total - count();
+    assert!(deleted > 0 && deleted < total, "{deleted}");
+    let err: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    let message = err["error"]["message"].as_str().unwrap();
+    let said = format!(
+        "{} rows were already deleted",
+        deleted
+            .to_string()
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    assert!(message.contains(&said), "{message} should say {said}");
+    assert!(message.contains("run the command again"), "{message}");
+    assert_eq!(err["error"]["exit"], 5);
+}

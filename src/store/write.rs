@@ -433,7 +433,8 @@ pub fn apply_in_batches(
                 crate::output::rows(total)
             )
         })?;
-        let n = apply_batch(writer, &where_sql, &params, batch, change)?;
+        let n = apply_batch(writer, &where_sql, &params, batch, change)
+            .map_err(|e| partial_run(e, total, change))?;
         *limit = next_batch_limit(*limit, writer.txn_last);
         yielder.after_batch(writer)?;
         total += n;
@@ -461,6 +462,26 @@ pub fn apply_in_batches(
         flush(writer, &mut batch, &mut limit)?;
     }
     Ok(total)
+}
+
+/// A lock lost after some batches committed: say how far the run got (exit 5 still).
+fn partial_run(e: Error, done: u64, change: Change) -> Error {
+    if e.kind != Kind::Busy || done == 0 {
+        return e;
+    }
+    let verb = match change {
+        Change::Delete => "deleted",
+        Change::SetExpiry(_) => "updated",
+    };
+    Error::new(
+        Kind::Busy,
+        e.code,
+        format!(
+            "{}; {} were already {verb} in whole batches before that; run the command again to continue with the rest",
+            e.message,
+            crate::output::rows(done)
+        ),
+    )
 }
 
 /// Where a namespace's candidates continue: the last one's `(created_at, entry_key)`.
