@@ -281,14 +281,53 @@ pub struct Summary {
 }
 
 /// Opens an export file for [`read`].
-pub fn open(path: &std::path::Path) -> Result<std::io::BufReader<std::fs::File>> {
+/// Opens an export to read; `-` is stdin.
+pub fn open(path: &std::path::Path) -> Result<Box<dyn BufRead>> {
+    if path == std::path::Path::new("-") {
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            256 * 1024,
+            std::io::stdin(),
+        )));
+    }
     let f = std::fs::File::open(path).map_err(|e| {
         Error::new(
             Kind::FileNotFound,
             format!("cannot open {}: {e}", path.display()),
         )
     })?;
-    Ok(std::io::BufReader::with_capacity(256 * 1024, f))
+    Ok(Box::new(std::io::BufReader::with_capacity(256 * 1024, f)))
+}
+
+/// For a reader that needs two passes (`import`): stdin (`-`), a pipe or a process
+/// substitution (`<(...)`) can be read only once, so it is copied first to a private
+/// (0600) temporary file, which goes away when dropped. `None`: a regular file, read
+/// in place.
+pub fn spool_if_stream(path: &std::path::Path) -> Result<Option<tempfile::NamedTempFile>> {
+    let regular = path != std::path::Path::new("-")
+        && std::fs::metadata(path).map(|m| m.is_file()).unwrap_or(true);
+    if regular {
+        return Ok(None);
+    }
+    let mut input = open(path)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".statectl-import-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .tempfile()
+        .map_err(|e| Error::runtime("io", format!("cannot create a temporary file: {e}")))?;
+    std::io::copy(&mut input, tmp.as_file_mut()).map_err(|e| {
+        Error::runtime(
+            "io",
+            format!(
+                "cannot copy {} to a temporary file: {e}",
+                if path == std::path::Path::new("-") {
+                    "stdin".to_string()
+                } else {
+                    path.display().to_string()
+                }
+            ),
+        )
+    })?;
+    Ok(Some(tmp))
 }
 
 /// Reads an export from start to end, checking the header, every entry, duplicate

@@ -541,3 +541,61 @@ fn a_lock_lost_midway_says_how_many_rows_were_already_deleted() {
     assert!(message.contains("run the command again"), "{message}");
     assert_eq!(err["error"]["exit"], 5);
 }
+
+// ---- item 6: pipes and stdin -----------------------------------------------------
+
+fn export_of(db: &Path) -> Vec<u8> {
+    let out = statectl_at(db, NOW).arg("export").output().unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[test]
+fn verify_and_import_read_stdin_as_dash() {
+    let (_s, src) = fixture_copy("shared-2026.9.6.sqlite");
+    let file = export_of(&src);
+    statectl()
+        .args(["verify", "-"])
+        .write_stdin(file.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ok: 28 entries"));
+    let (_d, db) = legacy_db();
+    statectl_at(&db, NOW)
+        .args(["import", "-"])
+        .write_stdin(file)
+        .assert()
+        .success();
+    assert_eq!(all_rows(&db).len(), 28);
+    // A truncated stream is refused as a truncated file is, and nothing is written.
+    let (_d2, db2) = legacy_db();
+    let mut cut = export_of(&src);
+    cut.truncate(cut.len() - 20);
+    statectl_at(&db2, NOW)
+        .args(["import", "-"])
+        .write_stdin(cut)
+        .assert()
+        .code(2);
+    assert!(all_rows(&db2).is_empty());
+}
+
+#[test]
+fn import_reads_a_fifo_as_from_a_process_substitution() {
+    require_root();
+    let (_s, src) = fixture_copy("shared-2026.9.6.sqlite");
+    let file = export_of(&src);
+    let (d, db) = legacy_db();
+    let fifo = d.path().join("export.fifo");
+    sh(&format!("mkfifo '{}'", fifo.display()));
+    let feeder = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, file).unwrap())
+    };
+    statectl_at(&db, NOW)
+        .arg("import")
+        .arg(&fifo)
+        .assert()
+        .success();
+    feeder.join().unwrap();
+    assert_eq!(all_rows(&db).len(), 28);
+}

@@ -32,7 +32,7 @@ pub enum OnConflict {
     after_help = "Examples:\n  statectl import before-upgrade.jsonl --dry-run\n  statectl import before-upgrade.jsonl --on-conflict newer\n\nThe header, count and checksum are verified before the database is touched; every\nentry is checked with the target database's rules. Entries already expired are\ndropped unless --include-expired. Either every accepted row is imported or none."
 )]
 pub struct ImportArgs {
-    /// The export file
+    /// The export file (`-` reads stdin)
     pub file: PathBuf,
     /// What to do when a key already has a live row
     #[arg(long, value_enum, default_value_t = OnConflict::Skip)]
@@ -201,16 +201,19 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
         .rules;
     // First pass: the whole file is verified before the database is touched.
     let _armed = crate::interrupt::arm();
-    let summary = export::read(export::open(&args.file)?, Some(&rules), |_| {
+    // Read twice (verify, then apply): stdin and pipes are spooled to a private file.
+    let spooled = export::spool_if_stream(&args.file)?;
+    let file = spooled.as_ref().map_or(args.file.as_path(), |t| t.path());
+    let summary = export::read(export::open(file)?, Some(&rules), |_| {
         crate::interrupt::check(nothing_imported)
     })?;
     let stats = if args.dry_run {
         let db = ctx.open_read()?;
-        apply(&db.conn, &args.file, &rules, args, ctx.now, false)?
+        apply(&db.conn, file, &rules, args, ctx.now, false)?
     } else {
         let mut writer = Writer::open(&found.path, ctx.global.busy_timeout)?;
         let now = ctx.now;
-        let result = writer.transaction(|tx| apply(tx, &args.file, &rules, args, now, true));
+        let result = writer.transaction(|tx| apply(tx, file, &rules, args, now, true));
         writer.checkpoint_over(write::AUTOCHECKPOINT_PAGES);
         writer.report_stats(ctx.err);
         result?

@@ -16,7 +16,7 @@ use std::path::PathBuf;
     after_help = "Examples:\n  statectl verify before-upgrade.jsonl\n  statectl verify before-upgrade.jsonl -o json | jq .entries"
 )]
 pub struct VerifyArgs {
-    /// The export file
+    /// The export file (`-` reads stdin)
     pub file: PathBuf,
 }
 
