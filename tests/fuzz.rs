@@ -59,7 +59,10 @@ fn failures_are_saved_to_and_replayed_from_a_committed_file() {
         "{REGRESSIONS} is committed"
     );
     let seeds = persistence.load_persisted_failures2(None);
-    assert!(!seeds.is_empty(), "the committed file holds at least one seed");
+    assert!(
+        !seeds.is_empty(),
+        "the committed file holds at least one seed"
+    );
     assert!(format!("{persistence:?}").contains("tests/fuzz.proptest-regressions"));
 }
 

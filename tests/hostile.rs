@@ -488,7 +488,14 @@ fn a_lock_lost_midway_says_how_many_rows_were_already_deleted() {
     let mut child = statectl_process()
         .arg("--db")
         .arg(&db)
-        .args(["--now", &NOW.to_string(), "-o", "json", "--busy-timeout", "300"])
+        .args([
+            "--now",
+            &NOW.to_string(),
+            "-o",
+            "json",
+            "--busy-timeout",
+            "300",
+        ])
         .args(["prune", "p/big", "--all", "-y"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
