@@ -36,7 +36,8 @@ impl Ctx<'_> {
     /// A warning for people, on stderr.
     pub fn warn(&mut self, msg: impl std::fmt::Display) {
         // A failed write to stderr leaves nothing better to do.
-        let _ = writeln!(self.err, "warning: {msg}");
+        let msg = msg.to_string();
+        let _ = writeln!(self.err, "warning: {}", output::escape_lines(&msg));
     }
 
     pub fn locate(&self) -> Result<locate::Located> {

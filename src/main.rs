@@ -32,12 +32,14 @@ fn main() -> ExitCode {
             if cli.global.wants_json() {
                 let _ = writeln!(err, "{}", e.to_json(exit));
             } else {
+                // Messages name keys and namespaces: escaped for the terminal.
+                let message = statectl::output::escape_lines(&e.to_string());
                 if policy == ExitPolicy::Monitoring {
                     // A monitoring system shows the first line of stdout.
-                    let _ = writeln!(out, "STATECTL UNKNOWN - {e}");
+                    let _ = writeln!(out, "STATECTL UNKNOWN - {message}");
                     let _ = out.flush();
                 }
-                let _ = writeln!(err, "statectl: {e}");
+                let _ = writeln!(err, "statectl: {message}");
             }
             ExitCode::from(exit.clamp(0, 255) as u8)
         }

@@ -606,3 +606,86 @@ fn import_reads_a_fifo_as_from_a_process_substitution() {
     feeder.join().unwrap();
     assert_eq!(all_rows(&db).len(), 28);
 }
+
+// ---- item 8: terminal injection --------------------------------------------------
+
+#[test]
+fn escape_sequences_in_keys_and_ids_are_never_printed_raw_for_people() {
+    let (_d, db) = legacy_db();
+    let evil = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}";
+    let plugin = format!("p{evil}");
+    let ns = format!("ns{evil}");
+    let key = format!("k{evil}\nline2");
+    insert(
+        &db,
+        &[
+            (&plugin, &ns, &key, "{\"a\":1}", NOW - 10, None),
+            (
+                &plugin,
+                &ns,
+                "corrupt",
+                "{not json\u{1b}[31m",
+                NOW - 5,
+                None,
+            ),
+        ],
+    );
+    let target = format!("{plugin}/{ns}");
+    let human: Vec<Vec<&str>> = vec![
+        vec!["ls"],
+        vec!["ls", &target],
+        vec!["ls", &target, "--keys-only"],
+        vec!["-o", "csv", "ls"],
+        vec!["-o", "csv", "ls", &target],
+        vec!["-o", "csv", "ls", &target, "--keys-only"],
+        vec!["inspect", &target, &key],
+        vec!["inspect", &target, "corrupt"],
+        vec!["prune", &target, "--all", "--dry-run"],
+        vec!["check"],
+        vec!["inspect", &target, "missing\u{1b}[2J"],
+    ];
+    for args in &human {
+        let out = statectl_at(&db, NOW).args(args).output().unwrap();
+        let want = match args[0] {
+            "check" => 2, // CRITICAL: a corrupt value, named in the message
+            _ if args.contains(&"missing\u{1b}[2J") => 3,
+            _ => 0,
+        };
+        assert_eq!(
+            out.status.code(),
+            Some(want),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !bytes.iter().any(|b| *b == 0x1b || *b == 0x07),
+                "{args:?} printed a raw control character on {name}: {}",
+                String::from_utf8_lossy(bytes)
+            );
+            assert!(
+                !String::from_utf8_lossy(bytes).contains('\u{202e}'),
+                "{args:?}: raw bidi override on {name}"
+            );
+        }
+        assert!(
+            !out.stdout.is_empty() || !out.stderr.is_empty(),
+            "{args:?} printed something"
+        );
+    }
+    // What people see names the key, escaped.
+    let out = statectl_at(&db, NOW)
+        .args(["ls", &target, "--keys-only"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "k\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{202e}\\nline2\ncorrupt\n"
+    );
+    // JSON stays exact.
+    let out = statectl_at(&db, NOW)
+        .args(["-o", "json", "ls", &target, "--keys-only"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&out), serde_json::json!([key, "corrupt"]));
+}

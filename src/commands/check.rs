@@ -274,7 +274,7 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> anyhow::Result<i32> {
             ctx.out,
             "STATECTL {} - {}{}{}",
             worst.as_str().to_uppercase(),
-            summary,
+            crate::output::escape_control(&summary),
             if perf_text.is_empty() { "" } else { " | " },
             perf_text.join(" ")
         )?;
@@ -284,7 +284,7 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> anyhow::Result<i32> {
                 "{:<8} {:<16} {}",
                 c.status.as_str().to_uppercase(),
                 c.name,
-                c.message
+                crate::output::escape_control(&c.message)
             )?;
         }
     }

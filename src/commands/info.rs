@@ -124,7 +124,7 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
                 ),
             ];
             for (k, v) in lines {
-                writeln!(ctx.out, "{k:<13} {v}")?;
+                writeln!(ctx.out, "{k:<13} {}", crate::output::escape_control(&v))?;
             }
         }
     }

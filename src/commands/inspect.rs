@@ -150,7 +150,11 @@ fn print_fields(ctx: &mut Ctx, e: &Entry, redacted: bool) -> Result<()> {
         fields.push(("policy", p.join(", ")));
     }
     for (name, value) in fields {
-        writeln!(ctx.out, "{name:<11} {value}")?;
+        writeln!(
+            ctx.out,
+            "{name:<11} {}",
+            crate::output::escape_control(&value)
+        )?;
     }
     writeln!(ctx.out, "value:")?;
     if redacted {
@@ -166,7 +170,7 @@ fn print_fields(ctx: &mut Ctx, e: &Entry, redacted: bool) -> Result<()> {
         writeln!(
             ctx.out,
             "  <corrupt: value_json does not parse as JSON> {}",
-            e.value_json
+            crate::output::escape_control(&e.value_json)
         )?;
     }
     Ok(())

@@ -144,8 +144,8 @@ fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
             for s in rows {
                 let max = known::policy(&s.plugin_id, &s.namespace).max_entries;
                 w.write_record([
-                    s.plugin_id.clone(),
-                    s.namespace.clone(),
+                    crate::output::escape_control(&s.plugin_id).into_owned(),
+                    crate::output::escape_control(&s.namespace).into_owned(),
                     s.live.to_string(),
                     s.expired.to_string(),
                     s.no_expiry.to_string(),

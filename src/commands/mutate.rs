@@ -220,9 +220,9 @@ fn print_plan(
     } else {
         &mut *ctx.err
     };
-    writeln!(w, "{head}")?;
+    writeln!(w, "{}", crate::output::escape_control(&head))?;
     for l in lines {
-        writeln!(w, "{l}")?;
+        writeln!(w, "{}", crate::output::escape_control(&l))?;
     }
     Ok(())
 }

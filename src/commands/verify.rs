@@ -39,8 +39,9 @@ pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
         });
         return Ok(write_json(ctx.out, ctx.global.format, &doc)?);
     }
+    // Header fields come from the file: escaped like everything shown to people.
     let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::String(s) => crate::output::escape_control(s).into_owned(),
         serde_json::Value::Null => "-".into(),
         other => other.to_string(),
     };

@@ -1,7 +1,7 @@
 //! Entries in every format. JSON carries the stored value itself (never a string
 //! holding JSON); a row whose value does not parse keeps its text in `value_raw`.
 
-use super::{PIPED_CELL_CHARS, Term, add_row, cell_text, ellipsize, new_table, write_table};
+use super::{PIPED_CELL_CHARS, Term, add_row, ellipsize, escape_control, new_table, write_table};
 use crate::cli::Format;
 use crate::error::Result;
 use crate::store::Entry;
@@ -157,7 +157,7 @@ impl<'w> EntrySink<'w> {
                     out.write_all(b"\n")?;
                 }
             }
-            _ => writeln!(out, "{}", e.key)?,
+            _ => writeln!(out, "{}", escape_control(&e.key))?,
         }
         Ok(())
     }
@@ -185,7 +185,8 @@ impl<'w> EntrySink<'w> {
             w.write_record(header).map_err(csv_err)?;
         }
         if self.keys_only {
-            w.write_record([&e.key]).map_err(csv_err)?;
+            w.write_record([escape_control(&e.key).as_ref()])
+                .map_err(csv_err)?;
         } else {
             let redact = redact(e, self.show_secrets);
             let value = if redact {
@@ -194,10 +195,10 @@ impl<'w> EntrySink<'w> {
                 e.value_json.clone()
             };
             w.write_record([
-                e.plugin_id.clone(),
-                e.namespace.clone(),
-                e.key.clone(),
-                value,
+                escape_control(&e.plugin_id).into_owned(),
+                escape_control(&e.namespace).into_owned(),
+                escape_control(&e.key).into_owned(),
+                escape_control(&value).into_owned(),
                 e.created_at.to_string(),
                 e.expires_at.map(|t| t.to_string()).unwrap_or_default(),
                 (!is_live(e.expires_at, self.now)).to_string(),
@@ -242,12 +243,12 @@ impl<'w> EntrySink<'w> {
         let mut t = new_table(self.term, &header);
         for e in &self.table_rows {
             let redact = redact(e, self.show_secrets);
-            let mut value = cell_text(&value_cell(e, redact));
+            let mut value = escape_control(&value_cell(e, redact)).into_owned();
             if !self.term.stdout_tty {
                 value = ellipsize(&value, PIPED_CELL_CHARS);
             }
             let mut cells = vec![
-                cell_text(&e.key),
+                e.key.clone(),
                 format_rel(e.created_at, self.now),
                 expiry_text(e.expires_at, self.now),
                 e.size_bytes().to_string(),

@@ -110,8 +110,13 @@ pub fn new_table(term: Term, header: &[&str]) -> Table {
     t
 }
 
-/// Adds a row that never wraps: longer cells are cut to one line.
+/// Adds a row that never wraps: longer cells are cut to one line. Every cell is
+/// escaped ([`escape_control`]).
 pub fn add_row(t: &mut Table, cells: Vec<String>) {
+    let cells: Vec<String> = cells
+        .into_iter()
+        .map(|c| escape_control(&c).into_owned())
+        .collect();
     let mut row = comfy_table::Row::from(cells);
     row.max_height(1);
     t.add_row(row);
@@ -125,25 +130,41 @@ pub fn write_table(out: &mut dyn std::io::Write, t: &Table) -> std::io::Result<(
     Ok(())
 }
 
-/// Text safe for one table cell: control characters and line separators are shown
-/// escaped (`\t`, `\u{85}`) so a key or value can never break the layout.
-pub fn cell_text(s: &str) -> String {
+/// Text for people, the one escaping step of every human-facing output (tables, plans,
+/// `--keys-only`, CSV, `inspect`, `check`, warnings and error messages): control
+/// characters (C0 including newline and ESC, DEL, C1), the line and paragraph
+/// separators and the bidirectional overrides are shown escaped (`\t`, `\u{1b}`,
+/// `\u{202e}`), so a key, plugin id or value from the database can neither move the
+/// cursor, recolour or retitle the terminal, nor break a line or a table. JSON output
+/// never goes through it (it stays exact).
+pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(needs_escape) {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
-    s.chars()
-        .map(|c| {
-            if needs_escape(c) {
-                c.escape_default().collect()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if needs_escape(c) {
+                    c.escape_default().collect()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// [`escape_control`] for text that may span lines: each line escaped, newlines kept.
+pub fn escape_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| escape_control(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A number with thousands separators: `1,204`.
@@ -197,9 +218,14 @@ mod tests {
         assert_eq!(ellipsize("abcdef", 4), "abc…");
         assert_eq!(ellipsize("abc", 4), "abc");
         assert_eq!(
-            cell_text("tab\tin\u{85}x\u{2028}"),
+            escape_control("tab\tin\u{85}x\u{2028}"),
             "tab\\tin\\u{85}x\\u{2028}"
         );
-        assert_eq!(cell_text("ключ:😀"), "ключ:😀");
+        assert_eq!(
+            escape_control("\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}"),
+            "\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{202e}"
+        );
+        assert_eq!(escape_control("ключ:😀"), "ключ:😀");
+        assert_eq!(escape_lines("a\u{1b}\nb"), "a\\u{1b}\nb");
     }
 }
