@@ -93,6 +93,8 @@ error_kinds! {
     OpenFailed = Runtime, "open_failed";
     NotPluginStateDb = Runtime, "not_plugin_state_db";
     LockFailed = Runtime, "lock_failed";
+    /// A directory on the way to the database (or the file) that this user may not enter.
+    PermissionDenied = Runtime, "permission_denied";
     Prompt = Runtime, "prompt";
     Scan = Runtime, "scan";
     BackupCheckFailed = Runtime, "backup_check_failed";

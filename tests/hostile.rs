@@ -689,3 +689,52 @@ fn escape_sequences_in_keys_and_ids_are_never_printed_raw_for_people() {
         .unwrap();
     assert_eq!(stdout_json(&out), serde_json::json!([key, "corrupt"]));
 }
+
+// ---- item 5: permission errors named as such ---------------------------------------
+
+/// `cmd` (a statectl_process) run as uid/gid 65534 through setpriv, same environment.
+fn as_nobody(cmd: std::process::Command) -> std::process::Command {
+    require_root();
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+    c.arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c
+}
+
+#[test]
+fn a_state_dir_another_user_keeps_private_is_reported_as_a_permission_problem() {
+    let top = shared_dir(false);
+    let state = top.path().join("openclaw-state");
+    std::fs::create_dir_all(state.join("state")).unwrap();
+    std::fs::copy(
+        Path::new(FIXTURES).join("shared-2026.9.6.sqlite"),
+        state.join("state/openclaw.sqlite"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for how in ["--state-dir", "--db"] {
+        let mut cmd = statectl_process();
+        if how == "--db" {
+            cmd.arg("--db").arg(state.join("state/openclaw.sqlite"));
+        } else {
+            cmd.arg("--state-dir").arg(&state);
+        }
+        cmd.arg("ls");
+        let out = as_nobody(cmd).output().expect("setpriv");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{how}: {stderr}");
+        assert!(
+            stderr.contains("permission denied")
+                && stderr.contains(&format!("{} (owner uid 0, mode 0700)", state.display()))
+                && stderr.contains("run statectl as that user"),
+            "{how}: {stderr}"
+        );
+        assert!(!stderr.contains("no OpenClaw plugin state database found"));
+    }
+}

@@ -81,6 +81,36 @@ pub fn state_dir(env: EnvFn) -> Result<PathBuf> {
     })
 }
 
+/// Why `path` cannot be reached by this user, when that is the reason: the first
+/// directory on the way that may not be entered (or the file that may not be read),
+/// with its owner and mode.
+pub fn permission_problem(path: &Path) -> Option<Error> {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+        _ => return None,
+    }
+    // The deepest ancestor we can stat is the one that refuses to be entered.
+    let blocked = path
+        .ancestors()
+        .skip(1)
+        .find(|a| std::fs::metadata(a).is_ok())?;
+    let meta = std::fs::metadata(blocked).ok()?;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    Some(Error::new(
+        Kind::PermissionDenied,
+        format!(
+            "permission denied: {} (owner uid {}, mode {:04o}) cannot be entered by uid {me}, so {} cannot be read; run statectl as that user (e.g. sudo -u '#{}' statectl ...)",
+            blocked.display(),
+            meta.uid(),
+            meta.mode() & 0o7777,
+            path.display(),
+            meta.uid()
+        ),
+    ))
+}
+
 /// Resolves the database path. Never creates anything; a missing file is an error that
 /// names every path tried.
 pub fn locate(hints: &Hints, env: EnvFn) -> Result<Located> {
@@ -90,6 +120,9 @@ pub fn locate(hints: &Hints, env: EnvFn) -> Result<Located> {
                 path: db.to_path_buf(),
                 legacy_beside: None,
             });
+        }
+        if let Some(e) = permission_problem(db) {
+            return Err(e);
         }
         return Err(Error::new(
             Kind::DbNotFound,
@@ -114,14 +147,16 @@ pub fn locate(hints: &Hints, env: EnvFn) -> Result<Located> {
             path: legacy,
             legacy_beside: None,
         }),
-        (false, false) => Err(Error::new(
+        (false, false) => Err(permission_problem(&shared)
+            .or_else(|| permission_problem(&legacy))
+            .unwrap_or_else(|| Error::new(
             Kind::DbNotFound,
             format!(
                 "no OpenClaw plugin state database found; tried {} and {}; pass --db PATH or --state-dir DIR",
                 shared.display(),
                 legacy.display()
             ),
-        )),
+        ))),
     }
 }
 
