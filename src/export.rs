@@ -313,10 +313,10 @@ pub fn spool_if_stream(path: &std::path::Path) -> Result<Option<tempfile::NamedT
         .prefix(".statectl-import-")
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
         .tempfile()
-        .map_err(|e| Error::runtime("io", format!("cannot create a temporary file: {e}")))?;
+        .map_err(|e| Error::new(Kind::Io, format!("cannot create a temporary file: {e}")))?;
     std::io::copy(&mut input, tmp.as_file_mut()).map_err(|e| {
-        Error::runtime(
-            "io",
+        Error::new(
+            Kind::Io,
             format!(
                 "cannot copy {} to a temporary file: {e}",
                 if path == std::path::Path::new("-") {

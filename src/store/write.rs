@@ -475,7 +475,6 @@ fn partial_run(e: Error, done: u64, change: Change) -> Error {
     };
     Error::new(
         Kind::Busy,
-        e.code,
         format!(
             "{}; {} were already {verb} in whole batches before that; run the command again to continue with the rest",
             e.message,
