@@ -2,7 +2,8 @@
 //! of subcommands. Each subcommand's arguments live beside its code in `commands/`.
 
 use crate::commands;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::output::format::{self, Format};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -31,9 +32,9 @@ pub struct GlobalArgs {
     /// Evaluate liveness as of TIME: epoch ms, RFC 3339, or relative +2h / -30m
     #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true)]
     pub now: Option<String>,
-    /// Output format
-    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format (default: table); each command refuses one it cannot render
+    #[arg(short = 'o', long, global = true, value_enum)]
+    pub format: Option<Format>,
     /// Namespaces to add to the built-in table (default: ~/.config/statectl/namespaces.toml)
     #[arg(
         long,
@@ -47,28 +48,10 @@ pub struct GlobalArgs {
     pub busy_timeout: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Aligned columns for people
-    Table,
-    /// One JSON document
-    Json,
-    /// One JSON object per line
-    Jsonl,
-    /// Comma-separated values with a header
-    Csv,
-}
-
-impl Format {
-    pub fn is_json(self) -> bool {
-        matches!(self, Format::Json | Format::Jsonl)
-    }
-}
-
 impl GlobalArgs {
     /// Errors go to stderr as JSON too.
     pub fn wants_json(&self) -> bool {
-        self.format.is_json()
+        self.format.is_some_and(Format::is_json)
     }
 }
 
@@ -89,6 +72,23 @@ pub enum Command {
 }
 
 impl Command {
+    /// The formats the subcommand can render (cli-contract.md "Output formats per
+    /// command"); a new command adds its line here.
+    pub fn formats(&self) -> &'static [Format] {
+        match self {
+            Command::Ls(_) => format::LIST,
+            Command::Inspect(_)
+            | Command::Info(_)
+            | Command::Prune(_)
+            | Command::Expire(_)
+            | Command::Import(_)
+            | Command::Verify(_)
+            | Command::Backup(_)
+            | Command::Check(_) => format::REPORT,
+            Command::Export(_) | Command::Completions(_) | Command::Man(_) => format::NONE,
+        }
+    }
+
     /// The subcommand's name on the command line.
     pub fn name(&self) -> &'static str {
         match self {

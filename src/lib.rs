@@ -23,6 +23,8 @@ use timefmt::Ms;
 /// Everything a command needs besides its own arguments.
 pub struct Ctx<'a> {
     pub global: &'a GlobalArgs,
+    /// The output format, one the command can render (`-o`, checked against its list).
+    pub format: output::Format,
     /// The time liveness is evaluated at (`--now`, or the clock).
     pub now: Ms,
     pub term: Term,
@@ -141,8 +143,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> a
     }
     .map(|path| store::known::load_user_file(&path).map(|n| (path, n)))
     .transpose()?;
+    let format =
+        output::format::negotiate(cli.global.format, cli.command.formats(), cli.command.name())?;
     let mut ctx = Ctx {
         global: &cli.global,
+        format,
         now,
         term,
         out,

@@ -97,6 +97,15 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> anyhow::Result<()> {
         .map(|m| m.len())
         .unwrap_or(0);
     file.commit()?;
+    if ctx.format.is_json() {
+        let doc = serde_json::json!({
+            "source": db.path,
+            "dest": dest,
+            "bytes": size,
+            "quick_check": "ok",
+        });
+        crate::output::write_json(ctx.out, ctx.format, &doc)?;
+    }
     writeln!(
         ctx.err,
         "backed up {} to {} ({}, quick_check ok)",

@@ -259,7 +259,7 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> anyhow::Result<i32> {
             .collect::<Vec<_>>()
             .join("; ")
     };
-    if ctx.global.format.is_json() {
+    if ctx.format.is_json() {
         let doc = json!({
             "status": worst.as_str(),
             "summary": summary,

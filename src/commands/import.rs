@@ -255,7 +255,7 @@ fn report(
         dropped_expired: a.dropped_expired + c.dropped_expired,
         dropped_corrupt: a.dropped_corrupt + c.dropped_corrupt,
     });
-    if ctx.global.format.is_json() {
+    if ctx.format.is_json() {
         let doc = json!({
             "dry_run": dry_run,
             "entries": entries,
@@ -269,7 +269,7 @@ fn report(
                 "skipped": c.skipped, "dropped_expired": c.dropped_expired, "dropped_corrupt": c.dropped_corrupt,
             })).collect::<Vec<_>>(),
         });
-        return write_json(ctx.out, ctx.global.format, &doc);
+        return write_json(ctx.out, ctx.format, &doc);
     }
     if dry_run {
         let mut t = new_table(

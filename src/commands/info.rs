@@ -1,6 +1,6 @@
 //! `statectl info`: which database, which layout and schema, which rules apply.
 
-use crate::cli::Format;
+use crate::output::Format;
 
 use crate::store::query;
 use crate::{Ctx, output};
@@ -65,9 +65,10 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
             "retained_namespaces": r.retained_namespaces,
         },
     });
-    match ctx.global.format {
-        Format::Json | Format::Jsonl => output::write_json(ctx.out, ctx.global.format, &doc)?,
-        Format::Table | Format::Csv => {
+    match ctx.format {
+        Format::Json | Format::Jsonl => output::write_json(ctx.out, ctx.format, &doc)?,
+        // csv is refused before the command runs (output::format::REPORT).
+        Format::Table | Format::Wide | Format::Csv => {
             let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
             let mut version = s.effective_version.to_string();
             if s.newer_than_known {

@@ -1,7 +1,7 @@
 //! `statectl inspect NAMESPACE KEY`: one entry, every field.
 
-use crate::cli::Format;
 use crate::error::{Error, Kind, Result};
+use crate::output::Format;
 use crate::output::entries::{EntryJson, expiry_text, parse_value, redact};
 use crate::output::write_json;
 use crate::store::rules::{is_live, js_trim};
@@ -96,13 +96,14 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> anyhow::Result<()> {
         writeln!(ctx.out)?;
         return Ok(());
     }
-    match ctx.global.format {
+    match ctx.format {
         Format::Json | Format::Jsonl => write_json(
             ctx.out,
-            ctx.global.format,
+            ctx.format,
             &EntryJson::new(&entry, ctx.now, redacted),
         )?,
-        Format::Csv | Format::Table => print_fields(ctx, &entry, redacted)?,
+        // csv is refused before the command runs (output::format::REPORT).
+        Format::Csv | Format::Table | Format::Wide => print_fields(ctx, &entry, redacted)?,
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! `statectl ls`: the namespace summary, or the entries of one namespace.
 
-use crate::cli::{Format, SelectArgs};
+use crate::cli::SelectArgs;
 use crate::error::Result;
+use crate::output::Format;
 use crate::output::entries::EntrySink;
 use crate::output::{add_row, human_bytes, new_table, thousands, write_table};
 use crate::store::known;
@@ -51,7 +52,7 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
     }
     let db = ctx.open_read()?;
     let mut sink = EntrySink::new(
-        ctx.global.format,
+        ctx.format,
         ctx.out,
         ctx.term,
         ctx.now,
@@ -61,7 +62,7 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
     let n = query::for_each_entry(&db.conn, &sel, args.limit, |e| sink.push(e))?;
     sink.finish()?;
     if n == 0
-        && ctx.global.format == Format::Table
+        && ctx.format.is_table()
         && let Some(ns) = sel.namespaces.first()
     {
         if query::plugins_of_namespace(&db.conn, ns)?.is_empty() {
@@ -113,7 +114,7 @@ fn fill(live: u64, max: Option<u64>) -> String {
 
 fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
     let now = ctx.now;
-    match ctx.global.format {
+    match ctx.format {
         Format::Json => {
             let all: Vec<SummaryJson> = rows.iter().map(SummaryJson::new).collect();
             crate::output::write_json(ctx.out, Format::Json, &all)?;
@@ -160,7 +161,7 @@ fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
             w.flush()?;
             ctx.out.write_all(w.get_ref())?;
         }
-        Format::Table => {
+        Format::Table | Format::Wide => {
             let mut t = new_table(
                 ctx.term,
                 &[

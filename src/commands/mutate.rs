@@ -170,7 +170,7 @@ fn print_plan(
     action: &Action,
     dry_run: bool,
 ) -> Result<()> {
-    if ctx.global.format.is_json() {
+    if ctx.format.is_json() {
         if dry_run {
             serde_json::to_writer(&mut *ctx.out, &plan_json(groups, total, action, true))?;
             writeln!(ctx.out)?;
@@ -280,7 +280,7 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
         matches!(action.change, Change::SetExpiry(_)) || sel.liveness != Liveness::Expired;
     check_protection(&groups, touches_live, m.force)?;
     if total == 0 {
-        if ctx.global.format.is_json() {
+        if ctx.format.is_json() {
             report(ctx, &groups, 0, &action, m.dry_run)?;
         } else {
             writeln!(ctx.err, "nothing to {}: no rows match", action.verb)?;
@@ -374,7 +374,7 @@ fn report(
     action: &Action,
     dry_run: bool,
 ) -> Result<()> {
-    if ctx.global.format.is_json() {
+    if ctx.format.is_json() {
         serde_json::to_writer(&mut *ctx.out, &plan_json(groups, changed, action, dry_run))?;
         writeln!(ctx.out)?;
     } else {

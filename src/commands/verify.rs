@@ -24,7 +24,7 @@ pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
     let s = export::read(export::open(&args.file)?, None, |_| Ok(()))
         .with_context(|| format!("export file {}", args.file.display()))?;
     let src = &s.header.source;
-    if ctx.global.format.is_json() {
+    if ctx.format.is_json() {
         let doc = json!({
             "ok": true,
             "format": s.header.statectl_export,
@@ -37,7 +37,7 @@ pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
             "sha256": s.sha256,
             "namespaces": s.namespaces.iter().map(|((p, n), c)| json!({"plugin_id": p, "namespace": n, "entries": c})).collect::<Vec<_>>(),
         });
-        return Ok(write_json(ctx.out, ctx.global.format, &doc)?);
+        return Ok(write_json(ctx.out, ctx.format, &doc)?);
     }
     // Header fields come from the file: escaped like everything shown to people.
     let text = |v: &serde_json::Value| match v {

@@ -2,8 +2,8 @@
 //! holding JSON); a row whose value does not parse keeps its text in `value_raw`.
 
 use super::{PIPED_CELL_CHARS, Term, add_row, ellipsize, escape_control, new_table, write_table};
-use crate::cli::Format;
 use crate::error::Result;
+use crate::output::Format;
 use crate::store::Entry;
 use crate::store::known;
 use crate::store::rules::is_live;
@@ -135,7 +135,7 @@ impl<'w> EntrySink<'w> {
         if self.format == Format::Csv {
             return self.csv_row(&e, first);
         }
-        if self.format == Format::Table && !self.keys_only {
+        if self.format.is_table() && !self.keys_only {
             self.table_rows.push(e);
             return Ok(());
         }
@@ -218,7 +218,7 @@ impl<'w> EntrySink<'w> {
             (Format::Json, Some(out)) => {
                 out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
             }
-            (Format::Table, Some(_)) if !self.keys_only => self.write_table()?,
+            (Format::Table | Format::Wide, Some(_)) if !self.keys_only => self.write_table()?,
             _ => {}
         }
         Ok(self.count)

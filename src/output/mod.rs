@@ -1,6 +1,9 @@
 //! Output: terminal policy, tables for people, JSON/JSONL/CSV for scripts.
 
 pub mod entries;
+pub mod format;
+
+pub use format::Format;
 
 use comfy_table::{Attribute, Cell, ContentArrangement, Table, presets};
 use std::io::IsTerminal;
@@ -48,10 +51,10 @@ impl Term {
 /// `-o jsonl`, followed by a newline.
 pub fn write_json(
     out: &mut dyn std::io::Write,
-    format: crate::cli::Format,
+    format: Format,
     value: &impl serde::Serialize,
 ) -> crate::error::Result<()> {
-    if format == crate::cli::Format::Json {
+    if format == Format::Json {
         serde_json::to_writer_pretty(&mut *out, value)?;
     } else {
         serde_json::to_writer(&mut *out, value)?;
