@@ -92,6 +92,10 @@ error_kinds! {
     DbNotFound = Runtime, "db_not_found";
     OpenFailed = Runtime, "open_failed";
     NotPluginStateDb = Runtime, "not_plugin_state_db";
+    /// plugin_state_entries built differently from the runtime's (no rowid, another key).
+    UnexpectedSchema = Runtime, "unexpected_schema";
+    /// A stored value of a type the runtime never writes (text in created_at).
+    UnexpectedValue = Runtime, "unexpected_value";
     LockFailed = Runtime, "lock_failed";
     /// A directory on the way to the database (or the file) that this user may not enter.
     PermissionDenied = Runtime, "permission_denied";
@@ -245,6 +249,36 @@ fn io_error(e: &std::io::Error) -> Error {
 
 fn sqlite_error(e: &rusqlite::Error) -> Error {
     use rusqlite::ffi::ErrorCode;
+    match e {
+        rusqlite::Error::InvalidColumnType(_, name, ty) => {
+            // The name may be an expression (MIN(CASE ... created_at END)): name the column.
+            let name = ["created_at", "expires_at", "value_json", "entry_key"]
+                .into_iter()
+                .find(|c| name.contains(c))
+                .unwrap_or(name.as_str());
+            return Error::new(
+                Kind::UnexpectedValue,
+                format!(
+                    "a row holds {} in column {name}, where OpenClaw stores {}; it was not written by the runtime; find it with sqlite3 (typeof({name})) and fix or delete it",
+                    match ty {
+                        rusqlite::types::Type::Null => "NULL".to_string(),
+                        t => format!("a {} value", t.to_string().to_uppercase()),
+                    },
+                    match name {
+                        "created_at" | "expires_at" => "an INTEGER (epoch ms)",
+                        _ => "TEXT",
+                    }
+                ),
+            );
+        }
+        rusqlite::Error::IntegralValueOutOfRange(_, v) => {
+            return Error::new(
+                Kind::UnexpectedValue,
+                format!("a row holds the integer {v}, out of the range statectl can use"),
+            );
+        }
+        _ => {}
+    }
     if let rusqlite::Error::SqliteFailure(f, _) = e {
         match f.code {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {

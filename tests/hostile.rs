@@ -738,3 +738,70 @@ fn a_state_dir_another_user_keeps_private_is_reported_as_a_permission_problem() 
         assert!(!stderr.contains("no OpenClaw plugin state database found"));
     }
 }
+
+// ---- item 10: clear errors -------------------------------------------------------
+
+#[test]
+fn tables_and_values_openclaw_never_writes_get_a_one_line_error_naming_them() {
+    let cols = "plugin_id TEXT NOT NULL, namespace TEXT NOT NULL, entry_key TEXT NOT NULL, value_json TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER";
+    let cases = [
+        (
+            format!(
+                "CREATE TABLE plugin_state_entries ({cols}, PRIMARY KEY (plugin_id, namespace, entry_key)) WITHOUT ROWID;"
+            ),
+            "is declared WITHOUT ROWID",
+        ),
+        (
+            format!("CREATE TABLE plugin_state_entries ({cols});"),
+            "has no primary key",
+        ),
+        (
+            format!(
+                "{LEGACY_SCHEMA} INSERT INTO plugin_state_entries VALUES ('p', 'ns', 'k', '1', 'yesterday', NULL);"
+            ),
+            "holds a TEXT value in column created_at, where OpenClaw stores an INTEGER (epoch ms)",
+        ),
+    ];
+    for (sql, says) in cases {
+        let d = tempfile::tempdir().unwrap();
+        let db = d.path().join("state.sqlite");
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch(&format!("{sql} PRAGMA user_version = 1;"))
+            .unwrap();
+        // The summary reads every row (a listing shows such a row rather than fail).
+        let out = statectl_at(&db, NOW).args(["ls"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(!stderr.contains("rusqlite") && !stderr.contains("Invalid column type"));
+    }
+}
+
+#[test]
+fn a_limit_beyond_what_sqlite_can_take_is_a_usage_error() {
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    statectl_at(&db, NOW)
+        .args([
+            "ls",
+            "slack.thread-participation",
+            "--limit",
+            "18446744073709551615",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--limit"))
+        .stderr(predicate::str::contains("datatype mismatch").not());
+    statectl_at(&db, NOW)
+        .args([
+            "ls",
+            "slack.thread-participation",
+            "--limit",
+            "9223372036854775807",
+            "--keys-only",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty().not());
+}

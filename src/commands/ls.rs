@@ -24,7 +24,7 @@ pub struct LsArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     /// Print at most N entries
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub limit: Option<u64>,
     /// Print only the keys
     #[arg(long)]

@@ -173,6 +173,47 @@ fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
         .is_some())
 }
 
+/// The runtime's table has a rowid and the primary key (plugin_id, namespace,
+/// entry_key); statectl's reads and batched writes rely on both. A table built
+/// otherwise was not made by OpenClaw.
+fn check_table_shape(conn: &Connection, path: &Path) -> Result<()> {
+    let without_rowid: bool = conn
+        .query_row(
+            "SELECT wr FROM pragma_table_list WHERE name = 'plugin_state_entries' AND schema = 'main'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false);
+    let mut pk: Vec<(i64, String)> = conn
+        .prepare("SELECT pk, name FROM pragma_table_info('plugin_state_entries') WHERE pk > 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    pk.sort();
+    let pk: Vec<&str> = pk.iter().map(|(_, n)| n.as_str()).collect();
+    let problem = if without_rowid {
+        Some("is declared WITHOUT ROWID".to_string())
+    } else if pk != ["plugin_id", "namespace", "entry_key"] {
+        Some(if pk.is_empty() {
+            "has no primary key".to_string()
+        } else {
+            format!("has the primary key ({})", pk.join(", "))
+        })
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(Error::new(
+            Kind::UnexpectedSchema,
+            format!(
+                "the plugin_state_entries table in {} {p}; OpenClaw creates it with a rowid and PRIMARY KEY (plugin_id, namespace, entry_key), so this file was not written by OpenClaw; check --db",
+                path.display()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Reads layout, versions and the rule set that follows from them.
 pub fn detect_schema(conn: &Connection, path: &Path) -> Result<Schema> {
     if !table_exists(conn, "plugin_state_entries")? {
@@ -184,6 +225,7 @@ pub fn detect_schema(conn: &Connection, path: &Path) -> Result<Schema> {
             ),
         ));
     }
+    check_table_shape(conn, path)?;
     let user_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let strict: bool = conn
         .query_row(
