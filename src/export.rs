@@ -334,26 +334,62 @@ pub fn spool_if_stream(path: &std::path::Path) -> Result<Option<tempfile::NamedT
 /// keys, the count and the checksum, and hands each entry to `f`. Nothing is trusted
 /// before the trailer has matched, so callers that write must do so only after a
 /// first, verifying pass (or inside a transaction they can roll back).
+/// Longest plugin id a line is allowed to carry (manifest ids are short).
+const MAX_PLUGIN_ID_BYTES: usize = 512;
+
+/// The longest line a legal export can hold: the newest rule set's value limit and the
+/// largest key, namespace and plugin id, each as if every byte were written as a
+/// six-byte `\u00XX` escape, plus the fixed fields. A longer line is refused as soon
+/// as it passes this length, so a reader never holds more than this in memory.
+pub const MAX_LINE_BYTES: usize = (rules::SHARED_V18.max_value_bytes
+    + rules::MAX_KEY_BYTES
+    + rules::MAX_NAMESPACE_BYTES
+    + MAX_PLUGIN_ID_BYTES)
+    * 6
+    + 4096;
+
+/// A line that starts a pretty-printed JSON object (`jq .` output).
+fn opens_multiline_object(text: &str) -> bool {
+    text.trim() == "{"
+}
+
 pub fn read(
-    input: impl BufRead,
+    mut input: impl BufRead,
     rules: Option<&RuleSet>,
     mut f: impl FnMut(ImportEntry) -> Result<()>,
 ) -> Result<Summary> {
-    let mut lines = input.split(b'\n');
+    let mut buf: Vec<u8> = Vec::new();
     let mut n: u64 = 0;
     let mut next_line = |n: &mut u64| -> Result<Option<String>> {
-        match lines.next() {
-            None => Ok(None),
-            Some(r) => {
-                *n += 1;
-                let bytes = r?;
-                String::from_utf8(bytes)
-                    .map(Some)
-                    .map_err(|_| bad(*n, "not UTF-8 text"))
-            }
+        buf.clear();
+        let read = std::io::Read::take(&mut input, MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)?;
+        if read == 0 {
+            return Ok(None);
         }
+        *n += 1;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        } else if buf.len() > MAX_LINE_BYTES {
+            return Err(bad(
+                *n,
+                format!(
+                    "the line is longer than {} bytes, more than any entry the runtime can store: not a statectl export, or damaged",
+                    MAX_LINE_BYTES
+                ),
+            ));
+        }
+        String::from_utf8(std::mem::take(&mut buf))
+            .map(Some)
+            .map_err(|_| bad(*n, "not UTF-8 text"))
     };
     let first = next_line(&mut n)?.ok_or_else(|| bad(1, "empty file: not a statectl export"))?;
+    if opens_multiline_object(&first) {
+        return Err(bad(
+            1,
+            "the file is pretty-printed JSON (jq . ?), not a statectl export: exports hold one object per line; use the original file",
+        ));
+    }
     let value: serde_json::Value = serde_json::from_str(&first)
         .map_err(|_| bad(1, "not a statectl export header (not JSON)"))?;
     match value.get("statectl_export") {
@@ -390,7 +426,9 @@ pub fn read(
             }
             return Err(bad(n, format!("content after the trailer on line {at}")));
         }
-        if text.starts_with("{\"statectl_export_end\"") {
+        // The trailer may have gained whitespace (the checksum covers entry lines only).
+        let t = text.trim_start();
+        if t.starts_with('{') && t[1..].trim_start().starts_with("\"statectl_export_end\"") {
             let v: serde_json::Value =
                 serde_json::from_str(&text).map_err(|_| bad(n, "malformed trailer"))?;
             trailer = Some((n, v));
@@ -398,6 +436,12 @@ pub fn read(
         }
         if text.is_empty() {
             return Err(bad(n, "empty line inside the export"));
+        }
+        if opens_multiline_object(&text) {
+            return Err(bad(
+                n,
+                "a multi-line JSON object starts here (the trailer pretty-printed, as by jq .?): the trailer must be one line, {\"statectl_export_end\":{...}}",
+            ));
         }
         hasher.update(text.as_bytes());
         hasher.update(b"\n");

@@ -805,3 +805,88 @@ fn a_limit_beyond_what_sqlite_can_take_is_a_usage_error() {
         .success()
         .stdout(predicate::str::is_empty().not());
 }
+
+#[test]
+fn a_trailer_with_whitespace_is_accepted_and_a_pretty_printed_one_is_named() {
+    let (_s, src) = fixture_copy("shared-2026.9.6.sqlite");
+    let file = String::from_utf8(export_of(&src)).unwrap();
+    let (body, trailer) = file.trim_end().rsplit_once('\n').unwrap();
+    let end: serde_json::Value = serde_json::from_str(trailer).unwrap();
+    for variant in [
+        format!("  {trailer}"),
+        format!("\t{trailer}  "),
+        format!(
+            "{{ \"statectl_export_end\" : {} }}",
+            end["statectl_export_end"]
+        ),
+    ] {
+        statectl()
+            .args(["verify", "-"])
+            .write_stdin(format!("{body}\n{variant}\n"))
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with("ok: 28 entries"));
+    }
+    let pretty = serde_json::to_string_pretty(&end).unwrap();
+    statectl()
+        .args(["verify", "-"])
+        .write_stdin(format!("{body}\n{pretty}\n"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("multi-line JSON object"))
+        .stderr(predicate::str::contains("trailer must be one line"));
+}
+
+// ---- item 9: bounded memory on bad input --------------------------------------------
+
+#[test]
+fn a_huge_line_is_refused_in_bounded_memory() {
+    use std::io::Write;
+    let mut child = statectl_process()
+        .args(["verify", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let header = r#"{"statectl_export":1,"exported_at":1,"now":1,"source":{},"selection":{}}"#;
+        writeln!(stdin, "{header}").unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        // 256 MiB on one line, unless statectl stops reading first (it should).
+        let mut sent = 0usize;
+        for _ in 0..256 {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+            sent += chunk.len();
+        }
+        sent
+    });
+    // wait4 gives this child's own peak memory.
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child's pid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as i32;
+    // SAFETY: waits for our own child, which std has not reaped.
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
+    let sent = feeder.join().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(libc::WIFEXITED(status), "{stderr}");
+    assert_eq!(libc::WEXITSTATUS(status), 2, "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("longer than"),
+        "{stderr}"
+    );
+    let peak_kib = usage.ru_maxrss;
+    assert!(
+        peak_kib < 48 * 1024,
+        "statectl used {peak_kib} KiB for a line it should refuse early"
+    );
+    assert!(
+        sent < 256 << 20,
+        "statectl stopped reading early ({sent} bytes sent)"
+    );
+}
