@@ -842,6 +842,8 @@ fn a_trailer_with_whitespace_is_accepted_and_a_pretty_printed_one_is_named() {
 #[test]
 fn a_huge_line_is_refused_in_bounded_memory() {
     use std::io::Write;
+    // Reaped below with wait4, which std's wait cannot do: it gives the child's rusage.
+    #[allow(clippy::zombie_processes)]
     let mut child = statectl_process()
         .args(["verify", "-"])
         .stdin(std::process::Stdio::piped())
