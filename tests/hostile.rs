@@ -892,3 +892,135 @@ fn a_huge_line_is_refused_in_bounded_memory() {
         "statectl stopped reading early ({sent} bytes sent)"
     );
 }
+
+// ---- item 4: read-only places ----------------------------------------------------
+
+/// A WAL-mode copy of the 2026.9.6 fixture in a directory uid 65534 can enter.
+fn wal_db_in_shared_dir() -> (tempfile::TempDir, PathBuf) {
+    let d = shared_dir(false);
+    let db = d.path().join("openclaw.sqlite");
+    std::fs::copy(Path::new(FIXTURES).join("shared-2026.9.6.sqlite"), &db).unwrap();
+    let mode: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(!d.path().join("openclaw.sqlite-shm").exists());
+    (d, db)
+}
+
+fn ro_bind(dir: &Path) -> String {
+    format!(
+        "mount --bind '{d}' '{d}' && mount -o remount,bind,ro '{d}'",
+        d = dir.display()
+    )
+}
+
+#[test]
+fn read_commands_and_check_work_on_a_read_only_bind_mount() {
+    let (d, db) = wal_db_in_shared_dir();
+    let want = all_rows(&db);
+    for args in [
+        vec![
+            "-o",
+            "json",
+            "ls",
+            "slack.thread-participation",
+            "--keys-only",
+        ],
+        vec!["check"],
+        vec!["info"],
+    ] {
+        let mut cmd = statectl_process();
+        cmd.arg("--db")
+            .arg(&db)
+            .args(["--now", &NOW.to_string()])
+            .args(&args);
+        let (out, stderr) = in_mount_namespace(&ro_bind(d.path()), cmd, "true");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if args[0] == "check" {
+            // WARNING (1) at most: the test directory is not 0700, nothing is UNKNOWN.
+            assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+            assert!(
+                stdout.contains("OK       open") && stdout.contains("OK       integrity"),
+                "{stdout}"
+            );
+            assert!(!stdout.contains("UNKNOWN"), "{stdout}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        if args.get(2) == Some(&"ls") {
+            let keys: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(keys.as_array().unwrap().len(), 5);
+        }
+    }
+    assert_eq!(all_rows(&db), want);
+}
+
+#[test]
+fn a_directory_the_reader_cannot_write_is_explained() {
+    let (d, db) = wal_db_in_shared_dir();
+    let mut cmd = statectl_process();
+    cmd.arg("--db")
+        .arg(&db)
+        .args(["--now", &NOW.to_string(), "ls"]);
+    let out = as_nobody(cmd).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("must create")
+            && stderr.contains("-shm")
+            && stderr.contains(&format!(
+                "uid 65534 may not write in {}",
+                d.path().display()
+            ))
+            && stderr.contains("run statectl as the database's owner"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("unable to open database file"));
+}
+
+#[test]
+fn a_hot_journal_on_a_read_only_mount_has_its_own_message() {
+    let d = shared_dir(false);
+    let (_l, legacy) = legacy_db();
+    let db = d.path().join("state.sqlite");
+    {
+        // A rollback-journal database with a write interrupted mid-transaction.
+        let c = rusqlite::Connection::open(&legacy).unwrap();
+        c.execute_batch("PRAGMA journal_mode = DELETE").unwrap();
+        drop(c);
+        std::fs::copy(&legacy, &db).unwrap();
+        insert(&db, &[("p", "ns", "k", "1", NOW, None)]);
+        let script = format!(
+            "import sqlite3,os\nc=sqlite3.connect('{db}',isolation_level=None)\nc.execute('PRAGMA cache_size=1')\nc.execute('BEGIN')\nfor i in range(3000): c.execute(\"INSERT INTO plugin_state_entries VALUES ('p','ns',?,?,1,NULL)\",(str(i),'x'*200))\nos._exit(0)",
+            db = db.display()
+        );
+        let out = Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let journal = d.path().join("state.sqlite-journal");
+    assert!(
+        std::fs::metadata(&journal).unwrap().len() > 0,
+        "the interrupted write left a hot journal"
+    );
+    let mut cmd = statectl_process();
+    cmd.arg("--db")
+        .arg(&db)
+        .args(["--now", &NOW.to_string(), "ls"]);
+    let (out, stderr) = in_mount_namespace(&ro_bind(d.path()), cmd, "true");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("hot rollback journal") && stderr.contains("read-only mount"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("check file and directory permissions"));
+}

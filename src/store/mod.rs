@@ -66,6 +66,154 @@ pub struct Db {
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The directory holding `path` is on a read-only mount (filesystem or bind mount).
+fn on_read_only_mount(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(dir) = std::ffi::CString::new(dir_of(path).as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: an all-zero statvfs is valid; statvfs fills it for a NUL-terminated path.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `dir` is a valid C string and `st` a valid out-pointer.
+    unsafe { libc::statvfs(dir.as_ptr(), &mut st) == 0 && st.f_flag & libc::ST_RDONLY != 0 }
+}
+
+fn non_empty(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
+}
+
+/// SQLite's `immutable` mode is only for a file no writer can change (a read-only
+/// mount), and only when no -wal or hot -journal holds content the file lacks.
+fn immutable_is_safe(path: &Path) -> bool {
+    on_read_only_mount(path)
+        && !non_empty(&sidecar(path, "-wal"))
+        && !non_empty(&sidecar(path, "-journal"))
+}
+
+fn immutable_uri(path: &Path) -> String {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for b in abs.as_os_str().as_encoded_bytes() {
+        match b {
+            b'?' | b'#' | b'%' => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(*b as char),
+        }
+    }
+    // Bytes above 0x7f were pushed one per char: rebuild them as UTF-8 percent escapes.
+    let uri: String = uri
+        .chars()
+        .map(|c| {
+            if (c as u32) > 0x7f {
+                format!("%{:02X}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    format!("{uri}?mode=ro&immutable=1")
+}
+
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(path.as_os_str().as_bytes())
+        // SAFETY: a valid C string; access has no other preconditions.
+        .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
+}
+
+fn owner_and_mode(path: &Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map_or_else(
+        |_| "unknown owner".into(),
+        |m| format!("owner uid {}, mode {:04o}", m.uid(), m.mode() & 0o7777),
+    )
+}
+
+/// Why a reader cannot open `path` here, when the place is the reason: a hot rollback
+/// journal it cannot roll back, a WAL database whose -shm it may not create or
+/// write, a WAL with changes on a read-only mount. `None`: something else.
+fn unreadable_here(path: &Path, read_only: bool) -> Option<Error> {
+    if !read_only {
+        return None;
+    }
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    let dir = dir_of(path);
+    let journal = sidecar(path, "-journal");
+    let wal = sidecar(path, "-wal");
+    let shm = sidecar(path, "-shm");
+    let rofs = on_read_only_mount(path);
+    let place = if rofs {
+        format!("{} is on a read-only mount", dir.display())
+    } else {
+        format!(
+            "uid {me} may not write in {} ({})",
+            dir.display(),
+            owner_and_mode(dir)
+        )
+    };
+    if non_empty(&journal) {
+        return Some(Error::new(
+            Kind::ReadOnly,
+            format!(
+                "{} is a hot rollback journal: a write was interrupted and must be rolled back before the database can be read, but {place}; run statectl (or the gateway) once as the database's owner where it can write, or copy the database with its -journal to a writable place and read the copy",
+                journal.display()
+            ),
+        ));
+    }
+    let mut header = [0u8; 20];
+    let wal_mode = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok()
+        && header[18] == 2;
+    if !wal_mode {
+        return None;
+    }
+    if rofs && non_empty(&wal) {
+        return Some(Error::new(
+            Kind::ReadOnly,
+            format!(
+                "{} holds changes not yet in the database file, and {place}, so SQLite cannot read them; copy the database with its -wal and -shm to a writable place and read the copy",
+                wal.display()
+            ),
+        ));
+    }
+    let why = if !shm.exists() {
+        format!(
+            "a reader of a WAL database must create {}, but {place}",
+            shm.display()
+        )
+    } else if !writable(&shm) {
+        format!(
+            "a reader of a WAL database must write {} ({}), which uid {me} may not",
+            shm.display(),
+            owner_and_mode(&shm)
+        )
+    } else {
+        return None;
+    };
+    Some(Error::new(
+        Kind::ReadOnly,
+        format!(
+            "cannot read {}: {why}; run statectl as the database's owner (the gateway's user), e.g. sudo -u '#{}' statectl ...",
+            path.display(),
+            std::fs::metadata(path).map_or(0, |m| std::os::unix::fs::MetadataExt::uid(&m))
+        ),
+    ))
+}
+
 fn check_is_sqlite(path: &Path) -> Result<()> {
     use std::io::Read;
     let mut header = [0u8; 16];
@@ -99,14 +247,29 @@ impl Db {
     fn open(path: &Path, busy_timeout_ms: u64, mode: OpenFlags) -> Result<Db> {
         check_is_sqlite(path)?;
         let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let mut conn = Connection::open_with_flags(path, flags).map_err(|e| {
-            Error::new(
-                Kind::OpenFailed,
-                format!("cannot open {}: {e}", path.display()),
-            )
+        let read_only = mode == OpenFlags::SQLITE_OPEN_READ_ONLY;
+        // On a read-only filesystem no writer can exist and no -shm can be made: read
+        // the file as immutable (unless a WAL holds changes the file does not have).
+        let target = if read_only && immutable_is_safe(path) {
+            immutable_uri(path)
+        } else {
+            path.to_string_lossy().into_owned()
+        };
+        let mut conn = Connection::open_with_flags(&target, flags).map_err(|e| {
+            unreadable_here(path, read_only).unwrap_or_else(|| {
+                Error::new(
+                    Kind::OpenFailed,
+                    format!("cannot open {}: {e}", path.display()),
+                )
+            })
         })?;
         set_busy_timeout(&mut conn, busy_timeout_ms)?;
-        let schema = detect_schema(&conn, path)?;
+        let schema = detect_schema(&conn, path).map_err(|e| match e.kind {
+            Kind::Sqlite | Kind::ReadOnly | Kind::OpenFailed => {
+                unreadable_here(path, read_only).unwrap_or(e)
+            }
+            _ => e,
+        })?;
         Ok(Db {
             conn,
             path: path.to_path_buf(),
