@@ -35,18 +35,41 @@ pub fn parse_duration(text: &str) -> Result<Ms> {
     i64::try_from(d.as_millis()).map_err(|_| bad())
 }
 
-/// Parses a point in time: epoch milliseconds, RFC 3339, or `+DUR` / `-DUR` relative
-/// to `base` (the real clock).
+/// Parses a point in time: epoch milliseconds, `@` epoch seconds, RFC 3339, a local
+/// date `2026-11-27` or date and time `2026-11-27 14:30[:05]`, or `+DUR` / `-DUR`
+/// relative to `base` (the real clock).
 pub fn parse_time(text: &str, base: Ms) -> Result<Ms> {
     let t = text.trim();
     let bad = || {
         Error::new(
             Kind::InvalidTime,
             format!(
-                "invalid time '{text}': use epoch milliseconds, RFC 3339 (2026-11-26T10:00:00Z) or a relative +2h / -30m"
+                "invalid time '{text}': use epoch milliseconds, @epoch-seconds, RFC 3339 (2026-11-26T10:00:00Z), a local 2026-11-27 or 2026-11-27 14:30, or a relative +2h / -30m"
             ),
         )
     };
+    if let Some(secs) = t.strip_prefix('@') {
+        if secs.is_empty() || !secs.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        return secs
+            .parse::<Ms>()
+            .ok()
+            .and_then(|s| s.checked_mul(1000))
+            .ok_or_else(bad);
+    }
+    // `date +%s` prints seconds; read as milliseconds they land in January 1970.
+    if !t.is_empty() && t.len() <= 10 && t.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::usage(
+            "invalid_time",
+            format!(
+                "invalid time '{t}': a number of 10 or fewer digits looks like epoch seconds, but statectl reads epoch milliseconds; use {t}000 or @{t}"
+            ),
+        ));
+    }
+    if let Some(ms) = parse_local(t) {
+        return ms.ok_or_else(bad);
+    }
     if let Some(rest) = t.strip_prefix('+') {
         return Ok(base.saturating_add(parse_duration(rest).map_err(|_| bad())?));
     }
@@ -58,6 +81,65 @@ pub fn parse_time(text: &str, base: Ms) -> Result<Ms> {
     }
     let dt = OffsetDateTime::parse(t, &Rfc3339).map_err(|_| bad())?;
     i64::try_from(dt.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad())
+}
+
+/// `2026-11-27`, `2026-11-27 14:30` or `2026-11-27 14:30:05` in local time (the `TZ`
+/// rules, as `date` reads them). `None` when the text has another shape; `Some(None)`
+/// when it has this shape but is no valid local time.
+fn parse_local(t: &str) -> Option<Option<Ms>> {
+    let (date, time) = match t.split_once([' ', 'T']) {
+        Some((d, tm)) => (d, Some(tm)),
+        None => (t, None),
+    };
+    let num = |s: &str, len: usize| -> Option<i32> {
+        (s.len() == len && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let mut d = date.split('-');
+    let (y, mo, day) = (num(d.next()?, 4)?, num(d.next()?, 2)?, num(d.next()?, 2)?);
+    if d.next().is_some() {
+        return None;
+    }
+    let (h, mi, sec) = match time {
+        None => (0, 0, 0),
+        Some(tm) => {
+            let mut p = tm.split(':');
+            let h = num(p.next()?, 2)?;
+            let mi = num(p.next()?, 2)?;
+            let sec = match p.next() {
+                Some(s) => num(s, 2)?,
+                None => 0,
+            };
+            if p.next().is_some() {
+                return None;
+            }
+            (h, mi, sec)
+        }
+    };
+    // Reject what mktime would silently roll over (2026-02-31, 25:00).
+    let valid = time::Date::from_calendar_date(y, time::Month::try_from(mo as u8).ok()?, day as u8)
+        .is_ok()
+        && h < 24
+        && mi < 60
+        && sec < 60;
+    if !valid {
+        return Some(None);
+    }
+    // SAFETY: mktime reads and normalises a plain C struct we own.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    let secs = unsafe { libc::mktime(&mut tm) };
+    if secs == -1 && !(y == 1969 || y == 1970) {
+        return Some(None);
+    }
+    Some(secs.checked_mul(1000))
 }
 
 /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-26T10:00:00.123Z`.
@@ -145,6 +227,39 @@ mod tests {
             Kind::InvalidTime
         );
         assert_eq!(parse_time("+", base).unwrap_err().kind, Kind::InvalidTime);
+    }
+
+    #[test]
+    fn seconds_are_refused_with_a_hint_and_local_dates_parse() {
+        let base = 1_795_707_055_987;
+        let e = parse_time("1795730000", base).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.message.contains("1795730000000") && e.message.contains("@1795730000"));
+        assert_eq!(parse_time("@1795730000", base).unwrap(), 1_795_730_000_000);
+        assert_eq!(parse_time("0", base).unwrap_err().code, "invalid_time");
+        // SAFETY: the test process reads TZ before any other thread calls mktime here.
+        unsafe { std::env::set_var("TZ", "UTC") };
+        assert_eq!(parse_time("2026-11-27", base).unwrap(), 1_795_737_600_000);
+        assert_eq!(
+            parse_time("2026-11-27 14:30", base).unwrap(),
+            1_795_737_600_000 + 14 * 3_600_000 + 30 * 60_000
+        );
+        assert_eq!(
+            parse_time("2026-11-27 14:30:05", base).unwrap(),
+            1_795_737_600_000 + 14 * 3_600_000 + 30 * 60_000 + 5_000
+        );
+        for bad in [
+            "2026-02-31",
+            "2026-11-27 25:00",
+            "2026-11-27 14",
+            "2026-1-27",
+        ] {
+            assert_eq!(
+                parse_time(bad, base).unwrap_err().code,
+                "invalid_time",
+                "{bad}"
+            );
+        }
     }
 
     #[test]
