@@ -29,7 +29,7 @@ pub struct GlobalArgs {
     /// The OpenClaw state dir to look in (default: OPENCLAW_STATE_DIR, ~/.openclaw, ~/.clawdbot)
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-    /// Evaluate liveness as of TIME: epoch ms, RFC 3339, or relative +2h / -30m
+    /// Evaluate liveness as of TIME: epoch ms, @epoch-seconds, RFC 3339, local 2026-11-27 or '2026-11-27 14:30', or relative +2h / -30m
     #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true)]
     pub now: Option<String>,
     /// Output format (default: table); each command refuses one it cannot render
@@ -43,6 +43,9 @@ pub struct GlobalArgs {
         value_name = "FILE"
     )]
     pub namespaces_file: Option<PathBuf>,
+    /// No warnings on stderr (errors are still printed)
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
     /// Milliseconds to wait for a locked database before giving up (exit 5)
     #[arg(long, global = true, value_name = "MS", default_value_t = crate::store::DEFAULT_BUSY_TIMEOUT_MS)]
     pub busy_timeout: u64,
@@ -108,20 +111,71 @@ impl Command {
     }
 }
 
+/// The commands other tools taught users to type, and what statectl calls them.
+const FAMILIAR: &[(&str, &str)] = &[
+    (
+        "get",
+        "read one entry with `statectl inspect NAMESPACE KEY` (or list with `statectl ls NAMESPACE`)",
+    ),
+    (
+        "show",
+        "read one entry with `statectl inspect NAMESPACE KEY`",
+    ),
+    (
+        "cat",
+        "read one entry with `statectl inspect NAMESPACE KEY --value-only`",
+    ),
+    (
+        "rm",
+        "delete entries with `statectl prune NAMESPACE --key KEY` (see `statectl prune --help`)",
+    ),
+    (
+        "del",
+        "delete entries with `statectl prune NAMESPACE --key KEY` (see `statectl prune --help`)",
+    ),
+    (
+        "delete",
+        "delete entries with `statectl prune NAMESPACE --key KEY` (see `statectl prune --help`)",
+    ),
+    (
+        "list",
+        "list with `statectl ls` (namespaces) or `statectl ls NAMESPACE` (entries)",
+    ),
+];
+
+/// A parse error, with a tip when the user typed a subcommand another tool has
+/// (`get`, `rm`, `del`, `delete`, ...).
+pub fn with_tips(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return e;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+        return e;
+    };
+    if let Some((_, tip)) = FAMILIAR.iter().find(|(w, _)| w == word) {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![format!("statectl has no '{word}': {tip}").into()]),
+        );
+    }
+    e
+}
+
 /// Which rows: shared by every command that selects entries.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SelectArgs {
     /// Only this plugin id (namespaces are unique only per plugin)
     #[arg(long, value_name = "ID")]
     pub plugin: Option<String>,
-    /// Only this exact key (repeatable)
-    #[arg(long = "key", value_name = "K")]
+    /// Only this exact key (repeatable; may start with '-', like Telegram chat ids)
+    #[arg(long = "key", value_name = "K", allow_hyphen_values = true)]
     pub keys: Vec<String>,
     /// Only keys starting with P (case-sensitive)
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
     pub prefix: Option<String>,
     /// Only keys matching GLOB (`*` any run, `?` one character; case-sensitive)
-    #[arg(long = "match", value_name = "GLOB")]
+    #[arg(long = "match", value_name = "GLOB", allow_hyphen_values = true)]
     pub glob: Option<String>,
     /// Only entries created at least DUR ago (500ms, 90s, 15m, 2h, 7d, 1h30m)
     #[arg(long, value_name = "DUR")]

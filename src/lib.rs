@@ -37,6 +37,9 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// A warning for people, on stderr.
     pub fn warn(&mut self, msg: impl std::fmt::Display) {
+        if self.global.quiet {
+            return;
+        }
         // A failed write to stderr leaves nothing better to do.
         let msg = msg.to_string();
         let _ = writeln!(self.err, "warning: {}", output::escape_lines(&msg));
@@ -55,8 +58,19 @@ impl Ctx<'_> {
 
     /// Locates and opens the database read-only, warning about what a reader should know.
     pub fn open_read(&mut self) -> Result<Db> {
+        self.open_read_with(false)
+    }
+
+    /// Like [`Ctx::open_read`], and says when a legacy file is still present beside the
+    /// shared one: only the overviews (`info`, the `ls` summary, `check`) say it, so
+    /// everyday commands stay quiet.
+    pub fn open_read_noting_legacy(&mut self) -> Result<Db> {
+        self.open_read_with(true)
+    }
+
+    fn open_read_with(&mut self, note_legacy: bool) -> Result<Db> {
         let found = self.locate()?;
-        if let Some(legacy) = &found.legacy_beside {
+        if let Some(legacy) = found.legacy_beside.as_ref().filter(|_| note_legacy) {
             self.warn(format_args!(
                 "a legacy database is still present at {} (newer runtimes ignore it; `openclaw doctor --fix` migrates it); using {}",
                 legacy.display(),

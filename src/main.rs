@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     statectl::commands::completions::handle_completion_request();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return parse_error(e),
+        Err(e) => return parse_error(statectl::cli::with_tips(e)),
     };
     let term = Term::detect();
     let stdout = std::io::stdout();

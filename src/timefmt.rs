@@ -60,8 +60,8 @@ pub fn parse_time(text: &str, base: Ms) -> Result<Ms> {
     }
     // `date +%s` prints seconds; read as milliseconds they land in January 1970.
     if !t.is_empty() && t.len() <= 10 && t.chars().all(|c| c.is_ascii_digit()) {
-        return Err(Error::usage(
-            "invalid_time",
+        return Err(Error::new(
+            Kind::InvalidTime,
             format!(
                 "invalid time '{t}': a number of 10 or fewer digits looks like epoch seconds, but statectl reads epoch milliseconds; use {t}000 or @{t}"
             ),
@@ -236,7 +236,7 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert!(e.message.contains("1795730000000") && e.message.contains("@1795730000"));
         assert_eq!(parse_time("@1795730000", base).unwrap(), 1_795_730_000_000);
-        assert_eq!(parse_time("0", base).unwrap_err().code, "invalid_time");
+        assert_eq!(parse_time("0", base).unwrap_err().kind, Kind::InvalidTime);
         // SAFETY: the test process reads TZ before any other thread calls mktime here.
         unsafe { std::env::set_var("TZ", "UTC") };
         assert_eq!(parse_time("2026-11-27", base).unwrap(), 1_795_737_600_000);
@@ -255,8 +255,8 @@ mod tests {
             "2026-1-27",
         ] {
             assert_eq!(
-                parse_time(bad, base).unwrap_err().code,
-                "invalid_time",
+                parse_time(bad, base).unwrap_err().kind,
+                Kind::InvalidTime,
                 "{bad}"
             );
         }

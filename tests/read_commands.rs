@@ -120,7 +120,9 @@ fn entry_json_has_the_contract_fields_with_stored_values() {
         rows[0],
         serde_json::json!({"plugin_id": "slack", "namespace": "slack.thread-participation",
             "key": "default:C1:1.1", "value": {"agentId": "main"}, "created_at": NOW - 5_000,
-            "expires_at": NOW + 86_400_000, "expired": false, "size_bytes": 18})
+            "expires_at": NOW + 86_400_000, "expired": false, "size_bytes": 18,
+            "created_at_iso": "2026-11-26T15:30:50.987Z",
+            "expires_at_iso": "2026-11-27T15:30:55.987Z", "ttl_ms": 86_400_000})
     );
 }
 
@@ -195,14 +197,17 @@ fn a_namespace_under_two_plugins_lists_both_unless_one_is_picked() {
 }
 
 #[test]
-fn an_unknown_namespace_is_an_empty_success() {
+fn an_unknown_namespace_is_not_found_but_a_known_empty_one_is_an_empty_success() {
     let (_d, db) = sample();
     let out = ls(&db, &["no.such-namespace", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let out = ls(&db, &["no.such-namespace"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no namespace 'no.such-namespace'"));
+    let out = ls(&db, &["discord.components", "-o", "json"]);
     assert!(out.status.success());
     assert_eq!(stdout_json(&out), serde_json::json!([]));
-    let out = ls(&db, &["no.such-namespace"]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no namespace 'no.such-namespace'"));
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub struct ExpireArgs {
     /// Expire DUR from now instead of now
     #[arg(long = "in", value_name = "DUR", group = "when")]
     pub in_: Option<String>,
-    /// Expire at TIME (epoch ms, RFC 3339, +2h / -30m)
+    /// Expire at TIME (epoch ms, @epoch-seconds, RFC 3339, local '2026-11-27 14:30', +2h / -30m)
     #[arg(long, value_name = "TIME", group = "when", allow_hyphen_values = true)]
     pub at: Option<String>,
     /// Remove the expiry: the rows live until deleted or evicted

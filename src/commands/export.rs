@@ -5,7 +5,7 @@ use crate::cli::SelectArgs;
 use crate::error::Result;
 use crate::export::ExportWriter;
 use crate::output::rows;
-use crate::store::{Db, Selection, known, query};
+use crate::store::{Db, Selection, known, names, query};
 use crate::timefmt::system_now_ms;
 use crate::{Ctx, interrupt, split_namespace};
 use clap::Args;
@@ -122,6 +122,17 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
         .filter(|p| *p != std::path::Path::new("-"));
     let db = ctx.open_read()?;
     let sels = selections(ctx, &args.namespaces, &args.select)?;
+    // A typo would otherwise write an empty "backup" and succeed.
+    for sel in &sels {
+        match sel.namespaces.first() {
+            Some(ns) => names::check_named(&db.conn, &db.path, sel.plugin.as_deref(), ns)?,
+            None => {
+                if let Some(p) = &sel.plugin {
+                    names::check_plugin(&db.conn, &db.path, p)?;
+                }
+            }
+        }
+    }
     let header = header(
         &db,
         ctx.now,

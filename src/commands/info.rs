@@ -19,7 +19,7 @@ fn file_size(path: &std::path::Path) -> Option<u64> {
 }
 
 pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
-    let db = ctx.open_read()?;
+    let db = ctx.open_read_noting_legacy()?;
     let s = &db.schema;
     let journal = db.journal_mode()?;
     let wal_path = {

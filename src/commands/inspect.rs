@@ -5,7 +5,7 @@ use crate::output::Format;
 use crate::output::entries::{EntryJson, expiry_text, parse_value, redact};
 use crate::output::write_json;
 use crate::store::rules::{is_live, js_trim};
-use crate::store::{Entry, Liveness, Selection, known, query};
+use crate::store::{Entry, Liveness, Selection, known, names, query};
 use crate::timefmt::{format_abs, format_rel, format_span};
 use crate::{Ctx, split_namespace};
 use clap::Args;
@@ -17,9 +17,10 @@ use clap::Args;
 )]
 pub struct InspectArgs {
     /// NAMESPACE or PLUGIN/NAMESPACE
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
+    #[arg(allow_hyphen_values = true, add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
     pub namespace: String,
-    /// The entry key (trimmed, as the runtime's lookup() does)
+    /// The entry key (trimmed, as the runtime's lookup() does; may start with '-')
+    #[arg(allow_hyphen_values = true)]
     pub key: String,
     /// Only this plugin id
     #[arg(long, value_name = "ID")]
@@ -39,6 +40,21 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> anyhow::Result<()> {
     let (plugin, ns) = split_namespace(&args.namespace, args.plugin.as_deref())?;
     let key = js_trim(&args.key).to_string();
     let db = ctx.open_read()?;
+    if let Err(e) = names::check_named(&db.conn, &db.path, plugin.as_deref(), &ns) {
+        // `inspect KEY NAMESPACE`: the arguments the other way round.
+        let (p2, ns2) = split_namespace(&args.key, args.plugin.as_deref())?;
+        let stored = names::stored_names(&db.conn)?;
+        if names::exists(&stored, p2.as_deref(), &ns2) {
+            anyhow::bail!(Error::new(
+                Kind::NamespaceNotFound,
+                format!(
+                    "no namespace '{ns}', but '{}' is one: the namespace comes first; did you mean `statectl inspect {} {}`?",
+                    args.key, args.key, args.namespace
+                ),
+            ));
+        }
+        return Err(e.into());
+    }
     let sel = Selection {
         plugin: plugin.clone(),
         namespaces: vec![ns.clone()],
@@ -54,11 +70,18 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> anyhow::Result<()> {
     })?;
     let entry = match found.len() {
         0 => {
+            let keys = query::keys_of(&db.conn, plugin.as_deref(), &ns)?;
+            let elsewhere = query::namespaces_with_key(&db.conn, &key)?;
+            let hint = if !elsewhere.is_empty() {
+                format!("it is in {}", elsewhere.join(", "))
+            } else if let Some(k) = names::did_you_mean(&key, keys.iter().map(String::as_str)) {
+                format!("did you mean '{k}'?")
+            } else {
+                format!("list keys with `statectl ls {ns} --keys-only`")
+            };
             anyhow::bail!(Error::new(
                 Kind::KeyNotFound,
-                format!(
-                    "no key '{key}' in namespace '{ns}'; list keys with `statectl ls {ns} --keys-only`"
-                ),
+                format!("no key '{key}' in namespace '{ns}'; {hint}"),
             ));
         }
         1 => found.remove(0),

@@ -3,14 +3,41 @@
 use crate::cli::SelectArgs;
 use crate::error::Result;
 use crate::output::Format;
+use crate::output::columns::{Column, Table};
 use crate::output::entries::EntrySink;
-use crate::output::{add_row, human_bytes, new_table, thousands, write_table};
-use crate::store::known;
-use crate::store::query::{self, NamespaceSummary};
+use crate::output::{human_bytes, rows as rows_text, thousands};
+use crate::store::query::{self, NamespaceSummary, Order};
+use crate::store::rules::RuleSet;
+use crate::store::{Liveness, known, names};
 use crate::timefmt::format_rel;
 use crate::{Ctx, split_namespace};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// `ls --sort`: the order of entries within each namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortBy {
+    /// By key (byte order)
+    Key,
+    /// Oldest first, by created_at (the runtime's order)
+    Created,
+    /// Soonest expiry first; entries without a TTL last
+    Expires,
+    /// Largest value first
+    Size,
+}
+
+impl SortBy {
+    fn order(self) -> Order {
+        match self {
+            SortBy::Key => Order::Key,
+            SortBy::Created => Order::Created,
+            SortBy::Expires => Order::Expires,
+            SortBy::Size => Order::Size,
+        }
+    }
+}
 
 #[derive(Debug, Args)]
 #[command(
@@ -29,6 +56,9 @@ pub struct LsArgs {
     /// Print only the keys
     #[arg(long)]
     pub keys_only: bool,
+    /// Order of entries within each namespace (default: the runtime's, created_at then key)
+    #[arg(long, value_enum, value_name = "BY")]
+    pub sort: Option<SortBy>,
     /// Print the values of secret namespaces (tokens, message content) in clear
     #[arg(long)]
     pub show_secrets: bool,
@@ -40,17 +70,24 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
         let (plugin, ns) = split_namespace(arg, args.select.plugin.as_deref())?;
         sel.plugin = plugin;
         sel.namespaces = vec![ns];
-    } else if !sel.has_filter() && !args.keys_only && args.limit.is_none() {
-        let db = ctx.open_read()?;
+    } else if !sel.has_filter() && !args.keys_only && args.limit.is_none() && args.sort.is_none() {
+        let db = ctx.open_read_noting_legacy()?;
+        if let Some(p) = &sel.plugin {
+            names::check_plugin(&db.conn, &db.path, p)?;
+        }
         let rows = query::summarize(
             &db.conn,
             sel.plugin.as_deref(),
             ctx.now,
             args.select.include_expired,
         )?;
-        return Ok(print_summary(ctx, &rows)?);
+        let plugins = query::plugin_live_counts(&db.conn, ctx.now)?;
+        return Ok(print_summary(ctx, &rows, &plugins, &db.schema.rules)?);
     }
     let db = ctx.open_read()?;
+    if let Some(ns) = sel.namespaces.first() {
+        names::check_named(&db.conn, &db.path, sel.plugin.as_deref(), ns)?;
+    }
     let mut sink = EntrySink::new(
         ctx.format,
         ctx.out,
@@ -59,19 +96,38 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
         args.show_secrets,
         args.keys_only,
     );
-    let n = query::for_each_entry(&db.conn, &sel, args.limit, |e| sink.push(e))?;
+    let order = args.sort.map(SortBy::order).unwrap_or_default();
+    let n = query::for_each_entry_in(&db.conn, &sel, order, args.limit, |e| sink.push(e))?;
     sink.finish()?;
-    if n == 0
-        && ctx.format.is_table()
-        && let Some(ns) = sel.namespaces.first()
-    {
-        if query::plugins_of_namespace(&db.conn, ns)?.is_empty() {
-            let _ = writeln!(ctx.err, "no namespace '{ns}' in {}", db.path.display());
-        } else {
-            let _ = writeln!(ctx.err, "no entries match");
-        }
+    if n == 0 && !ctx.format.is_json() && ctx.format != Format::Csv {
+        let _ = writeln!(ctx.err, "{}", nothing_matches(&db.conn, &sel)?);
     }
     Ok(())
+}
+
+/// "no entries match", or, when only expired rows match, how to see them.
+pub fn nothing_matches(
+    conn: &rusqlite::Connection,
+    sel: &crate::store::Selection,
+) -> Result<String> {
+    if sel.liveness == Liveness::Live {
+        let expired = query::count(
+            conn,
+            &crate::store::Selection {
+                liveness: Liveness::Expired,
+                ..sel.clone()
+            },
+        )?;
+        if expired > 0 {
+            return Ok(format!(
+                "{} match{}; add --include-expired to see {}",
+                rows_text(expired).replacen(" row", " expired row", 1),
+                if expired == 1 { "es" } else { "" },
+                if expired == 1 { "it" } else { "them" }
+            ));
+        }
+    }
+    Ok("no entries match".into())
 }
 
 #[derive(Serialize)]
@@ -112,7 +168,12 @@ fn fill(live: u64, max: Option<u64>) -> String {
     }
 }
 
-fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
+fn print_summary(
+    ctx: &mut Ctx,
+    rows: &[NamespaceSummary],
+    plugins: &BTreeMap<String, u64>,
+    rules: &RuleSet,
+) -> Result<()> {
     let now = ctx.now;
     match ctx.format {
         Format::Json => {
@@ -162,48 +223,107 @@ fn print_summary(ctx: &mut Ctx, rows: &[NamespaceSummary]) -> Result<()> {
             ctx.out.write_all(w.get_ref())?;
         }
         Format::Table | Format::Wide => {
-            let mut t = new_table(
-                ctx.term,
-                &[
-                    "PLUGIN",
-                    "NAMESPACE",
-                    "LIVE",
-                    "EXPIRED",
-                    "NO-TTL",
-                    "BYTES",
-                    "OLDEST",
-                    "NEWEST",
-                    "NEXT-EXPIRY",
-                    "MAX",
-                    "FILL",
-                ],
-            );
+            if rows.is_empty() {
+                let _ = writeln!(ctx.err, "no plugin state entries");
+                return Ok(());
+            }
+            // PLUGIN, NAMESPACE, LIVE and FILL stay; the rest goes, in this order,
+            // when the terminal is too narrow.
+            let mut t = Table::new(vec![
+                Column::keep("PLUGIN"),
+                Column::keep("NAMESPACE"),
+                Column::keep("LIVE"),
+                Column::optional("EXPIRED", 6),
+                Column::optional("NO-TTL", 3),
+                Column::optional("BYTES", 4),
+                Column::optional("OLDEST", 1),
+                Column::optional("NEWEST", 2),
+                Column::optional("NEXT-EXPIRY", 5),
+                Column::optional("MAX", 7),
+                Column::keep("FILL"),
+            ]);
             let rel = |v: Option<i64>| v.map(|t| format_rel(t, now)).unwrap_or_else(|| "-".into());
             for s in rows {
                 let max = known::policy(&s.plugin_id, &s.namespace).max_entries;
-                add_row(
-                    &mut t,
-                    vec![
-                        s.plugin_id.clone(),
-                        s.namespace.clone(),
-                        thousands(s.live),
-                        thousands(s.expired),
-                        thousands(s.no_expiry),
-                        human_bytes(s.bytes),
-                        rel(s.oldest_created_at),
-                        rel(s.newest_created_at),
-                        rel(s.next_expires_at),
-                        max.map(thousands).unwrap_or_else(|| "-".into()),
-                        fill(s.live, max),
-                    ],
-                );
+                t.row(vec![
+                    s.plugin_id.clone(),
+                    s.namespace.clone(),
+                    thousands(s.live),
+                    thousands(s.expired),
+                    thousands(s.no_expiry),
+                    human_bytes(s.bytes),
+                    rel(s.oldest_created_at),
+                    rel(s.newest_created_at),
+                    rel(s.next_expires_at),
+                    max.map(thousands).unwrap_or_else(|| "-".into()),
+                    fill(s.live, max),
+                ]);
             }
-            if rows.is_empty() {
-                let _ = writeln!(ctx.err, "no plugin state entries");
-            } else {
-                write_table(ctx.out, &t)?;
+            let wide = ctx.format == Format::Wide;
+            t.write(ctx.out, ctx.term, wide)?;
+            if let Some(cap) = rules.plugin_live_cap {
+                print_plugin_caps(ctx, rows, plugins, cap, rules, wide)?;
             }
         }
     }
     Ok(())
+}
+
+/// Per-plugin live rows against the version's per-plugin cap, which binds before any
+/// namespace's maxEntries on the legacy layout (a plugin at 1,000/1,000 is full even
+/// when each namespace shows 10%).
+fn print_plugin_caps(
+    ctx: &mut Ctx,
+    rows: &[NamespaceSummary],
+    plugins: &BTreeMap<String, u64>,
+    cap: u64,
+    rules: &RuleSet,
+    wide: bool,
+) -> Result<()> {
+    let mut listed: Vec<&str> = rows.iter().map(|r| r.plugin_id.as_str()).collect();
+    listed.dedup();
+    writeln!(ctx.out)?;
+    let which = if *rules == crate::store::rules::LEGACY {
+        "legacy layout; 50,000 if 2026.5.28 wrote it".to_string()
+    } else {
+        rules.name.to_string()
+    };
+    writeln!(
+        ctx.out,
+        "Per-plugin cap: {} live rows ({which})",
+        thousands(cap),
+    )?;
+    let mut t = Table::new(vec![
+        Column::keep("PLUGIN"),
+        Column::keep("LIVE"),
+        Column::keep("CAP"),
+        Column::keep("FILL"),
+    ]);
+    let mut full = Vec::new();
+    for p in listed {
+        let live = plugins.get(p).copied().unwrap_or(0);
+        if live >= cap {
+            full.push(p);
+        }
+        t.row(vec![
+            p.to_string(),
+            thousands(live),
+            thousands(cap),
+            fill(live, Some(cap)),
+        ]);
+    }
+    t.write(ctx.out, ctx.term, wide)?;
+    ctx.out.flush()?;
+    for p in full {
+        ctx.warn(format_args!("{}", at_cap_message(p, cap)));
+    }
+    Ok(())
+}
+
+/// What being at the per-plugin cap means, and the fix.
+pub fn at_cap_message(plugin: &str, cap: u64) -> String {
+    format!(
+        "plugin {plugin} is at its cap of {} live rows: the runtime refuses or evicts its writes; free room with `statectl prune --plugin {plugin} --expired` or by pruning stale rows (`statectl prune NAMESPACE --older-than DUR`)",
+        thousands(cap)
+    )
 }

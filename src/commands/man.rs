@@ -22,13 +22,13 @@ pub struct ManArgs {
 const EXIT_STATUS: &[(&str, &str)] = &[
     (
         "0",
-        "success (a filter that matches nothing is still success)",
+        "success (a filter that matches nothing, or a known namespace without rows, is still success)",
     ),
     ("1", "runtime failure: I/O, SQLite, a corrupt database"),
     ("2", "usage error, or an invalid export file"),
     (
         "3",
-        "not found: inspect of a missing key, an unknown namespace for a write",
+        "not found: inspect of a missing key; a namespace named explicitly that exists neither in the database nor in the known-namespace table (a known namespace without rows is an empty result, exit 0)",
     ),
     (
         "4",

@@ -9,11 +9,11 @@ use crate::output::rows;
 use crate::store::known::{self, PruneSafety};
 use crate::store::query::{self, PlanGroup};
 use crate::store::write::{self, Change, Writer};
-use crate::store::{Liveness, Selection};
+use crate::store::{Liveness, Selection, names};
 use crate::timefmt::{format_abs, system_now_ms};
 use crate::{Ctx, split_namespace};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
 use std::io::IsTerminal;
 
@@ -88,45 +88,44 @@ pub fn selection(
     Ok(sel)
 }
 
-/// Refusals that need the database: unknown or ambiguous namespace.
+/// Refusals that need the database: a namespace or plugin that exists nowhere (exit
+/// 3, with a did-you-mean), or one namespace under several plugins. A known namespace
+/// without rows is fine: there is just nothing to change.
 fn check_target(writer: &Writer, sel: &Selection) -> Result<()> {
+    let (conn, path) = (&writer.db.conn, &writer.db.path);
     let Some(ns) = sel.namespaces.first() else {
+        if let Some(p) = &sel.plugin {
+            names::check_plugin(conn, path, p)?;
+        }
         return Ok(());
     };
-    let plugins = query::plugins_of_namespace(&writer.db.conn, ns)?;
-    match &sel.plugin {
-        Some(p) if !plugins.contains(p) => Err(Error::new(
-            Kind::NamespaceNotFound,
-            format!(
-                "no namespace '{ns}' under plugin '{p}'{}",
-                candidates(&plugins)
-            ),
-        )),
-        Some(_) => Ok(()),
-        None if plugins.is_empty() => Err(Error::new(
-            Kind::NamespaceNotFound,
-            format!(
-                "no namespace '{ns}' in {}; list namespaces with `statectl ls`",
-                writer.db.path.display()
-            ),
-        )),
-        None if plugins.len() > 1 => Err(Error::new(
+    names::check_named(conn, path, sel.plugin.as_deref(), ns)?;
+    let plugins = query::plugins_of_namespace(conn, ns)?;
+    if sel.plugin.is_none() && plugins.len() > 1 {
+        return Err(Error::new(
             Kind::AmbiguousNamespace,
             format!(
                 "namespace '{ns}' exists under several plugins ({}); pick one with PLUGIN/{ns} or --plugin",
                 plugins.join(", ")
             ),
-        )),
-        None => Ok(()),
+        ));
     }
+    Ok(())
 }
 
-fn candidates(plugins: &[String]) -> String {
-    if plugins.is_empty() {
-        String::new()
-    } else {
-        format!(" (it exists under: {})", plugins.join(", "))
-    }
+/// The plan's plugins that are at their version's per-plugin live-row cap.
+fn plugins_at_cap(writer: &Writer, groups: &[PlanGroup], now: i64) -> Result<Vec<(String, u64)>> {
+    let Some(cap) = writer.db.schema.rules.plugin_live_cap else {
+        return Ok(Vec::new());
+    };
+    let live = query::plugin_live_counts(&writer.db.conn, now)?;
+    let mut out: Vec<(String, u64)> = groups
+        .iter()
+        .filter(|g| live.get(&g.plugin_id).is_some_and(|n| *n >= cap))
+        .map(|g| (g.plugin_id.clone(), cap))
+        .collect();
+    out.dedup();
+    Ok(out)
 }
 
 /// Protected namespaces refuse changes to live rows without `--force`.
@@ -165,6 +164,7 @@ pub struct Action {
 
 fn print_plan(
     ctx: &mut Ctx,
+    at_cap: &[(String, u64)],
     groups: &[PlanGroup],
     total: u64,
     action: &Action,
@@ -223,6 +223,9 @@ fn print_plan(
     writeln!(w, "{}", crate::output::escape_control(&head))?;
     for l in lines {
         writeln!(w, "{}", crate::output::escape_control(&l))?;
+    }
+    for (plugin, cap) in at_cap {
+        writeln!(w, "note: {}", super::ls::at_cap_message(plugin, *cap))?;
     }
     Ok(())
 }
@@ -283,11 +286,13 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
         if ctx.format.is_json() {
             report(ctx, &groups, 0, &action, m.dry_run)?;
         } else {
-            writeln!(ctx.err, "nothing to {}: no rows match", action.verb)?;
+            let why = super::ls::nothing_matches(&writer.db.conn, &sel)?;
+            writeln!(ctx.err, "nothing to {}: {why}", action.verb)?;
         }
         return Ok(());
     }
-    print_plan(ctx, &groups, total, &action, m.dry_run)?;
+    let at_cap = plugins_at_cap(&writer, &groups, sel.now)?;
+    print_plan(ctx, &at_cap, &groups, total, &action, m.dry_run)?;
     if m.dry_run {
         return Ok(());
     }
@@ -305,12 +310,7 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
     } else {
         ProgressBar::hidden()
     };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg} {bar:30} {human_pos}/{human_len} rows ({per_sec}, {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(crate::output::progress_style());
     bar.set_message(action.done.clone());
     let result = write::apply_in_batches(
         &mut writer,

@@ -1,13 +1,14 @@
 //! Entries in every format. JSON carries the stored value itself (never a string
 //! holding JSON); a row whose value does not parse keeps its text in `value_raw`.
 
-use super::{PIPED_CELL_CHARS, Term, add_row, ellipsize, escape_control, new_table, write_table};
+use super::columns::{Column, Table};
+use super::{Term, escape_control};
 use crate::error::Result;
 use crate::output::Format;
 use crate::store::Entry;
 use crate::store::known;
 use crate::store::rules::is_live;
-use crate::timefmt::{Ms, format_rel};
+use crate::timefmt::{Ms, format_abs, format_rel};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::io::Write;
@@ -28,6 +29,12 @@ pub struct EntryJson<'a> {
     pub value_raw: Option<&'a str>,
     pub created_at: Ms,
     pub expires_at: Option<Ms>,
+    /// `created_at` as RFC 3339 in UTC.
+    pub created_at_iso: String,
+    /// `expires_at` as RFC 3339 in UTC; null without a TTL.
+    pub expires_at_iso: Option<String>,
+    /// Milliseconds left until `expires_at` (0 once expired); null without a TTL.
+    pub ttl_ms: Option<Ms>,
     pub expired: bool,
     pub size_bytes: usize,
     #[serde(skip_serializing_if = "is_false")]
@@ -54,6 +61,9 @@ impl<'a> EntryJson<'a> {
             value_raw: (corrupt && !redact).then_some(e.value_json.as_str()),
             created_at: e.created_at,
             expires_at: e.expires_at,
+            created_at_iso: format_abs(e.created_at),
+            expires_at_iso: e.expires_at.map(format_abs),
+            ttl_ms: e.expires_at.map(|t| t.saturating_sub(now).max(0)),
             expired: !is_live(e.expires_at, now),
             size_bytes: e.size_bytes(),
             corrupt,
@@ -236,30 +246,33 @@ impl<'w> EntrySink<'w> {
             .table_rows
             .iter()
             .any(|e| e.plugin_id != first.plugin_id || e.namespace != first.namespace);
-        let mut header = vec!["KEY", "CREATED", "EXPIRES", "SIZE", "VALUE"];
+        // KEY (and PLUGIN/NAMESPACE) are never cut; SIZE goes first, then VALUE shrinks.
+        let mut columns = vec![
+            Column::keep("KEY"),
+            Column::keep("CREATED"),
+            Column::keep("EXPIRES"),
+            Column::optional("SIZE", 1),
+            Column::shrink("VALUE", 10),
+        ];
         if mixed {
-            header.splice(0..0, ["PLUGIN", "NAMESPACE"]);
+            columns.splice(0..0, [Column::keep("PLUGIN"), Column::keep("NAMESPACE")]);
         }
-        let mut t = new_table(self.term, &header);
+        let mut t = Table::new(columns);
         for e in &self.table_rows {
             let redact = redact(e, self.show_secrets);
-            let mut value = escape_control(&value_cell(e, redact)).into_owned();
-            if !self.term.stdout_tty {
-                value = ellipsize(&value, PIPED_CELL_CHARS);
-            }
             let mut cells = vec![
                 e.key.clone(),
                 format_rel(e.created_at, self.now),
                 expiry_text(e.expires_at, self.now),
                 e.size_bytes().to_string(),
-                value,
+                value_cell(e, redact),
             ];
             if mixed {
                 cells.splice(0..0, [e.plugin_id.clone(), e.namespace.clone()]);
             }
-            add_row(&mut t, cells);
+            t.row(cells);
         }
-        write_table(*out, &t)?;
+        t.write(*out, self.term, self.format == Format::Wide)?;
         Ok(())
     }
 }

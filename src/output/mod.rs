@@ -1,5 +1,6 @@
 //! Output: terminal policy, tables for people, JSON/JSONL/CSV for scripts.
 
+pub mod columns;
 pub mod entries;
 pub mod format;
 
@@ -15,7 +16,8 @@ pub struct Term {
     pub stderr_tty: bool,
     /// Colour and bold: only on a terminal and when `NO_COLOR` is unset or empty.
     pub color: bool,
-    /// Columns available for tables when stdout is a terminal.
+    /// Columns available for tables when stdout is a terminal; `None` when unknown
+    /// (a terminal that reports 0 columns, as under `script`): then there is no limit.
     pub width: Option<u16>,
 }
 
@@ -23,11 +25,7 @@ impl Term {
     pub fn detect() -> Term {
         let stdout_tty = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let width = if stdout_tty {
-            comfy_table::Table::new().width()
-        } else {
-            None
-        };
+        let width = if stdout_tty { terminal_width() } else { None };
         Term {
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
@@ -47,6 +45,46 @@ impl Term {
     }
 }
 
+/// The terminal's width: `COLUMNS` when set to a number, else what stdout's terminal
+/// reports; 0 (unknown) is `None`.
+fn terminal_width() -> Option<u16> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u16>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    // SAFETY: TIOCGWINSZ fills a plain C struct for the descriptor; a failure leaves it 0.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some(ws.ws_col)
+}
+
+/// The progress bar of long writes: `1,024/12,544 rows (26,567 rows/s, 0s)`.
+pub fn progress_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(
+        "{spinner} {msg} {bar:30} {human_pos}/{human_len} rows ({rate}, {eta})",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .with_key(
+        "rate",
+        |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}", rate(s.per_sec()));
+        },
+    )
+}
+
+/// A rate for people: a whole number of rows per second.
+pub fn rate(per_sec: f64) -> String {
+    let n = if per_sec.is_finite() && per_sec > 0.0 {
+        per_sec.round() as u64
+    } else {
+        0
+    };
+    format!("{} rows/s", thousands(n))
+}
+
 /// One JSON document for scripts: indented under `-o json`, a single line under
 /// `-o jsonl`, followed by a newline.
 pub fn write_json(
@@ -61,19 +99,6 @@ pub fn write_json(
     }
     writeln!(out)?;
     Ok(())
-}
-
-/// Longest value text shown in a table cell when there is no terminal width to fit.
-pub const PIPED_CELL_CHARS: usize = 80;
-
-/// Truncates to `max` characters with an ellipsis.
-pub fn ellipsize(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-    t.push('…');
-    t
 }
 
 /// A borderless table in the kubectl style: fits the terminal width on a terminal
@@ -218,8 +243,8 @@ mod tests {
         assert_eq!(human_bytes(512), "512 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
-        assert_eq!(ellipsize("abcdef", 4), "abc…");
-        assert_eq!(ellipsize("abc", 4), "abc");
+        assert_eq!(rate(26_566.689_3), "26,567 rows/s");
+        assert_eq!(rate(f64::NAN), "0 rows/s");
         assert_eq!(
             escape_control("tab\tin\u{85}x\u{2028}"),
             "tab\\tin\\u{85}x\\u{2028}"

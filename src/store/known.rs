@@ -234,6 +234,40 @@ fn builtin(plugin_id: &str, namespace: &str) -> Option<Policy> {
         })
 }
 
+/// Whether a namespace is in the built-in table or the user's file, under `plugin`
+/// or, without one, under any plugin.
+pub fn is_known(plugin: Option<&str>, namespace: &str) -> bool {
+    if let Some(logical) = namespace.strip_prefix(RETAINED_PREFIX) {
+        return is_known(plugin, logical);
+    }
+    let plugin_ok = |p: &str| plugin.is_none_or(|want| want == p);
+    TABLE
+        .iter()
+        .any(|r| plugin_ok(r.plugin) && r.name.matches(namespace))
+        || USER_TABLE.get().is_some_and(|t| {
+            t.iter()
+                .any(|u| plugin_ok(&u.plugin) && u.matches(&u.plugin, namespace))
+        })
+}
+
+/// Every (plugin, namespace) name of the table and the user's file, for did-you-mean
+/// suggestions: exact names as they are, a family by its prefix.
+pub fn known_names() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = TABLE
+        .iter()
+        .map(|r| {
+            let name = match r.name {
+                Name::Exact(n) | Name::HexSuffix(n, _) | Name::Prefix(n) => n,
+            };
+            (r.plugin.to_string(), name.to_string())
+        })
+        .collect();
+    if let Some(t) = USER_TABLE.get() {
+        out.extend(t.iter().map(|u| (u.plugin.clone(), u.name.clone())));
+    }
+    out
+}
+
 /// The namespaces the user's file added, installed once per process by [`load_user_file`].
 static USER_TABLE: OnceLock<Vec<UserNamespace>> = OnceLock::new();
 

@@ -3,6 +3,7 @@
 
 pub mod known;
 pub mod locate;
+pub mod names;
 pub mod query;
 pub mod rules;
 pub mod write;

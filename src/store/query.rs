@@ -189,17 +189,56 @@ pub fn entry_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
     })
 }
 
+/// The order entries are listed in, within each plugin and namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// The runtime's order: `created_at`, then key
+    #[default]
+    Runtime,
+    /// By key (byte order)
+    Key,
+    /// Oldest first, by `created_at`
+    Created,
+    /// Soonest expiry first; rows without a TTL last
+    Expires,
+    /// Largest value first
+    Size,
+}
+
+impl Order {
+    fn sql(self) -> &'static str {
+        match self {
+            Order::Runtime | Order::Created => ORDER_SQL,
+            Order::Key => "entry_key ASC",
+            Order::Expires => "expires_at IS NULL, expires_at ASC, entry_key ASC",
+            Order::Size => "length(CAST(value_json AS BLOB)) DESC, entry_key ASC",
+        }
+    }
+}
+
 /// Streams the selected entries in the runtime's order (per plugin and namespace:
 /// `created_at`, then key) to `f`, at most `limit` of them.
 pub fn for_each_entry(
     conn: &Connection,
     sel: &Selection,
     limit: Option<u64>,
+    f: impl FnMut(Entry) -> Result<()>,
+) -> Result<u64> {
+    for_each_entry_in(conn, sel, Order::Runtime, limit, f)
+}
+
+/// Like [`for_each_entry`], in `order` within each plugin and namespace.
+pub fn for_each_entry_in(
+    conn: &Connection,
+    sel: &Selection,
+    order: Order,
+    limit: Option<u64>,
     mut f: impl FnMut(Entry) -> Result<()>,
 ) -> Result<u64> {
     let (where_sql, params) = sel.to_sql();
     let mut sql = format!(
-        "SELECT {ENTRY_COLUMNS} FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {ORDER_SQL}"
+        "SELECT {ENTRY_COLUMNS} FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {}",
+        order.sql()
     );
     if let Some(n) = limit {
         sql.push_str(&format!(" LIMIT {n}"));
@@ -343,6 +382,58 @@ pub fn plugins_of_namespace(conn: &Connection, namespace: &str) -> Result<Vec<St
     )?;
     let rows = stmt.query_map([namespace], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// How many rows `sel` matches.
+pub fn count(conn: &Connection, sel: &Selection) -> Result<u64> {
+    let (where_sql, params) = sel.to_sql();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+        .collect();
+    let n: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM plugin_state_entries WHERE {where_sql}"),
+        bound.as_slice(),
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+/// Live rows per plugin, across all its namespaces (what a per-plugin cap counts).
+pub fn plugin_live_counts(
+    conn: &Connection,
+    now: Ms,
+) -> Result<std::collections::BTreeMap<String, u64>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT plugin_id, COUNT(*) FROM plugin_state_entries WHERE {LIVE_SQL} GROUP BY plugin_id"
+    ))?;
+    let rows = stmt.query_map(rusqlite::named_params! {":now": now}, |r| {
+        Ok((text(r.get_ref(0)?), r.get::<_, i64>(1)? as u64))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every key of a namespace (under `plugin`, when given), in byte order.
+pub fn keys_of(conn: &Connection, plugin: Option<&str>, namespace: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT entry_key FROM plugin_state_entries
+         WHERE namespace = ?1 AND (?2 IS NULL OR plugin_id = ?2) ORDER BY entry_key",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![namespace, plugin], |r| {
+        Ok(text(r.get_ref(0)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// `PLUGIN/NAMESPACE` of every namespace that has `key`.
+pub fn namespaces_with_key(conn: &Connection, key: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT plugin_id, namespace FROM plugin_state_entries WHERE entry_key = ?1 ORDER BY 1, 2 LIMIT 5",
+    )?;
+    let rows = stmt.query_map([key], |r| {
+        Ok(format!("{}/{}", text(r.get_ref(0)?), text(r.get_ref(1)?)))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Total rows and live rows in the table.

@@ -123,3 +123,55 @@ pub fn all_rows(db: &Path) -> Vec<StoredRow> {
     .collect::<rusqlite::Result<Vec<_>>>()
     .unwrap()
 }
+
+/// Runs statectl on a pseudo-terminal of `cols` columns (0: a terminal that reports no
+/// width, as under `script`) and returns what the terminal showed (stdout and stderr),
+/// with `\r\n` as `\n`, and the exit code.
+pub fn on_terminal(cols: u16, args: &[&str]) -> (String, i32) {
+    use rexpect::process::WaitStatus;
+    let mut cmd = statectl_process();
+    let bin = cmd.get_program().to_owned();
+    // `stty` sets the pty's size before statectl starts, in the same terminal.
+    cmd = {
+        let mut sh = std::process::Command::new("sh");
+        sh.arg("-c")
+            .arg(format!("stty cols {cols} rows 40 && exec \"$0\" \"$@\""))
+            .arg(bin)
+            .args(args);
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => sh.env(k, v),
+                None => sh.env_remove(k),
+            };
+        }
+        sh
+    };
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty");
+    let text = p.exp_eof().expect("statectl ends");
+    let code = match p.process().wait().expect("wait") {
+        WaitStatus::Exited(_, c) => c,
+        other => panic!("statectl on a pty: {other:?}"),
+    };
+    // rexpect hands back one char per byte: put the UTF-8 back together.
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+    (strip_styles(&text), code)
+}
+
+/// The text without terminal styles (`ESC [ ... m`), as a person reads it.
+pub fn strip_styles(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,189 @@
+//! Names a user typed: whether a namespace or plugin exists (in the database or in the
+//! known-namespace table), and what a typo most likely meant.
+
+use super::known;
+use crate::error::{Error, Kind, Result};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// Every (plugin, namespace) that has a stored row.
+pub fn stored_names(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn
+        .prepare("SELECT DISTINCT plugin_id, namespace FROM plugin_state_entries ORDER BY 1, 2")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Edit distance (insertions, deletions, substitutions, swaps of neighbours).
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2: Vec<usize> = Vec::new();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()]
+}
+
+/// The candidate closest to `word`, when it is close enough to be a typo of it (or
+/// `word` is a piece of it, like `modals` for `discord.modals`).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 4).clamp(2, 6);
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .filter_map(|c| {
+            let d = distance(word, c);
+            let piece = word.len() >= 4 && c.contains(word);
+            (d <= limit || piece).then_some((if piece { 0 } else { d }, c))
+        })
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// "; did you mean 'x'?" or nothing.
+pub fn suggestion(best: Option<&str>) -> String {
+    best.map(|b| format!("; did you mean '{b}'?"))
+        .unwrap_or_default()
+}
+
+/// Whether `namespace` (under `plugin`, when given) exists in the database or in the
+/// known-namespace table: only then is an empty result a real empty result.
+pub fn exists(stored: &[(String, String)], plugin: Option<&str>, namespace: &str) -> bool {
+    stored
+        .iter()
+        .any(|(p, n)| n == namespace && plugin.is_none_or(|want| want == p))
+        || known::is_known(plugin, namespace)
+}
+
+/// Refuses (exit 3, with a did-you-mean) a namespace named explicitly that exists
+/// neither in the database at `path` nor in the known-namespace table.
+pub fn check_named(
+    conn: &Connection,
+    path: &Path,
+    plugin: Option<&str>,
+    namespace: &str,
+) -> Result<()> {
+    let stored = stored_names(conn)?;
+    if exists(&stored, plugin, namespace) {
+        return Ok(());
+    }
+    Err(not_found(&stored, path, plugin, namespace))
+}
+
+/// Refuses (exit 3) a plugin named explicitly that has no rows and no known namespace.
+pub fn check_plugin(conn: &Connection, path: &Path, plugin: &str) -> Result<()> {
+    let stored = stored_names(conn)?;
+    let known = known::known_names();
+    if stored.iter().chain(known.iter()).any(|(p, _)| p == plugin) {
+        return Ok(());
+    }
+    Err(not_found(&stored, path, Some(plugin), ""))
+}
+
+/// The error for a namespace that exists nowhere, naming the likeliest fix.
+pub fn not_found(
+    stored: &[(String, String)],
+    path: &Path,
+    plugin: Option<&str>,
+    namespace: &str,
+) -> Error {
+    let known = known::known_names();
+    let all = || stored.iter().chain(known.iter());
+    if let Some(p) = plugin {
+        let plugin_exists = all().any(|(q, _)| q == p);
+        if !plugin_exists {
+            let mut plugins: Vec<&str> = all().map(|(q, _)| q.as_str()).collect();
+            plugins.sort_unstable();
+            plugins.dedup();
+            return Error::new(
+                Kind::NamespaceNotFound,
+                format!(
+                    "no plugin '{p}' in {} nor among the known plugins{}",
+                    path.display(),
+                    suggestion(did_you_mean(p, plugins)).replacen(";", ":", 1)
+                ),
+            );
+        }
+        let elsewhere: Vec<&str> = stored
+            .iter()
+            .filter(|(_, n)| n == namespace)
+            .map(|(q, _)| q.as_str())
+            .collect();
+        if !elsewhere.is_empty() {
+            return Error::new(
+                Kind::NamespaceNotFound,
+                format!(
+                    "no namespace '{namespace}' under plugin '{p}' (it exists under: {}); use PLUGIN/{namespace} with one of them",
+                    elsewhere.join(", ")
+                ),
+            );
+        }
+    }
+    let names = all()
+        .filter(|(q, _)| plugin.is_none_or(|want| want == q))
+        .map(|(_, n)| n.as_str());
+    let hint = match did_you_mean(namespace, names) {
+        Some(best) => format!("did you mean '{best}'?"),
+        None => "list them with `statectl ls`".into(),
+    };
+    Error::new(
+        Kind::NamespaceNotFound,
+        format!(
+            "no namespace '{namespace}'{} in {} nor among the known namespaces; {hint}",
+            plugin
+                .map(|p| format!(" under plugin '{p}'"))
+                .unwrap_or_default(),
+            path.display(),
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_namespace() {
+        let names = [
+            "discord.components",
+            "discord.modals",
+            "slack.thread-participation",
+        ];
+        assert_eq!(
+            did_you_mean("discord.component", names),
+            Some("discord.components")
+        );
+        assert_eq!(
+            did_you_mean("dicsord.modals", names),
+            Some("discord.modals")
+        );
+        assert_eq!(did_you_mean("modals", names), Some("discord.modals"));
+        assert_eq!(did_you_mean("telegram.offsets", names), None);
+        assert_eq!(distance("abc", "acb"), 1);
+        assert_eq!(distance("", "ab"), 2);
+    }
+
+    #[test]
+    fn known_namespaces_exist_without_rows() {
+        assert!(exists(&[], None, "discord.modals"));
+        assert!(exists(&[], Some("discord"), "discord.modals"));
+        assert!(!exists(&[], Some("slack"), "discord.modals"));
+        assert!(!exists(&[], None, "discord.component"));
+        let stored = vec![("x".to_string(), "mine".to_string())];
+        assert!(exists(&stored, None, "mine"));
+        assert!(!exists(&stored, Some("y"), "mine"));
+    }
+}

@@ -1,0 +1,524 @@
+//! Everyday use on a terminal and in a pipe: tables that fit, keys that start with
+//! `-`, typos answered with a did-you-mean, honest empty results (issue 15).
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use std::path::Path;
+
+const NOW: i64 = 1_795_707_055_987;
+const HOUR: i64 = 3_600_000;
+const HASH: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn long_value(i: usize) -> String {
+    format!(
+        r#"{{"entry":{{"callbackData":"approve:{i}","label":"Approve the long running deployment request number {i} {}"}}}}"#,
+        "x".repeat(200)
+    )
+}
+
+/// A legacy database: discord at its 1,000-row plugin cap, a hashed msteams
+/// namespace, Telegram chat ids starting with `-`, one expired row.
+fn everyday_db() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, db) = legacy_db();
+    let values: Vec<String> = (0..1000).map(long_value).collect();
+    let keys: Vec<String> = (0..1000).map(|i| format!("btn_{i:04}")).collect();
+    let mut rows: Vec<RawRow> = (0..1000)
+        .map(|i| {
+            (
+                "discord",
+                if i % 2 == 1 {
+                    "discord.components"
+                } else {
+                    "discord.modals"
+                },
+                keys[i].as_str(),
+                values[i].as_str(),
+                NOW - 1000 * i as i64,
+                Some(NOW + HOUR + i as i64),
+            )
+        })
+        .collect();
+    let teams = format!("msteams.sent-messages.account.v1.{HASH}");
+    rows.push(("msteams", &teams, "m1", r#"{"id":"x"}"#, NOW - 5_000, None));
+    rows.push((
+        "telegram",
+        "telegram.sent-messages",
+        "-1001237979429:57102",
+        r#"{"messageId":57102}"#,
+        NOW - 5_000,
+        Some(NOW + HOUR),
+    ));
+    rows.push((
+        "telegram",
+        "telegram.sent-messages",
+        "-1001237979429:57103",
+        r#"{"messageId":57103}"#,
+        NOW - 6_000,
+        Some(NOW - 1_000),
+    ));
+    insert(&db, &rows);
+    (dir, db)
+}
+
+fn at_now(db: &Path) -> Vec<String> {
+    vec![
+        "--db".into(),
+        db.display().to_string(),
+        "--now".into(),
+        NOW.to_string(),
+    ]
+}
+
+fn term(cols: u16, db: &Path, args: &[&str]) -> (String, i32) {
+    let mut all = at_now(db);
+    all.extend(args.iter().map(|s| s.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    on_terminal(cols, &all)
+}
+
+fn width(line: &str) -> usize {
+    line.chars().count()
+}
+
+#[test]
+fn the_summary_fits_80_columns_by_dropping_optional_columns_first() {
+    let (_d, db) = everyday_db();
+    let (text, code) = term(80, &db, &["ls"]);
+    assert_eq!(code, 0, "{text}");
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("PLUGIN"))
+        .unwrap_or_else(|| panic!("{text}"));
+    for col in ["NAMESPACE", "LIVE", "FILL"] {
+        assert!(header.contains(col), "{header}");
+    }
+    for gone in ["OLDEST", "NEWEST", "NO-TTL", "BYTES"] {
+        assert!(!header.contains(gone), "{gone} dropped at 80: {header}");
+    }
+    assert!(
+        text.lines().any(|l| l.contains(" discord.components ")),
+        "names are never cut: {text}"
+    );
+    assert!(!text.contains("disco…"), "{text}");
+    let teams = text
+        .lines()
+        .find(|l| l.starts_with("msteams"))
+        .expect("msteams row");
+    assert!(
+        teams.contains("msteams.sent-messages.account.v1.012345…abcdef"),
+        "a long hash is shortened in its middle: {teams}"
+    );
+    for line in text.lines().filter(|l| !l.starts_with("warning:")) {
+        assert!(width(line) <= 80, "line wider than 80: {line:?}");
+    }
+
+    // 200 columns: everything, the hash in full; 60: still every name whole.
+    let (wide, _) = term(200, &db, &["ls"]);
+    let header = wide.lines().find(|l| l.starts_with("PLUGIN")).unwrap();
+    assert!(
+        header.contains("OLDEST") && header.contains("BYTES"),
+        "{header}"
+    );
+    assert!(wide.contains(&format!("msteams.sent-messages.account.v1.{HASH}")));
+    let (narrow, _) = term(60, &db, &["ls"]);
+    assert!(
+        narrow.lines().any(|l| l.contains(" discord.components ")),
+        "{narrow}"
+    );
+    let header = narrow.lines().find(|l| l.starts_with("PLUGIN")).unwrap();
+    assert!(!header.contains("EXPIRED"), "{header}");
+
+    // -o wide and a terminal of unknown width: every column.
+    for (cols, args) in [(80, &["ls", "-o", "wide"][..]), (0, &["ls"][..])] {
+        let (text, code) = term(cols, &db, args);
+        assert_eq!(code, 0);
+        let header = text.lines().find(|l| l.starts_with("PLUGIN")).unwrap();
+        assert!(
+            header.contains("OLDEST") && header.contains("NEXT-EXPIRY"),
+            "{cols} {args:?}: {header}"
+        );
+        assert!(text.contains(&format!("account.v1.{HASH}")));
+    }
+}
+
+#[test]
+fn entry_tables_cut_only_the_value_on_a_terminal_and_nothing_in_a_pipe() {
+    let (_d, db) = everyday_db();
+    let (text, _) = term(80, &db, &["ls", "discord.modals", "--limit", "3"]);
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("btn_")).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    for r in &rows {
+        assert!(width(r) <= 80 && r.ends_with('…'), "{r:?}");
+    }
+    assert!(text.lines().next().unwrap().contains("EXPIRES"));
+    let (wide, _) = term(
+        80,
+        &db,
+        &["ls", "discord.modals", "--limit", "3", "-o", "wide"],
+    );
+    assert!(wide.contains(&long_value(998)), "{wide}");
+    // Piped: the whole value, so `| grep` finds it.
+    let out = statectl_at(&db, NOW)
+        .args(["ls", "discord.modals", "--limit", "3"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&long_value(998)), "{text}");
+    assert!(!text.contains('…'));
+}
+
+#[test]
+fn a_plugin_at_its_cap_is_shown_against_the_plugin_cap() {
+    let (_d, db) = everyday_db();
+    for args in [&["ls"][..], &["ls", "--plugin", "discord"][..]] {
+        let out = statectl_at(&db, NOW).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Per-plugin cap: 1,000 live rows"))
+            .find(|l| l.starts_with("discord"))
+            .unwrap_or_else(|| panic!("{args:?}: {text}"));
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells, ["discord", "1,000", "1,000", "100%"], "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("plugin discord is at its cap"));
+    }
+    statectl_at(&db, NOW)
+        .args(["prune", "discord.modals", "--older-than", "1s", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("note: plugin discord is at its cap").and(
+                predicate::str::contains("statectl prune --plugin discord --expired"),
+            ),
+        );
+}
+
+fn keys(db: &Path, args: &[&str]) -> Vec<String> {
+    let out = statectl_at(db, NOW)
+        .args(["ls", "--keys-only"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn ls_sorts_by_key_created_expires_and_size() {
+    let (_d, db) = legacy_db();
+    insert(
+        &db,
+        &[
+            ("p", "n", "b", r#""12345""#, NOW - 3, Some(NOW + 10)),
+            ("p", "n", "c", r#""1""#, NOW - 1, None),
+            ("p", "n", "a", r#""123""#, NOW - 2, Some(NOW + 5)),
+        ],
+    );
+    assert_eq!(keys(&db, &["n"]), ["b", "a", "c"], "runtime order");
+    assert_eq!(keys(&db, &["n", "--sort", "key"]), ["a", "b", "c"]);
+    assert_eq!(keys(&db, &["n", "--sort", "created"]), ["b", "a", "c"]);
+    assert_eq!(keys(&db, &["n", "--sort", "expires"]), ["a", "b", "c"]);
+    assert_eq!(keys(&db, &["n", "--sort", "size"]), ["b", "a", "c"]);
+    assert_eq!(keys(&db, &["n", "--sort", "key", "--limit", "1"]), ["a"]);
+}
+
+#[test]
+fn keys_that_start_with_a_dash_are_accepted_everywhere() {
+    let (_d, db) = everyday_db();
+    statectl_at(&db, NOW)
+        .args([
+            "inspect",
+            "telegram.sent-messages",
+            "-1001237979429:57102",
+            "-o",
+            "json",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"messageId\":57102"));
+    assert_eq!(
+        keys(
+            &db,
+            &["telegram.sent-messages", "--key", "-1001237979429:57102"]
+        ),
+        ["-1001237979429:57102"]
+    );
+    assert_eq!(
+        keys(
+            &db,
+            &[
+                "telegram.sent-messages",
+                "--prefix",
+                "-100",
+                "--include-expired"
+            ]
+        ),
+        ["-1001237979429:57103", "-1001237979429:57102"]
+    );
+    statectl_at(&db, NOW)
+        .args([
+            "prune",
+            "telegram.sent-messages",
+            "--key",
+            "-1001237979429:57102",
+            "-y",
+        ])
+        .assert()
+        .success();
+    assert!(keys(&db, &["telegram.sent-messages"]).is_empty());
+}
+
+#[test]
+fn a_typed_namespace_that_exists_nowhere_is_a_typo_with_a_did_you_mean() {
+    let (dir, db) = everyday_db();
+    let before = all_rows(&db);
+    for args in [
+        &["ls", "discord.component"][..],
+        &["ls", "discord.component", "-o", "json"][..],
+        &["prune", "discord.component", "--all", "-y"][..],
+        &["expire", "discord.component", "--all", "-y"][..],
+        &["inspect", "discord.component", "btn_0001"][..],
+    ] {
+        let out = statectl_at(&db, NOW).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("did you mean 'discord.components'?"),
+            "{args:?}: {err}"
+        );
+    }
+    let file = dir.path().join("x.jsonl");
+    statectl_at(&db, NOW)
+        .args(["export", "discord.component", "-O"])
+        .arg(&file)
+        .assert()
+        .code(3);
+    assert!(!file.exists(), "no empty backup");
+    statectl_at(&db, NOW)
+        .args(["ls", "--plugin", "discrod"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("did you mean 'discord'?"));
+    statectl_at(&db, NOW)
+        .args(["inspect", "btn_0001", "discord.components"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "did you mean `statectl inspect discord.components btn_0001`?",
+        ));
+    statectl_at(&db, NOW)
+        .args(["inspect", "discord.components", "btn_00001"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("did you mean 'btn_0001'?"));
+    statectl_at(&db, NOW)
+        .args(["inspect", "discord.modals", "btn_0001"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "it is in discord/discord.components",
+        ));
+    assert_eq!(all_rows(&db), before);
+}
+
+#[test]
+fn a_known_namespace_without_rows_is_an_empty_result() {
+    let (dir, db) = everyday_db();
+    let file = dir.path().join("empty.jsonl");
+    for args in [
+        &["ls", "matrix.approval-reactions"][..],
+        &["prune", "matrix.approval-reactions", "--all", "-y"][..],
+        &["expire", "matrix.approval-reactions", "--all", "-y"][..],
+        &["prune", "matrix.approval-reactions", "--all", "--dry-run"][..],
+    ] {
+        statectl_at(&db, NOW).args(args).assert().success();
+    }
+    statectl_at(&db, NOW)
+        .args(["ls", "matrix.approval-reactions", "-o", "json"])
+        .assert()
+        .success()
+        .stdout("[]\n");
+    statectl_at(&db, NOW)
+        .args(["export", "matrix.approval-reactions", "-O"])
+        .arg(&file)
+        .assert()
+        .success();
+    assert!(file.exists());
+}
+
+#[test]
+fn now_and_at_refuse_seconds_and_read_local_dates() {
+    let (_d, db) = everyday_db();
+    for opt in [
+        &["--now", "1795730000", "ls"][..],
+        &[
+            "expire",
+            "discord.modals",
+            "--all",
+            "--at",
+            "1795730000",
+            "-y",
+        ][..],
+    ] {
+        statectl()
+            .arg("--db")
+            .arg(&db)
+            .args(opt)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("1795730000000")
+                    .and(predicate::str::contains("@1795730000")),
+            );
+    }
+    let json = |now: &str| {
+        let out = statectl()
+            .env("TZ", "UTC")
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "--now",
+                now,
+                "inspect",
+                "telegram.sent-messages",
+                "-1001237979429:57102",
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{now}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout_json(&out)["ttl_ms"].as_i64().unwrap()
+    };
+    let expires = NOW + HOUR;
+    // 2026-11-26 00:00 and 10:30 UTC, as local time under TZ=UTC.
+    assert_eq!(json("2026-11-26"), expires - 1_795_651_200_000);
+    assert_eq!(json("2026-11-26 10:30"), expires - 1_795_689_000_000);
+    assert_eq!(
+        json(&format!("@{}", NOW / 1000)),
+        expires - NOW / 1000 * 1000
+    );
+}
+
+#[test]
+fn only_expired_matches_say_so() {
+    let (_d, db) = everyday_db();
+    statectl_at(&db, NOW)
+        .args([
+            "ls",
+            "telegram.sent-messages",
+            "--key",
+            "-1001237979429:57103",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "1 expired row matches; add --include-expired to see it",
+        ));
+    statectl_at(&db, NOW)
+        .args(["ls", "telegram.sent-messages", "--key", "nope"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no entries match"));
+    statectl_at(&db, NOW)
+        .args([
+            "prune",
+            "telegram.sent-messages",
+            "--key",
+            "-1001237979429:57103",
+            "-y",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 expired row matches"));
+}
+
+#[test]
+fn familiar_commands_get_a_tip() {
+    for (word, tip) in [
+        ("get", "statectl inspect"),
+        ("rm", "statectl prune"),
+        ("del", "statectl prune"),
+        ("delete", "statectl prune"),
+    ] {
+        statectl()
+            .args([word, "discord.modals", "x"])
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(format!("statectl has no '{word}'"))
+                    .and(predicate::str::contains(tip)),
+            );
+    }
+}
+
+#[test]
+fn the_legacy_file_warning_is_only_in_overviews_and_quiet_silences_it() {
+    let state = tempfile::tempdir().unwrap();
+    for (fixture, rel) in [
+        ("shared-2026.9.6.sqlite", "state/openclaw.sqlite"),
+        ("legacy-2026.5.6.sqlite", "plugin-state/state.sqlite"),
+    ] {
+        let target = state.path().join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(Path::new(FIXTURES).join(fixture), &target).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let out = statectl()
+            .arg("--state-dir")
+            .arg(state.path())
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).contains("legacy database is still present")
+    };
+    assert!(run(&["info"]));
+    assert!(run(&["ls"]));
+    assert!(!run(&["ls", "discord.components", "--include-expired"]));
+    assert!(!run(&["export"]));
+    assert!(!run(&["-q", "info"]));
+    assert!(!run(&["ls", "--quiet"]));
+}
+
+#[test]
+fn json_entries_carry_iso_times_and_the_remaining_ttl() {
+    let (_d, db) = everyday_db();
+    let out = statectl_at(&db, NOW)
+        .args([
+            "ls",
+            "telegram.sent-messages",
+            "--include-expired",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v = stdout_json(&out);
+    let live = &v[1];
+    assert_eq!(live["key"], "-1001237979429:57102");
+    assert_eq!(live["created_at_iso"], "2026-11-26T15:30:50.987Z");
+    assert_eq!(live["expires_at_iso"], "2026-11-26T16:30:55.987Z");
+    assert_eq!(live["ttl_ms"], HOUR);
+    assert_eq!(v[0]["ttl_ms"], 0, "expired");
+    let ns = format!("msteams.sent-messages.account.v1.{HASH}");
+    let out = statectl_at(&db, NOW)
+        .args(["inspect", &ns, "m1", "-o", "json"])
+        .output()
+        .unwrap();
+    let v = stdout_json(&out);
+    assert!(v["ttl_ms"].is_null() && v["expires_at_iso"].is_null());
+}
