@@ -59,7 +59,7 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
             "name": r.name,
             "max_value_bytes": r.max_value_bytes,
             "plugin_live_cap": r.plugin_live_cap,
-            "expiry_batch": r.expiry_batch,
+            "runtime_sweep_limit": r.runtime_sweep_limit,
             "runtime_busy_timeout_ms": r.runtime_busy_timeout_ms,
             "lifecycle_locks": r.lifecycle_locks,
             "retained_namespaces": r.retained_namespaces,
@@ -106,9 +106,9 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
                         .unwrap_or_else(|| "none".into()),
                 ),
                 (
-                    "expiry batch",
-                    r.expiry_batch
-                        .map(|b| format!("{b} rows per write/sweep"))
+                    "runtime sweep",
+                    r.runtime_sweep_limit
+                        .map(|b| format!("{b} expired rows per runtime write or sweep"))
                         .unwrap_or_else(|| "all expired rows at once".into()),
                 ),
                 ("lock files", r.lifecycle_locks.to_string()),

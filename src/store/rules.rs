@@ -130,8 +130,9 @@ pub struct RuleSet {
     pub max_value_bytes: usize,
     /// Live rows per plugin across all its namespaces; `None` = no cap.
     pub plugin_live_cap: Option<u64>,
-    /// Expired rows a runtime write or sweep deletes at once; `None` = all of them.
-    pub expiry_batch: Option<u64>,
+    /// Expired rows the runtime itself deletes per write or sweep; `None` = all of them.
+    /// Only reported (`info`): statectl's own batches are `store::write::BATCH_ROWS`.
+    pub runtime_sweep_limit: Option<u64>,
     /// The runtime's busy timeout in ms.
     pub runtime_busy_timeout_ms: u64,
     /// Writers coordinate through `state-lifecycle` lock files (2026.9.6).
@@ -147,7 +148,7 @@ pub const LEGACY: RuleSet = RuleSet {
     name: "legacy layout, OpenClaw 2026.4.29-2026.5.28",
     max_value_bytes: 65_536,
     plugin_live_cap: Some(1_000),
-    expiry_batch: None,
+    runtime_sweep_limit: None,
     runtime_busy_timeout_ms: 5_000,
     lifecycle_locks: false,
     retained_namespaces: false,
@@ -157,7 +158,7 @@ pub const SHARED_V1: RuleSet = RuleSet {
     name: "shared layout schema 1, OpenClaw 2026.6-2026.7",
     max_value_bytes: 65_536,
     plugin_live_cap: Some(50_000),
-    expiry_batch: None,
+    runtime_sweep_limit: None,
     runtime_busy_timeout_ms: 30_000,
     lifecycle_locks: false,
     retained_namespaces: false,
@@ -167,7 +168,7 @@ pub const SHARED_V15: RuleSet = RuleSet {
     name: "shared layout schema 15, OpenClaw 2026.8",
     max_value_bytes: 1_048_576,
     plugin_live_cap: Some(50_000),
-    expiry_batch: Some(1024),
+    runtime_sweep_limit: Some(1024),
     runtime_busy_timeout_ms: 5_000,
     lifecycle_locks: false,
     retained_namespaces: false,
@@ -177,7 +178,7 @@ pub const SHARED_V18: RuleSet = RuleSet {
     name: "shared layout schema 18, OpenClaw 2026.9",
     max_value_bytes: 1_048_576,
     plugin_live_cap: None,
-    expiry_batch: Some(1024),
+    runtime_sweep_limit: Some(1024),
     runtime_busy_timeout_ms: 5_000,
     lifecycle_locks: true,
     retained_namespaces: true,
