@@ -9,6 +9,7 @@ pub mod commands;
 pub mod error;
 pub mod export;
 pub mod interrupt;
+pub mod ops;
 pub mod output;
 pub mod store;
 pub mod timefmt;

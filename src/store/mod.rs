@@ -6,6 +6,7 @@ pub mod locate;
 pub mod names;
 pub mod query;
 pub mod rules;
+pub mod scan;
 pub mod write;
 
 use crate::error::{Error, Kind, Result};

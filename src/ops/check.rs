@@ -1,0 +1,673 @@
+//! The health checks of `statectl check`: one gathering pass ([`gather`]: the table
+//! scan, the integrity pragma, file facts) and one pure function per check over what
+//! it found, each testable on a hand-built [`Facts`]; [`fold`] gives the overall status.
+
+use crate::output::{human_bytes, thousands};
+use crate::store::scan::{self, Finding, ScanMap};
+use crate::store::{Db, Layout, known};
+use crate::timefmt::format_span;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// Severity, in the fold's order (Nagios plugin guidelines): a CRITICAL finding beats a
+/// WARNING, which beats an UNKNOWN (a check that could not run), which beats OK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Ok,
+    Unknown,
+    Warning,
+    Critical,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Critical => "critical",
+            Status::Unknown => "unknown",
+        }
+    }
+    /// The monitoring-plugin exit code.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Ok => 0,
+            Status::Warning => 1,
+            Status::Critical => 2,
+            Status::Unknown => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub message: String,
+}
+
+pub fn check(name: &'static str, status: Status, message: impl Into<String>) -> Check {
+    Check {
+        name,
+        status,
+        message: message.into(),
+    }
+}
+
+/// The overall status: the most severe of the checks (OK for none).
+pub fn fold(checks: &[Check]) -> Status {
+    checks.iter().map(|c| c.status).max().unwrap_or(Status::Ok)
+}
+
+/// The thresholds, from the command line.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub plugin_warn: u64,
+    pub plugin_crit: u64,
+    pub expired_warn: u64,
+    pub expired_warn_share: u64,
+    pub skew_ms: i64,
+    /// `--skew` as the user wrote it, for messages.
+    pub skew_text: String,
+    pub db_warn_mib: u64,
+    pub wal_warn_mib: u64,
+    pub full: bool,
+}
+
+/// Everything the checks judge, gathered in one pass. A fact that could not be
+/// gathered is an `Err(message)`, which makes its check UNKNOWN and no other.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub layout: Layout,
+    pub effective_version: i64,
+    pub rules_name: &'static str,
+    pub newer_than_known: bool,
+    pub plugin_live_cap: Option<u64>,
+    /// `ok`, or what the pragma reported.
+    pub integrity: Result<String, String>,
+    pub scan: Result<ScanMap, String>,
+    /// Example rows of each finding, gathered only when the scan counted some.
+    pub corrupt_examples: Result<String, String>,
+    pub bad_order_examples: Result<String, String>,
+    pub future_examples: Result<String, String>,
+    /// Permission and ownership problems of the directory and files.
+    pub permissions: Result<Vec<String>, String>,
+    pub db_size: u64,
+    pub wal_size: u64,
+    pub legacy: Option<PathBuf>,
+}
+
+/// The one pass over the database and its files.
+pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -> Facts {
+    let path = db.path.clone();
+    // The integrity check reads every page: run it beside the table scan.
+    let (ipath, timeout, full) = (path.clone(), db.busy_timeout_ms, lim.full);
+    let integrity = std::thread::spawn(move || scan::integrity(&ipath, timeout, full));
+    let future = now + lim.skew_ms;
+    let scanned = scan::scan_all(db, now, future).map_err(|e| e.to_string());
+    let total = |f: fn(&scan::NsScan) -> u64| match &scanned {
+        Ok(s) => s.values().map(f).sum::<u64>(),
+        Err(_) => 0,
+    };
+    let examples = |n: u64, f: Finding| {
+        if n == 0 {
+            Ok(String::new())
+        } else {
+            scan::examples(db, f).map_err(|e| e.to_string())
+        }
+    };
+    let s = &db.schema;
+    let facts = Facts {
+        layout: s.layout,
+        effective_version: s.effective_version,
+        rules_name: s.rules.name,
+        newer_than_known: s.newer_than_known,
+        plugin_live_cap: s.rules.plugin_live_cap,
+        integrity: Err(String::new()),
+        corrupt_examples: examples(total(|x| x.corrupt), Finding::Corrupt),
+        bad_order_examples: examples(
+            total(|x| x.expires_before_created),
+            Finding::ExpiresBeforeCreated,
+        ),
+        future_examples: examples(
+            total(|x| x.created_in_future),
+            Finding::CreatedAfter(future),
+        ),
+        scan: scanned,
+        permissions: permission_problems(&path),
+        db_size: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+        wal_size: std::fs::metadata(sidecar(&path, "-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0),
+        legacy: legacy_beside.or_else(|| legacy_of(&path, s.layout)),
+    };
+    let integrity = match integrity.join() {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err(String::new()),
+    };
+    Facts { integrity, ..facts }
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// The legacy file that `openclaw doctor --fix` should have migrated and renamed.
+fn legacy_of(path: &Path, layout: Layout) -> Option<PathBuf> {
+    use crate::store::locate::{LEGACY_REL, SHARED_REL};
+    if layout != Layout::Shared || !path.ends_with(SHARED_REL) {
+        return None;
+    }
+    let legacy = path.parent()?.parent()?.join(LEGACY_REL);
+    legacy.is_file().then_some(legacy)
+}
+
+fn permission_problems(path: &Path) -> Result<Vec<String>, String> {
+    let meta = std::fs::metadata(path).map_err(|_| format!("cannot stat {}", path.display()))?;
+    let mut problems = Vec::new();
+    if let Some((dir, m)) = path
+        .parent()
+        .and_then(|d| std::fs::metadata(d).ok().map(|m| (d, m)))
+    {
+        let mode = m.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            problems.push(format!(
+                "directory {} is {mode:o} (want 700)",
+                dir.display()
+            ));
+        }
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let p = sidecar(path, suffix);
+        let Ok(m) = std::fs::metadata(&p) else {
+            continue;
+        };
+        let mode = m.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            problems.push(format!("{} is {mode:o} (want 600)", p.display()));
+        }
+        if m.uid() != meta.uid() {
+            problems.push(format!(
+                "{} is owned by uid {} but the database by uid {}: the gateway may not be able to write",
+                p.display(),
+                m.uid(),
+                meta.uid()
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Every check, in report order, with the perfdata (`name`, `value[;warn;crit]`).
+pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<(String, String)>) {
+    let mut checks = vec![open(f), integrity(f, lim)];
+    let empty = ScanMap::new();
+    let scanned = match &f.scan {
+        Ok(s) => s,
+        Err(e) => {
+            // A damaged table is the finding, not a reason to give up on the other checks.
+            checks.push(check(
+                "table_scan",
+                Status::Critical,
+                format!("cannot read plugin_state_entries: {e}"),
+            ));
+            &empty
+        }
+    };
+    let total = |g: fn(&scan::NsScan) -> u64| scanned.values().map(g).sum::<u64>();
+    let (live, expired) = (total(|x| x.live), total(|x| x.expired));
+    let mut perf = vec![
+        ("rows".to_string(), (live + expired).to_string()),
+        ("live".to_string(), live.to_string()),
+        ("expired".to_string(), expired.to_string()),
+    ];
+    checks.push(corrupt_values(total(|x| x.corrupt), &f.corrupt_examples));
+    let (cap_check, cap_perf) = plugin_cap(scanned, f.plugin_live_cap, lim);
+    checks.push(cap_check);
+    perf.extend(cap_perf);
+    checks.push(namespace_cap(scanned));
+    checks.push(expired_backlog(live, expired, lim));
+    checks.push(missing_ttl(scanned));
+    checks.push(timestamps(
+        (total(|x| x.expires_before_created), &f.bad_order_examples),
+        (total(|x| x.created_in_future), &f.future_examples),
+        lim,
+    ));
+    checks.push(permissions(&f.permissions));
+    perf.push(("db_bytes".into(), format!("{}B", f.db_size)));
+    perf.push(("wal_bytes".into(), format!("{}B", f.wal_size)));
+    checks.push(wal_size(f.wal_size, lim));
+    checks.push(db_size(f.db_size, lim));
+    checks.push(legacy_file(f.legacy.as_deref()));
+    (checks, perf)
+}
+
+pub fn open(f: &Facts) -> Check {
+    if f.newer_than_known {
+        check(
+            "open",
+            Status::Warning,
+            format!(
+                "{} layout, schema {} is newer than statectl knows (read-only)",
+                f.layout.as_str(),
+                f.effective_version
+            ),
+        )
+    } else {
+        check(
+            "open",
+            Status::Ok,
+            format!(
+                "{} layout, schema {} ({})",
+                f.layout.as_str(),
+                f.effective_version,
+                f.rules_name
+            ),
+        )
+    }
+}
+
+pub fn integrity(f: &Facts, lim: &Limits) -> Check {
+    let pragma = if lim.full {
+        "integrity_check"
+    } else {
+        "quick_check"
+    };
+    match &f.integrity {
+        Ok(r) if r == "ok" => check("integrity", Status::Ok, format!("{pragma} ok")),
+        Ok(r) => check("integrity", Status::Critical, format!("{pragma}: {r}")),
+        Err(e) if e.is_empty() => check(
+            "integrity",
+            Status::Unknown,
+            format!("{pragma} could not run"),
+        ),
+        Err(e) => check(
+            "integrity",
+            Status::Unknown,
+            format!("{pragma} could not run: {e}"),
+        ),
+    }
+}
+
+pub fn corrupt_values(corrupt: u64, examples: &Result<String, String>) -> Check {
+    if corrupt == 0 {
+        return check("corrupt_values", Status::Ok, "every value_json parses");
+    }
+    let what = format!(
+        "{} rows whose value_json does not parse (the runtime fails reading them with PLUGIN_STATE_CORRUPT)",
+        thousands(corrupt)
+    );
+    match examples {
+        Ok(ex) => check("corrupt_values", Status::Critical, format!("{what}: {ex}")),
+        // The count alone is the finding; only the examples are missing.
+        Err(e) => check(
+            "corrupt_values",
+            Status::Critical,
+            format!("{what} (examples unavailable: {e})"),
+        ),
+    }
+}
+
+/// Per-plugin live rows against the version's cap, with perfdata for those over a threshold.
+pub fn plugin_cap(
+    scanned: &ScanMap,
+    cap: Option<u64>,
+    lim: &Limits,
+) -> (Check, Vec<(String, String)>) {
+    let Some(cap) = cap else {
+        return (
+            check(
+                "plugin_cap",
+                Status::Ok,
+                "no per-plugin cap in this version",
+            ),
+            Vec::new(),
+        );
+    };
+    let mut per_plugin: std::collections::BTreeMap<&str, u64> = Default::default();
+    for ((p, _), x) in scanned {
+        *per_plugin.entry(p).or_default() += x.live;
+    }
+    let (mut worst, mut msgs, mut perf) = (Status::Ok, Vec::new(), Vec::new());
+    for (p, n) in &per_plugin {
+        let pct = n * 100 / cap;
+        let st = if pct >= lim.plugin_crit {
+            Status::Critical
+        } else if pct >= lim.plugin_warn {
+            Status::Warning
+        } else {
+            Status::Ok
+        };
+        if st > Status::Ok {
+            msgs.push(format!(
+                "plugin {p} at {}/{} live rows",
+                thousands(*n),
+                thousands(cap)
+            ));
+            perf.push((
+                format!("live_{p}"),
+                format!(
+                    "{n};{};{}",
+                    cap * lim.plugin_warn / 100,
+                    cap * lim.plugin_crit / 100
+                ),
+            ));
+        }
+        worst = worst.max(st);
+    }
+    if msgs.is_empty() {
+        let top = per_plugin.iter().max_by_key(|(_, n)| **n);
+        let msg = match top {
+            Some((p, n)) => format!(
+                "largest plugin {p} at {}/{} live rows",
+                thousands(*n),
+                thousands(cap)
+            ),
+            None => format!("no rows; cap {} live rows per plugin", thousands(cap)),
+        };
+        return (check("plugin_cap", Status::Ok, msg), perf);
+    }
+    let note = if worst == Status::Critical {
+        " (new writes of that plugin fail)"
+    } else {
+        ""
+    };
+    (
+        check("plugin_cap", worst, format!("{}{note}", msgs.join(", "))),
+        perf,
+    )
+}
+
+pub fn namespace_cap(scanned: &ScanMap) -> Check {
+    let over: Vec<String> = scanned
+        .iter()
+        .filter_map(|((p, n), x)| {
+            let max = known::policy(p, n).max_entries?;
+            (x.live > max).then(|| format!("{p}/{n} {}/{}", thousands(x.live), thousands(max)))
+        })
+        .collect();
+    if over.is_empty() {
+        check(
+            "namespace_cap",
+            Status::Ok,
+            "no namespace above its known maxEntries",
+        )
+    } else {
+        check(
+            "namespace_cap",
+            Status::Warning,
+            format!(
+                "above maxEntries (the runtime evicts on its next write): {}",
+                over.join(", ")
+            ),
+        )
+    }
+}
+
+pub fn expired_backlog(live: u64, expired: u64, lim: &Limits) -> Check {
+    let share = (expired * 100).checked_div(live + expired).unwrap_or(0);
+    if expired > lim.expired_warn || (expired >= 100 && share > lim.expired_warn_share) {
+        check(
+            "expired_backlog",
+            Status::Warning,
+            format!(
+                "{} expired rows ({share}% of all) not swept yet; `statectl prune --expired` removes them",
+                thousands(expired)
+            ),
+        )
+    } else {
+        check(
+            "expired_backlog",
+            Status::Ok,
+            format!("{} expired rows waiting for the sweep", thousands(expired)),
+        )
+    }
+}
+
+pub fn missing_ttl(scanned: &ScanMap) -> Check {
+    let missing: Vec<String> = scanned
+        .iter()
+        .filter(|((p, n), x)| x.no_expiry > 0 && known::policy(p, n).ttl_expected)
+        .map(|((p, n), x)| {
+            let ttl = known::policy(p, n)
+                .default_ttl_ms
+                .map(format_span)
+                .unwrap_or_default();
+            format!("{p}/{n} {} rows (TTL {ttl})", thousands(x.no_expiry))
+        })
+        .collect();
+    if missing.is_empty() {
+        check(
+            "missing_ttl",
+            Status::Ok,
+            "rows of TTL namespaces all expire",
+        )
+    } else {
+        check(
+            "missing_ttl",
+            Status::Warning,
+            format!(
+                "rows without expiry in namespaces that have a TTL: {}",
+                missing.join(", ")
+            ),
+        )
+    }
+}
+
+/// `(count, examples)` of rows expiring before their creation and created in the future.
+pub fn timestamps(
+    bad_order: (u64, &Result<String, String>),
+    in_future: (u64, &Result<String, String>),
+    lim: &Limits,
+) -> Check {
+    if bad_order.0 + in_future.0 == 0 {
+        return check(
+            "timestamps",
+            Status::Ok,
+            "created_at and expires_at are consistent",
+        );
+    }
+    let ex = |r: &Result<String, String>| match r {
+        Ok(s) => s.clone(),
+        Err(e) => format!("examples unavailable: {e}"),
+    };
+    let mut parts = Vec::new();
+    if bad_order.0 > 0 {
+        parts.push(format!(
+            "{} rows expire before they were created ({})",
+            thousands(bad_order.0),
+            ex(bad_order.1)
+        ));
+    }
+    if in_future.0 > 0 {
+        parts.push(format!(
+            "{} rows created more than {} in the future ({})",
+            thousands(in_future.0),
+            lim.skew_text,
+            ex(in_future.1)
+        ));
+    }
+    check("timestamps", Status::Warning, parts.join("; "))
+}
+
+pub fn permissions(problems: &Result<Vec<String>, String>) -> Check {
+    match problems {
+        Err(e) => check("permissions", Status::Unknown, e.clone()),
+        Ok(p) if p.is_empty() => check(
+            "permissions",
+            Status::Ok,
+            "directory 700, files 600, one owner",
+        ),
+        Ok(p) => check("permissions", Status::Warning, p.join("; ")),
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+pub fn wal_size(wal: u64, lim: &Limits) -> Check {
+    if wal > lim.wal_warn_mib * MIB {
+        check(
+            "wal_size",
+            Status::Warning,
+            format!(
+                "WAL is {}, above {} MiB: checkpoints are not keeping up (a long-lived reader?)",
+                human_bytes(wal),
+                lim.wal_warn_mib
+            ),
+        )
+    } else {
+        check("wal_size", Status::Ok, format!("WAL {}", human_bytes(wal)))
+    }
+}
+
+pub fn db_size(size: u64, lim: &Limits) -> Check {
+    if size > lim.db_warn_mib * MIB {
+        check(
+            "db_size",
+            Status::Warning,
+            format!(
+                "database is {}, above {} MiB",
+                human_bytes(size),
+                lim.db_warn_mib
+            ),
+        )
+    } else {
+        check(
+            "db_size",
+            Status::Ok,
+            format!("database {}", human_bytes(size)),
+        )
+    }
+}
+
+pub fn legacy_file(legacy: Option<&Path>) -> Check {
+    match legacy {
+        Some(l) => check(
+            "legacy_file",
+            Status::Warning,
+            format!(
+                "legacy {} still present beside the shared database: run `openclaw doctor --fix`, or it left conflicts",
+                l.display()
+            ),
+        ),
+        None => check("legacy_file", Status::Ok, "no unmigrated legacy database"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::scan::NsScan;
+
+    fn limits() -> Limits {
+        Limits {
+            plugin_warn: 80,
+            plugin_crit: 100,
+            expired_warn: 10_000,
+            expired_warn_share: 50,
+            skew_ms: 300_000,
+            skew_text: "5m".into(),
+            db_warn_mib: 256,
+            wal_warn_mib: 64,
+            full: false,
+        }
+    }
+
+    /// A healthy database's facts, for each test to spoil one.
+    fn healthy() -> Facts {
+        let mut scan = ScanMap::new();
+        scan.insert(
+            ("discord".into(), "discord.modals".into()),
+            NsScan {
+                live: 10,
+                ..Default::default()
+            },
+        );
+        Facts {
+            layout: Layout::Legacy,
+            effective_version: 1,
+            rules_name: "2026.5.6",
+            newer_than_known: false,
+            plugin_live_cap: Some(1000),
+            integrity: Ok("ok".into()),
+            scan: Ok(scan),
+            corrupt_examples: Ok(String::new()),
+            bad_order_examples: Ok(String::new()),
+            future_examples: Ok(String::new()),
+            permissions: Ok(Vec::new()),
+            db_size: 4096,
+            wal_size: 0,
+            legacy: None,
+        }
+    }
+
+    fn status_of(checks: &[Check], name: &str) -> Status {
+        checks.iter().find(|c| c.name == name).unwrap().status
+    }
+
+    #[test]
+    fn healthy_facts_are_ok() {
+        let (checks, perf) = evaluate(&healthy(), &limits());
+        assert_eq!(fold(&checks), Status::Ok, "{checks:?}");
+        assert_eq!(perf[1], ("live".to_string(), "10".to_string()));
+    }
+
+    #[test]
+    fn critical_beats_unknown_and_warning_beats_unknown() {
+        let mut f = healthy();
+        f.integrity = Err("disk I/O error".into());
+        let (checks, _) = evaluate(&f, &limits());
+        assert_eq!(status_of(&checks, "integrity"), Status::Unknown);
+        assert_eq!(fold(&checks), Status::Unknown);
+        f.wal_size = 65 * MIB;
+        assert_eq!(fold(&evaluate(&f, &limits()).0), Status::Warning);
+        if let Ok(s) = &mut f.scan {
+            s.values_mut().next().unwrap().corrupt = 2;
+        }
+        let (checks, _) = evaluate(&f, &limits());
+        assert_eq!(status_of(&checks, "corrupt_values"), Status::Critical);
+        assert_eq!(fold(&checks), Status::Critical);
+        assert_eq!(Status::Critical.exit_code(), 2);
+        assert_eq!(Status::Unknown.exit_code(), 3);
+    }
+
+    #[test]
+    fn a_check_that_cannot_run_is_unknown_alone() {
+        let mut f = healthy();
+        f.permissions = Err("cannot stat /x".into());
+        f.wal_size = 65 * MIB;
+        let (checks, _) = evaluate(&f, &limits());
+        assert_eq!(status_of(&checks, "permissions"), Status::Unknown);
+        assert_eq!(status_of(&checks, "wal_size"), Status::Warning);
+        assert_eq!(status_of(&checks, "integrity"), Status::Ok);
+        assert_eq!(checks.len(), 12, "every other check still reported");
+    }
+
+    #[test]
+    fn missing_examples_keep_the_finding() {
+        let c = corrupt_values(3, &Err("database is locked".into()));
+        assert_eq!(c.status, Status::Critical);
+        assert!(c.message.contains("3 rows") && c.message.contains("examples unavailable"));
+    }
+
+    #[test]
+    fn the_plugin_cap_warns_then_goes_critical() {
+        let mut f = healthy();
+        let set = |f: &mut Facts, n| {
+            if let Ok(s) = &mut f.scan {
+                s.values_mut().next().unwrap().live = n;
+            }
+        };
+        set(&mut f, 800);
+        let (c, perf) = plugin_cap(f.scan.as_ref().unwrap(), f.plugin_live_cap, &limits());
+        assert_eq!(
+            (c.status, perf[0].1.as_str()),
+            (Status::Warning, "800;800;1000")
+        );
+        set(&mut f, 1000);
+        let (c, _) = plugin_cap(f.scan.as_ref().unwrap(), f.plugin_live_cap, &limits());
+        assert_eq!(c.status, Status::Critical);
+    }
+}

@@ -1,0 +1,4 @@
+//! The work behind commands that is more than one store call: commands fill a typed
+//! request, call an op, and render the typed report it returns.
+
+pub mod check;

@@ -1,0 +1,140 @@
+//! One pass over `plugin_state_entries` for `check`: per-(plugin, namespace) counts of
+//! what the health checks judge, example rows of a finding, and the integrity pragma.
+
+use super::Db;
+use super::rules::{EXPIRED_SQL, LIVE_SQL};
+use crate::error::{Error, Kind, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Per-(plugin, namespace) figures from one pass over the table.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct NsScan {
+    pub live: u64,
+    pub expired: u64,
+    pub no_expiry: u64,
+    pub corrupt: u64,
+    pub expires_before_created: u64,
+    pub created_in_future: u64,
+}
+
+impl NsScan {
+    fn add(&mut self, x: &NsScan) {
+        self.live += x.live;
+        self.expired += x.expired;
+        self.no_expiry += x.no_expiry;
+        self.corrupt += x.corrupt;
+        self.expires_before_created += x.expires_before_created;
+        self.created_in_future += x.created_in_future;
+    }
+}
+
+pub type ScanMap = BTreeMap<(String, String), NsScan>;
+
+/// Rows of one kind of finding, to name a few examples of it.
+#[derive(Debug, Clone, Copy)]
+pub enum Finding {
+    /// `value_json` the runtime cannot parse.
+    Corrupt,
+    ExpiresBeforeCreated,
+    /// `created_at` after this time.
+    CreatedAfter(i64),
+}
+
+/// Per-namespace counts over the rows whose rowid lies in `lo..=hi`.
+fn scan(conn: &rusqlite::Connection, now: i64, future: i64, lo: i64, hi: i64) -> Result<ScanMap> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT plugin_id, namespace, SUM({LIVE_SQL}), SUM({EXPIRED_SQL}), SUM(expires_at IS NULL),
+                SUM(json_valid(value_json) = 0),
+                SUM(expires_at IS NOT NULL AND expires_at < created_at),
+                SUM(created_at > :future)
+         FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi GROUP BY plugin_id, namespace"
+    ))?;
+    let rows = stmt.query_map(
+        rusqlite::named_params! {":now": now, ":future": future, ":lo": lo, ":hi": hi},
+        |r| {
+            let n = |i| r.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0) as u64);
+            Ok((
+                (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                NsScan {
+                    live: n(2)?,
+                    expired: n(3)?,
+                    no_expiry: n(4)?,
+                    corrupt: n(5)?,
+                    expires_before_created: n(6)?,
+                    created_in_future: n(7)?,
+                },
+            ))
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The whole table, scanned in two rowid halves on two connections at once (parsing
+/// every value is CPU work, and the machine has more than one core). The halves are
+/// two snapshots: a row the gateway moves meanwhile can count once too often or not
+/// at all, which a health check can bear. `future`: `created_at` beyond it counts.
+pub fn scan_all(db: &Db, now: i64, future: i64) -> Result<ScanMap> {
+    let max: i64 = db.conn.query_row(
+        "SELECT IFNULL(MAX(rowid), 0) FROM plugin_state_entries",
+        [],
+        |r| r.get(0),
+    )?;
+    let mid = max / 2;
+    let (path, timeout) = (db.path.clone(), db.busy_timeout_ms);
+    let upper = std::thread::spawn(move || -> Result<ScanMap> {
+        let other = Db::open_read_only(&path, timeout)?;
+        scan(&other.conn, now, future, mid + 1, i64::MAX)
+    });
+    let mut all = scan(&db.conn, now, future, i64::MIN, mid)?;
+    let upper = upper
+        .join()
+        .map_err(|_| Error::new(Kind::Scan, "the table scan thread failed"))??;
+    for (key, x) in upper {
+        all.entry(key).or_default().add(&x);
+    }
+    Ok(all)
+}
+
+/// Up to three rows of a finding, as `plugin/namespace "key"`, comma-separated.
+pub fn examples(db: &Db, finding: Finding) -> Result<String> {
+    let (where_sql, future) = match finding {
+        Finding::Corrupt => ("json_valid(value_json) = 0", None),
+        Finding::ExpiresBeforeCreated => {
+            ("expires_at IS NOT NULL AND expires_at < created_at", None)
+        }
+        Finding::CreatedAfter(t) => ("created_at > :future", Some(t)),
+    };
+    let mut stmt = db.conn.prepare(&format!(
+        "SELECT plugin_id, namespace, entry_key FROM plugin_state_entries WHERE {where_sql} LIMIT 3"
+    ))?;
+    let future = future.unwrap_or_default();
+    let params = if where_sql.contains(":future") {
+        rusqlite::named_params! {":future": future}.to_vec()
+    } else {
+        Vec::new()
+    };
+    let rows = stmt.query_map(params.as_slice(), |r| {
+        Ok(format!(
+            "{}/{} {:?}",
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join(", "))
+}
+
+/// `PRAGMA quick_check` (or `integrity_check` when `full`) on its own read-only
+/// connection: its lines joined with "; " (`ok` when healthy).
+pub fn integrity(path: &Path, busy_timeout_ms: u64, full: bool) -> Result<String> {
+    let db = Db::open_read_only(path, busy_timeout_ms)?;
+    let pragma = if full {
+        "integrity_check"
+    } else {
+        "quick_check"
+    };
+    let mut stmt = db.conn.prepare(&format!("PRAGMA {pragma}"))?;
+    let lines = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(lines.collect::<rusqlite::Result<Vec<_>>>()?.join("; "))
+}
