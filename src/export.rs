@@ -6,6 +6,7 @@
 use crate::error::{Error, Kind, Result};
 use crate::store::Entry;
 use crate::store::rules::{self, RuleSet};
+use crate::store::seen::Seen;
 use crate::timefmt::Ms;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
@@ -237,38 +238,6 @@ fn parse_entry(text: &str, line: u64, rules: Option<&RuleSet>) -> Result<ImportE
     })
 }
 
-/// Keys already seen in a file, kept in a private temporary SQLite database (never the
-/// user's), so finding duplicates takes the same memory at a million entries as at ten.
-struct Seen {
-    conn: rusqlite::Connection,
-}
-
-impl Seen {
-    fn new() -> Result<Seen> {
-        // An empty path: a private on-disk temporary database, deleted on close.
-        let conn = rusqlite::Connection::open("")?;
-        conn.execute_batch(
-            "PRAGMA cache_size = -1024; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-             CREATE TABLE seen (id BLOB PRIMARY KEY) WITHOUT ROWID; BEGIN;",
-        )?;
-        Ok(Seen { conn })
-    }
-
-    /// False when (plugin, namespace, key) was seen before.
-    fn insert(&self, e: &Entry) -> Result<bool> {
-        let mut id = Sha256::new();
-        for part in [&e.plugin_id, &e.namespace, &e.key] {
-            id.update(part.as_bytes());
-            id.update([0u8]);
-        }
-        let digest = id.finalize();
-        let mut stmt = self
-            .conn
-            .prepare_cached("INSERT OR IGNORE INTO seen (id) VALUES (?1)")?;
-        Ok(stmt.execute([&digest[..16]])? == 1)
-    }
-}
-
 /// What a verified export holds.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -446,7 +415,7 @@ pub fn read(
         hasher.update(text.as_bytes());
         hasher.update(b"\n");
         let e = parse_entry(&text, n, rules)?;
-        if !seen.insert(&e.entry)? {
+        if !seen.insert(&e.entry.plugin_id, &e.entry.namespace, &e.entry.key)? {
             return Err(bad(
                 n,
                 format!(

@@ -6,10 +6,7 @@ use crate::error::{Error, Kind};
 use crate::output::human_bytes;
 use anyhow::Context;
 use clap::Args;
-use rusqlite::Connection;
-use rusqlite::backup::{Backup, StepResult};
 use std::path::PathBuf;
-use std::time::Duration;
 
 #[derive(Debug, Args)]
 #[command(
@@ -54,35 +51,11 @@ pub fn run(ctx: &mut Ctx, args: &BackupArgs) -> anyhow::Result<()> {
     let dest = destination(&args.dest, crate::timefmt::system_now_ms());
     let file = AtomicFile::create(&dest, args.force, &db.path)?;
     let sidecars = Sidecars(file.temp_path().to_path_buf());
-    {
-        let mut dst = Connection::open(file.temp_path())
-            .with_context(|| format!("creating the copy beside {}", dest.display()))?;
-        // The copy is private until renamed: no journal file is needed beside it.
-        dst.execute_batch("PRAGMA journal_mode = MEMORY")?;
-        // One step copies one consistent snapshot; a WAL reader never blocks the gateway.
-        let backup = Backup::new(&db.conn, &mut dst)?;
-        let deadline = std::time::Instant::now() + Duration::from_millis(ctx.global.busy_timeout);
-        loop {
-            match backup.step(-1)? {
-                StepResult::Done => break,
-                StepResult::More => continue,
-                StepResult::Busy | StepResult::Locked if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                _ => {
-                    anyhow::bail!(Error::new(
-                        Kind::Busy,
-                        "the database stayed locked past the busy timeout; nothing was written; retry, or raise --busy-timeout",
-                    ));
-                }
-            }
-        }
-    }
+    crate::store::backup::copy_to(&db, file.temp_path(), ctx.global.busy_timeout)
+        .with_context(|| format!("copying to {}", dest.display()))?;
     let not_written = || format!("{} was not written", dest.display());
     crate::interrupt::check(not_written)?;
-    let copy = Connection::open(file.temp_path())?;
-    let check: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-    drop(copy);
+    let check = crate::store::backup::quick_check(file.temp_path())?;
     if check != "ok" {
         anyhow::bail!(Error::new(
             Kind::BackupCheckFailed,

@@ -148,23 +148,11 @@ pub fn complete_namespace(current: &OsStr) -> Vec<CompletionCandidate> {
     let Ok(db) = Db::open_read_only(&found.path, 1_000) else {
         return Vec::new();
     };
-    let Ok(mut stmt) = db
-        .conn
-        .prepare("SELECT plugin_id, namespace, COUNT(*) FROM plugin_state_entries GROUP BY plugin_id, namespace")
-    else {
-        return Vec::new();
-    };
-    let Ok(rows) = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    }) else {
+    let Ok(rows) = crate::store::query::namespace_row_counts(&db.conn) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (plugin, ns, n) in rows.flatten() {
+    for (plugin, ns, n) in rows {
         for value in [ns.clone(), format!("{plugin}/{ns}")] {
             if value.starts_with(current.as_ref()) {
                 out.push(

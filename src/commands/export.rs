@@ -65,8 +65,7 @@ pub fn write_export<W: Write>(
 ) -> Result<(W, u64, BTreeSet<String>)> {
     let mut w = ExportWriter::new(out, header)?;
     let mut secrets = BTreeSet::new();
-    db.conn.execute_batch("BEGIN")?;
-    let result = (|| -> Result<()> {
+    db.in_snapshot(|| -> Result<()> {
         for sel in selections {
             query::for_each_entry(&db.conn, sel, None, |e| {
                 interrupt::check(|| {
@@ -83,9 +82,7 @@ pub fn write_export<W: Write>(
             })?;
         }
         Ok(())
-    })();
-    db.conn.execute_batch("COMMIT")?;
-    result?;
+    })?;
     let (out, n) = w.finish()?;
     Ok((out, n, secrets))
 }

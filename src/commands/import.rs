@@ -4,7 +4,8 @@ use crate::Ctx;
 use crate::error::{Error, Kind, Result};
 use crate::export;
 use crate::output::{add_row, new_table, rows, thousands, write_json, write_table};
-use crate::store::rules::{LIVE_SQL, RuleSet, is_live};
+use crate::store::import as store_import;
+use crate::store::rules::{RuleSet, is_live};
 use crate::store::write::{self, Writer};
 use crate::store::{Db, known};
 use crate::timefmt::Ms;
@@ -55,22 +56,6 @@ struct Counts {
     dropped_corrupt: u64,
 }
 
-const UPSERT: &str = "INSERT INTO plugin_state_entries (plugin_id, namespace, entry_key, value_json, created_at, expires_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-     ON CONFLICT (plugin_id, namespace, entry_key) DO UPDATE SET
-       value_json = excluded.value_json, created_at = excluded.created_at, expires_at = excluded.expires_at";
-
-/// Live rows per plugin and per (plugin, namespace) now.
-fn live_counts(conn: &Connection, now: Ms) -> Result<BTreeMap<(String, String), u64>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT plugin_id, namespace, COUNT(*) FROM plugin_state_entries WHERE {LIVE_SQL} GROUP BY plugin_id, namespace"
-    ))?;
-    let rows = stmt.query_map(rusqlite::named_params! {":now": now}, |r| {
-        Ok(((r.get(0)?, r.get(1)?), r.get::<_, i64>(2)? as u64))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// Classifies every entry against the database and, when `write`, applies it. The dry
 /// run and the real import go through this one function.
 fn nothing_imported() -> String {
@@ -85,12 +70,9 @@ fn apply(
     now: Ms,
     write: bool,
 ) -> Result<BTreeMap<(String, String), Counts>> {
-    let before = live_counts(conn, now)?;
+    let before = store_import::live_counts(conn, now)?;
     let mut stats: BTreeMap<(String, String), Counts> = BTreeMap::new();
-    let mut lookup = conn.prepare_cached(
-        "SELECT created_at, expires_at FROM plugin_state_entries WHERE plugin_id = ?1 AND namespace = ?2 AND entry_key = ?3",
-    )?;
-    let mut upsert = conn.prepare_cached(UPSERT)?;
+    let mut target = store_import::Target::new(conn)?;
     export::read(export::open(path)?, Some(rules), |ie| {
         crate::interrupt::check(nothing_imported)?;
         let e = &ie.entry;
@@ -105,15 +87,7 @@ fn apply(
             c.dropped_expired += 1;
             return Ok(());
         }
-        let existing: Option<(Ms, Option<Ms>)> = lookup
-            .query_row((&e.plugin_id, &e.namespace, &e.key), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map(Some)
-            .or_else(|err| match err {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                other => Err(other),
-            })?;
+        let existing = target.existing(&e.plugin_id, &e.namespace, &e.key)?;
         let replace = match existing {
             // An expired row is gone as far as the runtime is concerned.
             None => false,
@@ -146,14 +120,14 @@ fn apply(
             c.added += 1;
         }
         if write {
-            upsert.execute((
-                &e.plugin_id,
-                &e.namespace,
-                &e.key,
-                &e.value_json,
-                e.created_at,
-                e.expires_at,
-            ))?;
+            target.upsert(&store_import::NewRow {
+                plugin_id: &e.plugin_id,
+                namespace: &e.namespace,
+                key: &e.key,
+                value_json: &e.value_json,
+                created_at: e.created_at,
+                expires_at: e.expires_at,
+            })?;
         }
         Ok(())
     })?;
@@ -221,7 +195,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     report(ctx, &stats, summary.entries, args.dry_run)?;
     if !args.dry_run {
         let db = Db::open_read_only(&found.path, ctx.global.busy_timeout)?;
-        let after = live_counts(&db.conn, ctx.now)?;
+        let after = store_import::live_counts(&db.conn, ctx.now)?;
         for (plugin, ns) in stats.keys() {
             let max = known::policy(plugin, ns).max_entries;
             let live = after

@@ -1,12 +1,15 @@
 //! The plugin state database: locate and open it, detect its layout and schema, and
 //! read entries with the runtime's rules. No clap, no printing.
 
+pub mod backup;
+pub mod import;
 pub mod known;
 pub mod locate;
 pub mod names;
 pub mod query;
 pub mod rules;
 pub mod scan;
+pub mod seen;
 pub mod write;
 
 use crate::error::{Error, Kind, Result};
@@ -236,6 +239,14 @@ fn check_is_sqlite(path: &Path) -> Result<()> {
 }
 
 impl Db {
+    /// Runs `f` inside one read transaction: every query in it sees one snapshot.
+    pub fn in_snapshot<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN")?;
+        let result = f();
+        self.conn.execute_batch("COMMIT")?;
+        result
+    }
+
     /// Opens read-only: never creates a file, never writes.
     pub fn open_read_only(path: &Path, busy_timeout_ms: u64) -> Result<Db> {
         Self::open(path, busy_timeout_ms, OpenFlags::SQLITE_OPEN_READ_ONLY)

@@ -446,6 +446,15 @@ pub fn row_counts(conn: &Connection, now: Ms) -> Result<(u64, u64)> {
     Ok((total as u64, live.unwrap_or(0) as u64))
 }
 
+/// Every (plugin, namespace) with its row count, live or not.
+pub fn namespace_row_counts(conn: &Connection) -> Result<Vec<(String, String, i64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT plugin_id, namespace, COUNT(*) FROM plugin_state_entries GROUP BY plugin_id, namespace",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
