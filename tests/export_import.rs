@@ -442,8 +442,88 @@ fn conflicts_follow_the_policy_and_fail_changes_nothing() {
         "an expired row is replaced"
     );
     assert_eq!(value(&db, "gone"), None, "already expired: dropped");
-    import(&db, &file, &["--on-conflict", "replace"]).success();
+    // replace overwrites live rows: without a terminal it needs --yes (exit 4 otherwise),
+    // and --backup keeps the rows it replaced.
+    let before = all_rows(&db);
+    import(&db, &file, &["--on-conflict", "replace"])
+        .code(4)
+        .stderr(predicate::str::contains("--yes"));
+    assert_eq!(all_rows(&db), before, "refused: nothing changed");
+    let saved = dir.path().join("replaced.jsonl");
+    import(
+        &db,
+        &file,
+        &[
+            "--on-conflict",
+            "replace",
+            "--yes",
+            "--backup",
+            saved.to_str().unwrap(),
+        ],
+    )
+    .success()
+    .stderr(predicate::str::contains("saved 3 rows"));
     assert_eq!(value(&db, "b").as_deref(), Some("\"new\""));
+    let backup = std::fs::read_to_string(&saved).unwrap();
+    let lines: Vec<&str> = backup.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2 + 3,
+        "header, the 3 replaced live rows, trailer: {backup}"
+    );
+    assert!(backup.contains(r#""key":"b","value":"old""#), "{backup}");
+    // The backup restores what replace overwrote.
+    import(&db, &saved, &["--on-conflict", "replace", "--yes"]).success();
+    assert_eq!(value(&db, "b").as_deref(), Some("\"old\""));
+    // skip and newer never ask.
+    import(&db, &file, &["--on-conflict", "skip"]).success();
+}
+
+#[test]
+fn an_import_takes_the_namespaces_plugin_keys_and_prefix_asked_for() {
+    let (dir, db) = legacy_db();
+    let file = dir.path().join("in.jsonl");
+    let entry = |p: &str, ns: &str, key: &str| {
+        format!(
+            r#"{{"plugin_id":"{p}","namespace":"{ns}","key":"{key}","value":1,"created_at":{T},"expires_at":null}}"#
+        )
+    };
+    std::fs::write(
+        &file,
+        build(
+            HEADER,
+            &[
+                entry("discord", "discord.components", "btn_1"),
+                entry("discord", "discord.components", "other"),
+                entry("discord", "discord.modals", "mdl_1"),
+                entry("telegram", "telegram.sent-messages", "-100:1"),
+                entry("telegram", "telegram.sent-messages", "-100:2"),
+            ],
+        ),
+    )
+    .unwrap();
+    let keys = |db: &Path| -> Vec<String> { all_rows(db).into_iter().map(|r| r.2).collect() };
+    import(&db, &file, &["discord.components", "--prefix", "btn_"]).success();
+    assert_eq!(keys(&db), ["btn_1"]);
+    import(&db, &file, &["--plugin", "telegram", "--key", "-100:2"]).success();
+    assert_eq!(keys(&db), ["btn_1", "-100:2"]);
+    import(
+        &db,
+        &file,
+        &["discord/discord.modals", "--dry-run", "-o", "json"],
+    )
+    .success()
+    .stdout(predicate::str::contains("\"added\": 1"));
+    // A namespace or plugin that is not in the file: exit 3 with a did-you-mean.
+    let before = all_rows(&db);
+    import(&db, &file, &["discord.component"])
+        .code(3)
+        .stderr(predicate::str::contains(
+            "did you mean 'discord.components'?",
+        ));
+    import(&db, &file, &["--plugin", "slack"]).code(3);
+    import(&db, &file, &["slack.thread-participation"]).code(3);
+    assert_eq!(all_rows(&db), before);
 }
 
 #[test]

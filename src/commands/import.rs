@@ -1,6 +1,7 @@
 //! `statectl import`: restore an export, all or nothing.
 
 use crate::Ctx;
+use crate::atomic::AtomicFile;
 use crate::error::{Error, Kind, Result};
 use crate::export;
 use crate::output::{add_row, new_table, rows, thousands, write_json, write_table};
@@ -29,12 +30,29 @@ pub enum OnConflict {
 
 #[derive(Debug, Args)]
 #[command(
-    about = "Restore an export: verified first, then applied in one atomic transaction",
-    after_help = "Examples:\n  statectl import before-upgrade.jsonl --dry-run\n  statectl import before-upgrade.jsonl --on-conflict newer\n\nThe header, count and checksum are verified before the database is touched; every\nentry is checked with the target database's rules. Entries already expired are\ndropped unless --include-expired. Either every accepted row is imported or none."
+    about = "Restore an export, or part of it: verified first, then applied in one atomic transaction",
+    after_help = "Examples:\n  statectl import before-upgrade.jsonl --dry-run\n  statectl import before-upgrade.jsonl --on-conflict newer\n  statectl import before-upgrade.jsonl discord.components --prefix btn_\n  statectl import before-upgrade.jsonl --plugin telegram --on-conflict replace --backup replaced.jsonl --yes\n\nThe header, count and checksum are verified before the database is touched; every\nentry is checked with the target database's rules. Entries already expired are\ndropped unless --include-expired. Either every accepted row is imported or none.\n--on-conflict replace asks before it overwrites live rows (--yes without a terminal)."
 )]
 pub struct ImportArgs {
     /// The export file (`-` reads stdin)
     pub file: PathBuf,
+    /// Import only these namespaces of the file (NAMESPACE or PLUGIN/NAMESPACE); default: all
+    pub namespaces: Vec<String>,
+    /// Import only this plugin's entries
+    #[arg(long, value_name = "ID")]
+    pub plugin: Option<String>,
+    /// Import only this exact key (repeatable; may start with '-')
+    #[arg(long = "key", value_name = "K", allow_hyphen_values = true)]
+    pub keys: Vec<String>,
+    /// Import only keys starting with P (case-sensitive)
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    pub prefix: Option<String>,
+    /// Do not ask before replacing live rows (needed without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// First save the live rows the import would replace to FILE, as an export
+    #[arg(long, value_name = "FILE")]
+    pub backup: Option<PathBuf>,
     /// What to do when a key already has a live row
     #[arg(long, value_enum, default_value_t = OnConflict::Skip)]
     pub on_conflict: OnConflict,
@@ -56,19 +74,135 @@ struct Counts {
     dropped_corrupt: u64,
 }
 
-/// Classifies every entry against the database and, when `write`, applies it. The dry
-/// run and the real import go through this one function.
 fn nothing_imported() -> String {
     "nothing was imported (an import is one transaction)".into()
 }
 
+/// Which entries of the file to import: the namespaces named (each may name its
+/// plugin), `--plugin`, `--key`, `--prefix`. One pure predicate over the file's
+/// entries, so the plan, the real run (and later a batched run) select alike.
+#[derive(Debug, Clone, Default)]
+pub struct ImportSelection {
+    /// (plugin, namespace) pairs; empty: every namespace.
+    namespaces: Vec<(Option<String>, String)>,
+    plugin: Option<String>,
+    keys: Vec<String>,
+    prefix: Option<String>,
+}
+
+impl ImportSelection {
+    fn from_args(args: &ImportArgs) -> Result<Self> {
+        let namespaces = args
+            .namespaces
+            .iter()
+            .map(|a| crate::split_namespace(a, args.plugin.as_deref()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ImportSelection {
+            namespaces,
+            plugin: args.plugin.clone(),
+            keys: args
+                .keys
+                .iter()
+                .map(|k| crate::store::rules::js_trim(k).to_string())
+                .collect(),
+            prefix: args.prefix.clone(),
+        })
+    }
+
+    pub fn matches(&self, e: &crate::store::Entry) -> bool {
+        self.plugin.as_ref().is_none_or(|p| *p == e.plugin_id)
+            && (self.namespaces.is_empty()
+                || self.namespaces.iter().any(|(p, n)| {
+                    *n == e.namespace && p.as_ref().is_none_or(|p| *p == e.plugin_id)
+                }))
+            && (self.keys.is_empty() || self.keys.contains(&e.key))
+            && self
+                .prefix
+                .as_ref()
+                .is_none_or(|p| e.key.starts_with(p.as_str()))
+    }
+
+    fn is_everything(&self) -> bool {
+        self.namespaces.is_empty()
+            && self.plugin.is_none()
+            && self.keys.is_empty()
+            && self.prefix.is_none()
+    }
+
+    /// Refuses (exit 3, with a did-you-mean) a namespace or plugin named that is not in
+    /// the file: for an import, "exists" means in the file.
+    fn check_in_file(&self, in_file: &[(String, String)], path: &Path) -> Result<()> {
+        let checks = self
+            .namespaces
+            .iter()
+            .map(|(p, n)| (p.clone(), Some(n.as_str())))
+            .chain(
+                self.plugin
+                    .iter()
+                    .filter(|_| self.namespaces.is_empty())
+                    .map(|p| (Some(p.clone()), None)),
+            );
+        for (plugin, ns) in checks {
+            let found = in_file.iter().any(|(p, n)| {
+                plugin.as_ref().is_none_or(|want| want == p) && ns.is_none_or(|want| want == n)
+            });
+            if found {
+                continue;
+            }
+            let (what, word, candidates): (&str, &str, Vec<&str>) = match ns {
+                Some(n) => (
+                    "namespace",
+                    n,
+                    in_file.iter().map(|(_, n)| n.as_str()).collect(),
+                ),
+                None => {
+                    let p = plugin.as_deref().unwrap_or_default();
+                    (
+                        "plugin",
+                        p,
+                        in_file.iter().map(|(p, _)| p.as_str()).collect(),
+                    )
+                }
+            };
+            let hint = match crate::store::names::did_you_mean(word, candidates) {
+                Some(best) => format!("did you mean '{best}'?"),
+                None => format!(
+                    "see what it holds with `statectl verify {}`",
+                    path.display()
+                ),
+            };
+            return Err(Error::new(
+                Kind::NamespaceNotFound,
+                format!(
+                    "no {what} '{word}'{} in {}; {hint}",
+                    match (&plugin, ns) {
+                        (Some(p), Some(_)) => format!(" under plugin '{p}'"),
+                        _ => String::new(),
+                    },
+                    path.display()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the plan pass hands on: a replaced live row, as it is before the import.
+type OnReplace<'a> = &'a mut dyn FnMut(&crate::store::Entry) -> Result<()>;
+
+/// Classifies every selected entry against the database and, when `write`, applies
+/// it. The dry run, the plan before a confirmation and the real import go through
+/// this one function.
+#[allow(clippy::too_many_arguments)] // one flat call site per pass reads better than a struct
 fn apply(
     conn: &Connection,
     path: &Path,
     rules: &RuleSet,
     args: &ImportArgs,
+    pick: &ImportSelection,
     now: Ms,
     write: bool,
+    mut on_replace: Option<OnReplace>,
 ) -> Result<BTreeMap<(String, String), Counts>> {
     let before = store_import::live_counts(conn, now)?;
     let mut stats: BTreeMap<(String, String), Counts> = BTreeMap::new();
@@ -76,6 +210,9 @@ fn apply(
     export::read(export::open(path)?, Some(rules), |ie| {
         crate::interrupt::check(nothing_imported)?;
         let e = &ie.entry;
+        if !pick.matches(e) {
+            return Ok(());
+        }
         let c = stats
             .entry((e.plugin_id.clone(), e.namespace.clone()))
             .or_default();
@@ -116,6 +253,12 @@ fn apply(
         };
         if replace {
             c.replaced += 1;
+            if let Some(f) = on_replace.as_mut()
+                && let Some(old) =
+                    store_import::stored_row(conn, &e.plugin_id, &e.namespace, &e.key)?
+            {
+                f(&old)?;
+            }
         } else {
             c.added += 1;
         }
@@ -173,21 +316,103 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let rules = Db::open_read_only(&found.path, ctx.global.busy_timeout)?
         .schema
         .rules;
+    let pick = ImportSelection::from_args(args)?;
     // First pass: the whole file is verified before the database is touched.
     let _armed = crate::interrupt::arm();
     // Read twice (verify, then apply): stdin and pipes are spooled to a private file.
     let spooled = export::spool_if_stream(&args.file)?;
     let file = spooled.as_ref().map_or(args.file.as_path(), |t| t.path());
-    let summary = export::read(export::open(file)?, Some(&rules), |_| {
+
+    let mut in_file: Vec<(String, String)> = Vec::new();
+    let summary = export::read(export::open(file)?, Some(&rules), |ie| {
+        let e = &ie.entry;
+        if in_file
+            .last()
+            .is_none_or(|(p, n)| *p != e.plugin_id || *n != e.namespace)
+        {
+            in_file.push((e.plugin_id.clone(), e.namespace.clone()));
+        }
         crate::interrupt::check(nothing_imported)
     })?;
+    in_file.sort();
+    in_file.dedup();
+    if !pick.is_everything() {
+        pick.check_in_file(&in_file, &args.file)?;
+    }
+    let now = ctx.now;
+    // Replacing live rows loses data: plan first, save the rows when asked, confirm.
+    let replaces = matches!(args.on_conflict, OnConflict::Replace | OnConflict::Newer);
+    if !args.dry_run
+        && replaces
+        && (args.on_conflict == OnConflict::Replace || args.backup.is_some())
+    {
+        let db = ctx.open_read()?;
+        let mut backup = match &args.backup {
+            Some(path) => {
+                let header = super::export::header(
+                    &db,
+                    now,
+                    json!({"backup_before": "import", "import_file": args.file.display().to_string()}),
+                );
+                let mut file = AtomicFile::create(path, false, &db.path)?;
+                let w = export::ExportWriter::new(
+                    std::io::BufWriter::new(file.file().try_clone()?),
+                    &header,
+                )?;
+                Some((file, w, path))
+            }
+            None => None,
+        };
+        let planned = {
+            let mut save = |old: &crate::store::Entry| match backup.as_mut() {
+                Some((_, w, _)) => w.entry(old),
+                None => Ok(()),
+            };
+            apply(
+                &db.conn,
+                file,
+                &rules,
+                args,
+                &pick,
+                now,
+                false,
+                Some(&mut save),
+            )?
+        };
+        let replaced: u64 = planned.values().map(|c| c.replaced).sum();
+        if args.on_conflict == OnConflict::Replace && replaced > 0 {
+            super::mutate::ask(
+                ctx,
+                &format!(
+                    "Replace {} with the file's version",
+                    rows(replaced).replacen(" row", " live row", 1)
+                ),
+                &format!(
+                    "replace {}",
+                    rows(replaced).replacen(" row", " live row", 1)
+                ),
+                args.yes,
+            )?;
+        }
+        if let Some((file, w, path)) = backup {
+            let (mut out, n) = w.finish()?;
+            std::io::Write::flush(&mut out)?;
+            drop(out);
+            file.commit()?;
+            writeln!(
+                ctx.err,
+                "saved {} to {} before replacing them",
+                rows(n),
+                path.display()
+            )?;
+        }
+    }
     let stats = if args.dry_run {
         let db = ctx.open_read()?;
-        apply(&db.conn, file, &rules, args, ctx.now, false)?
+        apply(&db.conn, file, &rules, args, &pick, now, false, None)?
     } else {
         let mut writer = Writer::open(&found.path, ctx.global.busy_timeout)?;
-        let now = ctx.now;
-        let result = writer.transaction(|tx| apply(tx, file, &rules, args, now, true));
+        let result = writer.transaction(|tx| apply(tx, file, &rules, args, &pick, now, true, None));
         writer.checkpoint_over(write::AUTOCHECKPOINT_PAGES);
         writer.report_stats(ctx.err);
         result?

@@ -231,6 +231,22 @@ fn print_plan(
 }
 
 fn confirm(ctx: &mut Ctx, total: u64, action: &Action, yes: bool) -> Result<()> {
+    ask(
+        ctx,
+        &format!(
+            "{} {}{}",
+            capitalize(&action.verb),
+            rows(total),
+            action.detail
+        ),
+        &format!("{} {}", action.verb, rows(total)),
+        yes,
+    )
+}
+
+/// Asks `question?` (default no) on the terminal; without one, refuses (exit 4) to
+/// `what` unless `--yes`. Every destructive command confirms through here.
+pub fn ask(ctx: &mut Ctx, question: &str, what: &str, yes: bool) -> Result<()> {
     if yes {
         return Ok(());
     }
@@ -238,19 +254,12 @@ fn confirm(ctx: &mut Ctx, total: u64, action: &Action, yes: bool) -> Result<()> 
         return Err(Error::new(
             Kind::ConfirmationNeeded,
             format!(
-                "refusing to {} {} without confirmation: no terminal to ask on; re-run with --yes (check first with --dry-run)",
-                action.verb,
-                rows(total)
+                "refusing to {what} without confirmation: no terminal to ask on; re-run with --yes (check first with --dry-run)"
             ),
         ));
     }
     let ok = dialoguer::Confirm::new()
-        .with_prompt(format!(
-            "{} {}{}?",
-            capitalize(&action.verb),
-            rows(total),
-            action.detail
-        ))
+        .with_prompt(format!("{question}?"))
         .default(false)
         .interact()
         .map_err(|e| Error::new(Kind::Prompt, format!("cannot ask for confirmation: {e}")))?;

@@ -23,6 +23,24 @@ pub fn live_counts(conn: &Connection, now: Ms) -> Result<BTreeMap<(String, Strin
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The stored row of a key, as it is (for a backup of what an import replaces).
+pub fn stored_row(
+    conn: &Connection,
+    plugin: &str,
+    ns: &str,
+    key: &str,
+) -> Result<Option<super::Entry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM plugin_state_entries WHERE plugin_id = ?1 AND namespace = ?2 AND entry_key = ?3",
+        super::query::ENTRY_COLUMNS
+    ))?;
+    match stmt.query_row((plugin, ns, key), super::query::entry_from_row) {
+        Ok(r) => Ok(Some(r)),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// One row to write, with its stored text and times exactly as exported.
 pub struct NewRow<'a> {
     pub plugin_id: &'a str,
