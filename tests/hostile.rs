@@ -979,6 +979,26 @@ fn a_directory_the_reader_cannot_write_is_explained() {
         "{stderr}"
     );
     assert!(!stderr.contains("unable to open database file"));
+    // With the gateway running (its connection keeps -wal and -shm), the same reader
+    // reads through the read-only -shm.
+    let gateway = rusqlite::Connection::open(&db).unwrap();
+    gateway
+        .execute_batch("UPDATE plugin_state_entries SET value_json = value_json WHERE rowid = 1")
+        .unwrap();
+    assert!(d.path().join("openclaw.sqlite-shm").exists());
+    assert!(d.path().join("openclaw.sqlite-wal").exists());
+    let mut cmd = statectl_process();
+    cmd.arg("--db")
+        .arg(&db)
+        .args(["--now", &NOW.to_string(), "-o", "json", "ls"]);
+    let out = as_nobody(cmd).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout_json(&out).as_array().unwrap().is_empty());
+    drop(gateway);
 }
 
 #[test]
