@@ -57,6 +57,32 @@ impl Ctx<'_> {
         )
     }
 
+    /// What a write needs from the environment: the store reads no variables itself.
+    pub fn write_env(&self) -> store::write::WriteEnv {
+        store::write::WriteEnv {
+            busy_timeout_ms: self.global.busy_timeout,
+            supervisor_mode: std::env::var("OPENCLAW_SUPERVISOR_MODE").ok(),
+            // For statectl's own tests only (they must never touch the real lock
+            // directory); never set it beside a real gateway, whose lock root is fixed.
+            lock_root: std::env::var_os("STATECTL_TEST_LOCK_ROOT")
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| std::path::PathBuf::from("/tmp"), std::path::PathBuf::from),
+        }
+    }
+
+    /// With `STATECTL_TXN_STATS` set, reports how long the write lock was held (for the
+    /// benchmarks: no single transaction may stall the gateway for long).
+    pub fn report_txn_stats(&mut self, writer: &store::write::Writer) {
+        if std::env::var_os("STATECTL_TXN_STATS").is_some() {
+            let _ = writeln!(
+                self.err,
+                "write transactions: {}, longest {:.1} ms",
+                writer.txn_count,
+                writer.txn_longest.as_secs_f64() * 1000.0
+            );
+        }
+    }
+
     /// Locates and opens the database read-only, warning about what a reader should know.
     pub fn open_read(&mut self) -> Result<Db> {
         self.open_read_with(false)

@@ -411,10 +411,10 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
         let db = ctx.open_read()?;
         apply(&db.conn, file, &rules, args, &pick, now, false, None)?
     } else {
-        let mut writer = Writer::open(&found.path, ctx.global.busy_timeout)?;
+        let mut writer = Writer::open(&found.path, &ctx.write_env())?;
         let result = writer.transaction(|tx| apply(tx, file, &rules, args, &pick, now, true, None));
         writer.checkpoint_over(write::AUTOCHECKPOINT_PAGES);
-        writer.report_stats(ctx.err);
+        ctx.report_txn_stats(&writer);
         result?
     };
     report(ctx, &stats, summary.entries, args.dry_run)?;

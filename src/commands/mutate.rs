@@ -283,7 +283,7 @@ fn capitalize(s: &str) -> String {
 /// Plans, confirms and applies `action` to `sel`.
 pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) -> Result<()> {
     let found = ctx.locate()?;
-    let mut writer = Writer::open(&found.path, ctx.global.busy_timeout)?;
+    let mut writer = Writer::open(&found.path, &ctx.write_env())?;
     check_target(&writer, &sel)?;
     let plan_clock = system_now_ms();
     let (groups, newest) = query::plan(&writer.db.conn, &sel, SAMPLE_KEYS)?;
@@ -332,7 +332,7 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
         },
     );
     bar.finish_and_clear();
-    writer.report_stats(ctx.err);
+    ctx.report_txn_stats(&writer);
     let changed = result?;
     report(ctx, &groups, changed, &action, false)?;
     memory_first_note(ctx, &groups);

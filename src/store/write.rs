@@ -65,20 +65,22 @@ fn supervision_mode(conn: &Connection) -> Result<Option<String>> {
         .and_then(|v| v.get("mode").and_then(|m| m.as_str()).map(str::to_string)))
 }
 
-/// The directory that holds `openclaw-state-locks-<uid>`: `/tmp`, where the runtime
-/// keeps it. `STATECTL_TEST_LOCK_ROOT` replaces it, for statectl's own tests only (so
-/// they never touch the real lock directory); never set it beside a real gateway,
-/// whose lock root is fixed: statectl would stop coordinating with it.
-pub fn lock_root() -> PathBuf {
-    std::env::var_os("STATECTL_TEST_LOCK_ROOT")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from)
+/// What a write needs to know of its environment. The command layer reads it
+/// (`Ctx::write_env`): the store reads no environment variables.
+#[derive(Debug, Clone)]
+pub struct WriteEnv {
+    pub busy_timeout_ms: u64,
+    /// `OPENCLAW_SUPERVISOR_MODE`, which lifts the ownership fence when `external`.
+    pub supervisor_mode: Option<String>,
+    /// The directory that holds `openclaw-state-locks-<uid>`: `/tmp`, where the
+    /// runtime keeps it (statectl's own tests point it elsewhere).
+    pub lock_root: PathBuf,
 }
 
 /// Where 2026.9.6 keeps its cross-process lock files for a database:
 /// `/tmp/openclaw-state-locks-<uid>/<family>.<first 8 hex of sha256(real path)>.lock.sqlite`.
-pub fn lock_file(db_path: &Path, uid: u32, family: &str) -> PathBuf {
-    lock_file_in(&lock_root(), db_path, uid, family)
+pub fn lock_file(lock_root: &Path, db_path: &Path, uid: u32, family: &str) -> PathBuf {
+    lock_file_in(lock_root, db_path, uid, family)
 }
 
 /// [`lock_file`] under another lock root.
@@ -205,10 +207,11 @@ fn open_lock_file(path: &Path, uid: u32, create: bool) -> Result<Option<std::fs:
 /// file is only created when statectl runs as that user, so root never leaves a
 /// root-owned lock behind that the gateway cannot open. The directory must pass the
 /// runtime's trust rule ([`check_lock_dir`]) and no symlink is ever followed.
-fn open_lock(db_path: &Path, family: &str, busy_timeout_ms: u64) -> Result<Option<Connection>> {
+fn open_lock(db_path: &Path, family: &str, env: &WriteEnv) -> Result<Option<Connection>> {
     use std::os::unix::fs::MetadataExt;
+    let busy_timeout_ms = env.busy_timeout_ms;
     let owner = std::fs::metadata(db_path)?.uid();
-    let path = lock_file(db_path, owner, family);
+    let path = lock_file(&env.lock_root, db_path, owner, family);
     let may_create = owner == own_uid();
     let dir = path.parent().unwrap_or(Path::new("/"));
     match std::fs::symlink_metadata(dir) {
@@ -273,7 +276,8 @@ pub struct Writer {
 
 impl Writer {
     /// Opens an existing database for writing, after the refusal checks.
-    pub fn open(path: &Path, busy_timeout_ms: u64) -> Result<Writer> {
+    pub fn open(path: &Path, env: &WriteEnv) -> Result<Writer> {
+        let busy_timeout_ms = env.busy_timeout_ms;
         let db = Db::open_read_write(path, busy_timeout_ms)?;
         // SQLite quietly falls back to read-only when the file is not writable.
         if db.conn.is_readonly(rusqlite::MAIN_DB)? {
@@ -292,12 +296,9 @@ impl Writer {
         db.conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;",
         )?;
-        check_writable(
-            &db,
-            std::env::var("OPENCLAW_SUPERVISOR_MODE").ok().as_deref(),
-        )?;
+        check_writable(&db, env.supervisor_mode.as_deref())?;
         let (lifecycle, handles) = if db.schema.rules.lifecycle_locks {
-            let handles = open_lock(path, "state-handles", busy_timeout_ms)?;
+            let handles = open_lock(path, "state-handles", env)?;
             if let Some(h) = &handles {
                 h.execute_batch(
                     "PRAGMA journal_mode = MEMORY; BEGIN; SELECT rootpage FROM sqlite_schema LIMIT 1;",
@@ -308,7 +309,7 @@ impl Writer {
                     })?;
             }
             (
-                open_lock(path, "state-lifecycle", busy_timeout_ms)?,
+                open_lock(path, "state-lifecycle", env)?,
                 handles,
             )
         } else {
@@ -339,19 +340,6 @@ impl Writer {
 
     pub fn rules(&self) -> RuleSet {
         self.db.schema.rules
-    }
-
-    /// With `STATECTL_TXN_STATS` set, reports how long the write lock was held (for the
-    /// benchmarks: no single transaction may stall the gateway for long).
-    pub fn report_stats(&self, err: &mut dyn std::io::Write) {
-        if std::env::var_os("STATECTL_TXN_STATS").is_some() {
-            let _ = writeln!(
-                err,
-                "write transactions: {}, longest {:.1} ms",
-                self.txn_count,
-                self.txn_longest.as_secs_f64() * 1000.0
-            );
-        }
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, inside the lifecycle lock when
