@@ -6,6 +6,12 @@ use crate::output::format::{self, Format};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// Help headings: options are grouped by what they are about in `--help` and man pages.
+pub const SELECTION: &str = "Selection";
+pub const OUTPUT: &str = "Output";
+pub const DATABASE: &str = "Database";
+pub const SAFETY: &str = "Safety";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "statectl",
@@ -24,30 +30,31 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The database file (default: found from the OpenClaw state dir)
-    #[arg(long, global = true, env = "STATECTL_DB", value_name = "PATH")]
+    #[arg(long, global = true, env = "STATECTL_DB", value_name = "PATH", help_heading = DATABASE)]
     pub db: Option<PathBuf>,
     /// The OpenClaw state dir to look in (default: OPENCLAW_STATE_DIR, ~/.openclaw, ~/.clawdbot)
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = DATABASE)]
     pub state_dir: Option<PathBuf>,
     /// Evaluate liveness as of TIME: epoch ms, @epoch-seconds, RFC 3339, local 2026-11-27 or '2026-11-27 14:30', or relative +2h / -30m
-    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true)]
+    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true, help_heading = SELECTION)]
     pub now: Option<String>,
     /// Output format (default: table); each command refuses one it cannot render
-    #[arg(short = 'o', long, global = true, value_enum)]
+    #[arg(short = 'o', long, global = true, value_enum, help_heading = OUTPUT)]
     pub format: Option<Format>,
     /// Namespaces to add to the built-in table (default: ~/.config/statectl/namespaces.toml)
     #[arg(
         long,
         global = true,
+        help_heading = DATABASE,
         env = "STATECTL_NAMESPACES_FILE",
         value_name = "FILE"
     )]
     pub namespaces_file: Option<PathBuf>,
     /// No warnings on stderr (errors are still printed)
-    #[arg(short = 'q', long, global = true)]
+    #[arg(short = 'q', long, global = true, help_heading = OUTPUT)]
     pub quiet: bool,
     /// Milliseconds to wait for a locked database before giving up (exit 5)
-    #[arg(long, global = true, value_name = "MS", default_value_t = crate::store::DEFAULT_BUSY_TIMEOUT_MS)]
+    #[arg(long, global = true, value_name = "MS", default_value_t = crate::store::DEFAULT_BUSY_TIMEOUT_MS, help_heading = DATABASE)]
     pub busy_timeout: u64,
 }
 
@@ -164,6 +171,7 @@ pub fn with_tips(mut e: clap::Error) -> clap::Error {
 
 /// Which rows: shared by every command that selects entries.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = SELECTION)]
 pub struct SelectArgs {
     /// Only this plugin id (namespaces are unique only per plugin)
     #[arg(long, value_name = "ID")]

@@ -39,19 +39,19 @@ pub struct ImportArgs {
     /// Import only these namespaces of the file (NAMESPACE or PLUGIN/NAMESPACE); default: all
     pub namespaces: Vec<String>,
     /// Import only this plugin's entries
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", help_heading = crate::cli::SELECTION)]
     pub plugin: Option<String>,
     /// Import only this exact key (repeatable; may start with '-')
-    #[arg(long = "key", value_name = "K", allow_hyphen_values = true)]
+    #[arg(long = "key", value_name = "K", allow_hyphen_values = true, help_heading = crate::cli::SELECTION)]
     pub keys: Vec<String>,
     /// Import only keys starting with P (case-sensitive)
-    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    #[arg(long, value_name = "P", allow_hyphen_values = true, help_heading = crate::cli::SELECTION)]
     pub prefix: Option<String>,
     /// Do not ask before replacing live rows (needed without a terminal)
-    #[arg(long, short = 'y')]
+    #[arg(long, short = 'y', help_heading = crate::cli::SAFETY)]
     pub yes: bool,
     /// First save the live rows the import would replace to FILE, as an export
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = crate::cli::SAFETY)]
     pub backup: Option<PathBuf>,
     /// What to do when a key already has a live row
     #[arg(long, value_enum, default_value_t = OnConflict::Skip)]

@@ -3,17 +3,20 @@
 
 use crate::Ctx;
 use crate::cli::Cli;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use clap::{Args, CommandFactory};
 use roff::{Roff, bold, roman};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(
-    about = "Print the statectl(1) manual page, or write every page with --dir",
-    after_help = "Examples:\n  statectl man | man -l -\n  statectl man --dir /usr/local/share/man/man1"
+    about = "Show a manual page (through `man` on a terminal, roff when piped), or write every page with --dir",
+    after_help = "Examples:\n  statectl man                 statectl(1), in the pager\n  statectl man prune           statectl-prune(1)\n  statectl man | man -l -\n  statectl man --dir /usr/local/share/man/man1"
 )]
 pub struct ManArgs {
+    /// The subcommand whose page to show (default: statectl(1))
+    #[arg(conflicts_with = "dir")]
+    pub command: Option<String>,
     /// Write statectl.1 and one page per subcommand into DIR
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -168,7 +171,72 @@ pub fn run(ctx: &mut Ctx, args: &ManArgs) -> anyhow::Result<()> {
                 dir.display()
             )?;
         }
-        None => ctx.out.write_all(&pages[0].1)?,
+        None => {
+            let name = match &args.command {
+                None => "statectl.1".to_string(),
+                Some(c) => format!("statectl-{c}.1"),
+            };
+            let Some((_, page)) = pages.iter().find(|(n, _)| *n == name) else {
+                let subs: Vec<&str> = pages
+                    .iter()
+                    .filter_map(|(n, _)| n.strip_prefix("statectl-")?.strip_suffix(".1"))
+                    .collect();
+                let word = args.command.as_deref().unwrap_or_default();
+                let hint = match crate::store::names::did_you_mean(word, subs.iter().copied()) {
+                    Some(best) => format!("did you mean `statectl man {best}`?"),
+                    None => format!("pages: {}", subs.join(", ")),
+                };
+                anyhow::bail!(Error::new(
+                    Kind::Usage,
+                    format!("no manual page for '{word}'; {hint}")
+                ));
+            };
+            if ctx.term.stdout_tty {
+                show_in_pager(ctx, page)?;
+            } else {
+                ctx.out.write_all(page)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Renders the page with `man -l -` (which pages it on the terminal); without `man`,
+/// prints the roff source and says how to read it.
+fn show_in_pager(ctx: &mut Ctx, page: &[u8]) -> Result<()> {
+    use std::io::Write;
+    ctx.out.flush()?;
+    let child = std::process::Command::new("man")
+        .args(["-l", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ctx.out.write_all(page)?;
+            ctx.out.flush()?;
+            writeln!(
+                ctx.err,
+                "hint: `man` is not installed, so this is the page's roff source; install man-db, or read it with `statectl man | groff -man -Tutf8 | less`"
+            )?;
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // A pager quit early closes its end: not an error.
+        if let Err(e) = stdin.write_all(page)
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(e.into());
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        return Err(Error::new(
+            Kind::Runtime,
+            format!("`man -l -` failed ({status}); read the page with `statectl man | less`"),
+        ));
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ use std::io::IsTerminal;
 
 /// Flags every mutating command takes.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = crate::cli::SAFETY)]
 pub struct MutateArgs {
     /// Select every row of the namespace (needed when no filter narrows it)
     #[arg(long)]

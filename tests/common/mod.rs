@@ -128,14 +128,28 @@ pub fn all_rows(db: &Path) -> Vec<StoredRow> {
 /// width, as under `script`) and returns what the terminal showed (stdout and stderr),
 /// with `\r\n` as `\n`, and the exit code.
 pub fn on_terminal(cols: u16, args: &[&str]) -> (String, i32) {
+    on_terminal_with(cols, args, &[])
+}
+
+/// [`on_terminal`] with extra environment variables.
+pub fn on_terminal_with(cols: u16, args: &[&str], env: &[(&str, &str)]) -> (String, i32) {
     use rexpect::process::WaitStatus;
     let mut cmd = statectl_process();
+    cmd.envs(env.iter().copied());
     let bin = cmd.get_program().to_owned();
-    // `stty` sets the pty's size before statectl starts, in the same terminal.
+    // `stty` sets the pty's size before statectl starts, in the same terminal; found
+    // here, so a test may give statectl a PATH without it.
+    let stty = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("stty"))
+        .find(|p| p.is_file())
+        .expect("stty on PATH");
     cmd = {
-        let mut sh = std::process::Command::new("sh");
+        let mut sh = std::process::Command::new("/bin/sh");
         sh.arg("-c")
-            .arg(format!("stty cols {cols} rows 40 && exec \"$0\" \"$@\""))
+            .arg(format!(
+                "{} cols {cols} rows 40 && exec \"$0\" \"$@\"",
+                stty.display()
+            ))
             .arg(bin)
             .args(args);
         for (k, v) in cmd.get_envs() {
