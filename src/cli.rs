@@ -177,7 +177,7 @@ pub struct SelectArgs {
     #[arg(long, value_name = "ID")]
     pub plugin: Option<String>,
     /// Only this exact key (repeatable; may start with '-', like Telegram chat ids)
-    #[arg(long = "key", value_name = "K", allow_hyphen_values = true)]
+    #[arg(long = "key", value_name = "K", allow_hyphen_values = true, add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_key))]
     pub keys: Vec<String>,
     /// Only keys starting with P (case-sensitive)
     #[arg(long, value_name = "P", allow_hyphen_values = true)]

@@ -66,7 +66,10 @@ impl Ctx<'_> {
             // directory); never set it beside a real gateway, whose lock root is fixed.
             lock_root: std::env::var_os("STATECTL_TEST_LOCK_ROOT")
                 .filter(|v| !v.is_empty())
-                .map_or_else(|| std::path::PathBuf::from("/tmp"), std::path::PathBuf::from),
+                .map_or_else(
+                    || std::path::PathBuf::from("/tmp"),
+                    std::path::PathBuf::from,
+                ),
         }
     }
 

@@ -212,3 +212,85 @@ fn namespaces_complete_from_the_database_on_the_command_line() {
     );
     assert!(got.iter().all(|c| c.starts_with("disc")), "{got:?}");
 }
+
+/// `inspect NS <TAB>` and `--key <TAB>` complete the keys of that namespace, through
+/// the protocol each shell's script speaks (bash and zsh pass the word index; fish
+/// completes the last word and gets `value<TAB>help` lines).
+#[test]
+fn keys_complete_from_the_namespace_on_the_command_line() {
+    let (_d, db) = legacy_db();
+    insert(
+        &db,
+        &[
+            ("discord", "discord.modals", "mdl_a1", "1", 1, None),
+            ("discord", "discord.modals", "mdl_a2", "1", 1, None),
+            ("discord", "discord.modals", "mdl_b1", "1", 1, None),
+            ("discord", "discord.components", "mdl_other", "1", 1, None),
+            ("telegram", "telegram.sent-messages", "-100:1", "1", 1, None),
+        ],
+    );
+    let db = db.to_str().unwrap().to_string();
+    let complete = |shell: &str, line: &[&str]| -> Vec<String> {
+        let mut cmd = statectl();
+        cmd.env("COMPLETE", shell);
+        if shell != "fish" {
+            cmd.env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
+                .env("_CLAP_IFS", "\n");
+        }
+        let out = cmd.arg("--").args(line).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            // zsh's lines escape `:` (its description separator).
+            .map(|l| l.split('\t').next().unwrap().replace("\\:", ":"))
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    for shell in ["bash", "zsh", "fish"] {
+        let got = complete(
+            shell,
+            &[
+                "statectl",
+                "--db",
+                &db,
+                "inspect",
+                "discord.modals",
+                "mdl_a",
+            ],
+        );
+        assert_eq!(got, ["mdl_a1", "mdl_a2"], "{shell}: inspect NS KEY");
+        let got = complete(
+            shell,
+            &[
+                "statectl",
+                "--db",
+                &db,
+                "ls",
+                "discord/discord.modals",
+                "--key",
+                "mdl_",
+            ],
+        );
+        assert_eq!(got, ["mdl_a1", "mdl_a2", "mdl_b1"], "{shell}: --key");
+        let got = complete(
+            shell,
+            &[
+                "statectl",
+                "--db",
+                &db,
+                "prune",
+                "--older-than",
+                "1h",
+                "telegram.sent-messages",
+                "--key",
+                "-1",
+            ],
+        );
+        assert_eq!(got, ["-100:1"], "{shell}: a flag value is no namespace");
+    }
+}

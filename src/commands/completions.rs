@@ -134,18 +134,7 @@ fn flag_on_line(words: &[String], flag: &str) -> Option<PathBuf> {
 pub fn complete_namespace(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = current.to_string_lossy();
     let words: Vec<String> = std::env::args().collect();
-    let db =
-        flag_on_line(&words, "--db").or_else(|| std::env::var_os("STATECTL_DB").map(PathBuf::from));
-    let state_dir = flag_on_line(&words, "--state-dir");
-    let env = |k: &str| std::env::var(k).ok();
-    let hints = locate::Hints {
-        db: db.as_deref(),
-        state_dir: state_dir.as_deref(),
-    };
-    let Ok(found) = locate::locate(&hints, &env) else {
-        return Vec::new();
-    };
-    let Ok(db) = Db::open_read_only(&found.path, 1_000) else {
+    let Some(db) = open_line_db(&words) else {
         return Vec::new();
     };
     let Ok(rows) = crate::store::query::namespace_row_counts(&db.conn) else {
@@ -165,4 +154,96 @@ pub fn complete_namespace(current: &OsStr) -> Vec<CompletionCandidate> {
     out.sort_by(|a, b| a.get_value().cmp(b.get_value()));
     out.dedup_by(|a, b| a.get_value() == b.get_value());
     out
+}
+
+/// Flags whose next word is their value, not a positional argument.
+const VALUE_FLAGS: &[&str] = &[
+    "--db",
+    "--state-dir",
+    "--now",
+    "-o",
+    "--format",
+    "--namespaces-file",
+    "--busy-timeout",
+    "--plugin",
+    "--key",
+    "--prefix",
+    "--match",
+    "--older-than",
+    "--newer-than",
+    "--expires-within",
+    "--limit",
+    "--sort",
+    "--backup",
+    "--in",
+    "--at",
+    "-O",
+    "--output",
+    "--on-conflict",
+];
+
+/// The NAMESPACE argument of the line being completed: the first positional word after
+/// the subcommand (for `import FILE NS`, the one after FILE).
+fn namespace_on_line(words: &[String]) -> Option<String> {
+    let line: Vec<&String> = match words.iter().position(|w| w == "--") {
+        Some(i) => words[i + 1..].iter().skip(1).collect(),
+        None => words.iter().skip(1).collect(),
+    };
+    let mut positionals = Vec::new();
+    let mut i = 0;
+    // The word being completed is last: never its own namespace.
+    while i + 1 < line.len() {
+        let w = line[i].as_str();
+        if VALUE_FLAGS.contains(&w) {
+            i += 2;
+            continue;
+        }
+        if !w.starts_with('-') {
+            positionals.push(w);
+        }
+        i += 1;
+    }
+    let sub = *positionals.first()?;
+    let at = if sub == "import" { 2 } else { 1 };
+    positionals.get(at).map(|s| s.to_string())
+}
+
+/// Keys of the namespace the line names (`inspect NS <TAB>`, `--key <TAB>`), from the
+/// database the line would open; at most a few hundred, and nothing on any problem.
+pub fn complete_key(current: &OsStr) -> Vec<CompletionCandidate> {
+    let current = current.to_string_lossy();
+    let words: Vec<String> = std::env::args().collect();
+    let Some(arg) = namespace_on_line(&words) else {
+        return Vec::new();
+    };
+    let (plugin, ns) = match arg.rsplit_once('/') {
+        Some((p, n)) => (Some(p.to_string()), n.to_string()),
+        None => (
+            flag_on_line(&words, "--plugin").map(|p| p.display().to_string()),
+            arg,
+        ),
+    };
+    let Some(db) = open_line_db(&words) else {
+        return Vec::new();
+    };
+    let Ok(keys) =
+        crate::store::query::keys_starting(&db.conn, plugin.as_deref(), &ns, &current, 500)
+    else {
+        return Vec::new();
+    };
+    keys.into_iter().map(CompletionCandidate::new).collect()
+}
+
+/// The database the command line being completed would open, read-only.
+fn open_line_db(words: &[String]) -> Option<Db> {
+    let db =
+        flag_on_line(words, "--db").or_else(|| std::env::var_os("STATECTL_DB").map(PathBuf::from));
+    let state_dir = flag_on_line(words, "--state-dir");
+    let env = |k: &str| std::env::var(k).ok();
+    let hints = locate::Hints {
+        db: db.as_deref(),
+        state_dir: state_dir.as_deref(),
+    };
+    let found = locate::locate(&hints, &env).ok()?;
+    Db::open_read_only(&found.path, 1_000).ok()
 }

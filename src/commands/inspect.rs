@@ -20,7 +20,7 @@ pub struct InspectArgs {
     #[arg(allow_hyphen_values = true, add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
     pub namespace: String,
     /// The entry key (trimmed, as the runtime's lookup() does; may start with '-')
-    #[arg(allow_hyphen_values = true)]
+    #[arg(allow_hyphen_values = true, add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_key))]
     pub key: String,
     /// Only this plugin id
     #[arg(long, value_name = "ID")]

@@ -425,6 +425,26 @@ pub fn keys_of(conn: &Connection, plugin: Option<&str>, namespace: &str) -> Resu
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Up to `limit` keys of a namespace starting with `prefix`, in byte order (completion).
+pub fn keys_starting(
+    conn: &Connection,
+    plugin: Option<&str>,
+    namespace: &str,
+    prefix: &str,
+    limit: u32,
+) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT entry_key FROM plugin_state_entries
+         WHERE namespace = ?1 AND (?2 IS NULL OR plugin_id = ?2)
+           AND substr(entry_key, 1, length(?3)) = ?3
+         ORDER BY entry_key LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![namespace, plugin, prefix, limit], |r| {
+        Ok(text(r.get_ref(0)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// `PLUGIN/NAMESPACE` of every namespace that has `key`.
 pub fn namespaces_with_key(conn: &Connection, key: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare(

@@ -308,10 +308,7 @@ impl Writer {
                         e => e,
                     })?;
             }
-            (
-                open_lock(path, "state-lifecycle", env)?,
-                handles,
-            )
+            (open_lock(path, "state-lifecycle", env)?, handles)
         } else {
             (None, None)
         };
