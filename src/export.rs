@@ -4,14 +4,19 @@
 //! reproduces every byte of `value_json`, `created_at` and `expires_at`.
 
 use crate::error::{Error, Kind, Result};
-use crate::store::Entry;
+use crate::interrupt;
 use crate::store::rules::{self, RuleSet};
 use crate::store::seen::Seen;
+use crate::store::{Db, Entry, Selection, known, query};
 use crate::timefmt::Ms;
+use crate::timefmt::system_now_ms;
+use indicatif::ProgressBar;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
 
 pub const FORMAT_VERSION: u64 = 1;
@@ -87,6 +92,56 @@ impl<W: Write> ExportWriter<W> {
         self.out.flush()?;
         Ok((self.out, self.count))
     }
+}
+
+/// The header line describing where an export came from and what it selected.
+pub fn header(db: &Db, now: i64, selection: serde_json::Value) -> serde_json::Value {
+    json!({
+        "statectl_export": FORMAT_VERSION,
+        "exported_at": system_now_ms(),
+        "now": now,
+        "source": {
+            "path": db.path.display().to_string(),
+            "layout": db.schema.layout.as_str(),
+            "schema_version": db.schema.effective_version,
+            "app_version": db.schema.app_version,
+        },
+        "selection": selection,
+    })
+}
+
+/// Streams the entries of `selections` into an export, inside one read transaction.
+/// Returns the count and the secret namespaces included.
+pub fn write_export<W: Write>(
+    db: &Db,
+    selections: &[Selection],
+    header: &serde_json::Value,
+    out: W,
+    exclude_secrets: bool,
+    bar: &ProgressBar,
+) -> Result<(W, u64, BTreeSet<String>)> {
+    let mut w = ExportWriter::new(out, header)?;
+    let mut secrets = BTreeSet::new();
+    db.in_snapshot(|| -> Result<()> {
+        for sel in selections {
+            query::for_each_entry(&db.conn, sel, None, |e| {
+                interrupt::check(|| {
+                    "the export stopped before its end; what was written has no trailer, so import refuses it".into()
+                })?;
+                if known::policy(&e.plugin_id, &e.namespace).secret {
+                    if exclude_secrets {
+                        return Ok(());
+                    }
+                    secrets.insert(format!("{}/{}", e.plugin_id, e.namespace));
+                }
+                bar.inc(1);
+                w.entry(&e)
+            })?;
+        }
+        Ok(())
+    })?;
+    let (out, n) = w.finish()?;
+    Ok((out, n, secrets))
 }
 
 pub fn hex(bytes: &[u8]) -> String {

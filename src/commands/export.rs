@@ -1,18 +1,19 @@
-//! `statectl export`: a JSONL snapshot of selected entries (see src/export.rs).
+//! `statectl export`: a JSONL snapshot of selected entries; the format itself (header,
+//! entries, trailer, read and written) is `src/export.rs`.
 
 use crate::atomic::AtomicFile;
 use crate::cli::SelectArgs;
 use crate::error::Result;
-use crate::export::ExportWriter;
+use crate::export;
 use crate::output::rows;
-use crate::store::{Db, Selection, known, names, query};
-use crate::timefmt::system_now_ms;
+use crate::store::{Selection, names, query};
+
 use crate::{Ctx, interrupt, split_namespace};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
-use std::collections::BTreeSet;
-use std::io::{BufWriter, Write};
+
+use std::io::BufWriter;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -35,56 +36,6 @@ pub struct ExportArgs {
     /// Leave out namespaces that hold secrets (tokens, keys, message content)
     #[arg(long)]
     pub exclude_secrets: bool,
-}
-
-/// The header line describing where an export came from and what it selected.
-pub fn header(db: &Db, now: i64, selection: serde_json::Value) -> serde_json::Value {
-    json!({
-        "statectl_export": crate::export::FORMAT_VERSION,
-        "exported_at": system_now_ms(),
-        "now": now,
-        "source": {
-            "path": db.path.display().to_string(),
-            "layout": db.schema.layout.as_str(),
-            "schema_version": db.schema.effective_version,
-            "app_version": db.schema.app_version,
-        },
-        "selection": selection,
-    })
-}
-
-/// Streams the entries of `selections` into an export, inside one read transaction.
-/// Returns the count and the secret namespaces included.
-pub fn write_export<W: Write>(
-    db: &Db,
-    selections: &[Selection],
-    header: &serde_json::Value,
-    out: W,
-    exclude_secrets: bool,
-    bar: &ProgressBar,
-) -> Result<(W, u64, BTreeSet<String>)> {
-    let mut w = ExportWriter::new(out, header)?;
-    let mut secrets = BTreeSet::new();
-    db.in_snapshot(|| -> Result<()> {
-        for sel in selections {
-            query::for_each_entry(&db.conn, sel, None, |e| {
-                interrupt::check(|| {
-                    "the export stopped before its end; what was written has no trailer, so import refuses it".into()
-                })?;
-                if known::policy(&e.plugin_id, &e.namespace).secret {
-                    if exclude_secrets {
-                        return Ok(());
-                    }
-                    secrets.insert(format!("{}/{}", e.plugin_id, e.namespace));
-                }
-                bar.inc(1);
-                w.entry(&e)
-            })?;
-        }
-        Ok(())
-    })?;
-    let (out, n) = w.finish()?;
-    Ok((out, n, secrets))
 }
 
 /// One selection per named namespace (each may name its plugin), or one for all.
@@ -130,7 +81,7 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let header = header(
+    let header = export::header(
         &db,
         ctx.now,
         json!({
@@ -156,7 +107,7 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
     let (count, secrets) = match output {
         Some(path) => {
             let mut file = AtomicFile::create(path, args.force, &db.path)?;
-            let (_, count, secrets) = write_export(
+            let (_, count, secrets) = export::write_export(
                 &db,
                 &sels,
                 &header,
@@ -169,7 +120,7 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
             (count, secrets)
         }
         None => {
-            let (_, count, secrets) = write_export(
+            let (_, count, secrets) = export::write_export(
                 &db,
                 &sels,
                 &header,

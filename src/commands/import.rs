@@ -349,7 +349,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
         let db = ctx.open_read()?;
         let mut backup = match &args.backup {
             Some(path) => {
-                let header = super::export::header(
+                let header = crate::export::header(
                     &db,
                     now,
                     json!({"backup_before": "import", "import_file": args.file.display().to_string()}),

@@ -349,9 +349,9 @@ fn save_backup(
     action: &Action,
 ) -> Result<()> {
     let db = crate::store::Db::open_read_only(&writer.db.path, ctx.global.busy_timeout)?;
-    let header = super::export::header(&db, ctx.now, json!({"backup_before": action.verb}));
+    let header = crate::export::header(&db, ctx.now, json!({"backup_before": action.verb}));
     let mut file = AtomicFile::create(path, false, &writer.db.path)?;
-    let (_, n, _) = super::export::write_export(
+    let (_, n, _) = crate::export::write_export(
         &db,
         std::slice::from_ref(sel),
         &header,
