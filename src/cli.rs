@@ -77,6 +77,8 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     Backup(commands::backup::BackupArgs),
     Check(commands::check::CheckArgs),
+    Diff(commands::diff::DiffArgs),
+    Watch(commands::watch::WatchArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::man::ManArgs),
 }
@@ -86,7 +88,7 @@ impl Command {
     /// command"); a new command adds its line here.
     pub fn formats(&self) -> &'static [Format] {
         match self {
-            Command::Ls(_) => format::LIST,
+            Command::Ls(_) | Command::Diff(_) | Command::Watch(_) => format::LIST,
             Command::Inspect(_)
             | Command::Info(_)
             | Command::Prune(_)
@@ -114,6 +116,8 @@ impl Command {
             Command::Check(_) => "check",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
+            Command::Diff(_) => "diff",
+            Command::Watch(_) => "watch",
         }
     }
 }

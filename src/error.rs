@@ -109,6 +109,8 @@ error_kinds! {
     AmbiguousNamespace = Usage, "ambiguous_namespace";
     ConflictingPlugin = Usage, "conflicting_plugin";
     InvalidExport = Usage, "invalid_export";
+    /// An export `diff` cannot compare within its selection.
+    UnsupportedExport = Usage, "unsupported_export";
     FileNotFound = Usage, "file_not_found";
     NoHome = Usage, "no_home";
     NamespacesFile = Usage, "namespaces_file";
@@ -123,6 +125,8 @@ error_kinds! {
     NotARegularFile = Usage, "not_a_regular_file";
 
     KeyNotFound = NotFound, "key_not_found";
+    /// `diff --sidecar` where no legacy sidecar exists.
+    NoSidecar = NotFound, "no_sidecar";
     KeyExpired = NotFound, "key_expired";
     NamespaceNotFound = NotFound, "namespace_not_found";
 

@@ -6,6 +6,7 @@
 pub mod atomic;
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod error;
 pub mod export;
 pub mod interrupt;
@@ -13,6 +14,7 @@ pub mod ops;
 pub mod output;
 pub mod store;
 pub mod timefmt;
+pub mod watch;
 
 use cli::{Cli, Command, GlobalArgs, SelectArgs};
 use error::{Error, Kind, Result};
@@ -201,6 +203,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> a
     let ok = |r: anyhow::Result<()>| r.map(|()| 0);
     let code = match &cli.command {
         Command::Check(a) => commands::check::run(&mut ctx, a),
+        Command::Diff(a) => commands::diff::run(&mut ctx, a),
         Command::Ls(a) => ok(commands::ls::run(&mut ctx, a)),
         Command::Inspect(a) => ok(commands::inspect::run(&mut ctx, a)),
         Command::Info(a) => ok(commands::info::run(&mut ctx, a)),
@@ -212,6 +215,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> a
         Command::Backup(a) => ok(commands::backup::run(&mut ctx, a)),
         Command::Completions(a) => ok(commands::completions::run(&mut ctx, a)),
         Command::Man(a) => ok(commands::man::run(&mut ctx, a)),
+        Command::Watch(a) => ok(commands::watch::run(&mut ctx, a).map_err(anyhow::Error::from)),
     }?;
     ctx.out.flush()?;
     Ok(code)

@@ -81,6 +81,7 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
             }
         }
     }
+    let base = args.select.to_selection(ctx.now)?;
     let header = export::header(
         &db,
         ctx.now,
@@ -91,6 +92,17 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
             "only_expired": args.select.expired,
             "exclude_secrets": args.exclude_secrets,
             "filtered": sels.iter().any(|s| s.has_filter()),
+            // Exactly what was selected, in absolute times, so `diff` can compare a
+            // database with this file within the same selection.
+            "filters": {
+                "keys": base.keys,
+                "prefix": base.prefix,
+                "glob": base.glob,
+                "created_at_most": base.created_at_most,
+                "created_after": base.created_after,
+                "expires_at_most": base.expires_at_most,
+                "no_expiry": base.no_expiry,
+            },
         }),
     );
     let bar = if ctx.term.stderr_tty && output.is_some() {

@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod expire;
 pub mod export;
 pub mod import;
@@ -13,3 +14,4 @@ pub mod man;
 pub mod mutate;
 pub mod prune;
 pub mod verify;
+pub mod watch;

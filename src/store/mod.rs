@@ -9,7 +9,9 @@ pub mod names;
 pub mod query;
 pub mod rules;
 pub mod scan;
+pub mod scratch;
 pub mod seen;
+pub mod stamps;
 pub mod write;
 
 use crate::error::{Error, Kind, Result};

@@ -44,4 +44,11 @@ for v in $versions; do
       --work "$dir/import-$peer-into-$v" --import-from "$dir/work-$peer" || status=1
   done
 done
+# watch beside the real runtime (the shared layout's sync store), in synchronised steps.
+for v in $versions; do
+  case $v in 2026.9.*)
+    "$dir/node/bin/node" "$here/watch.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
+      --work "$dir/watch-$v" || status=1 ;;
+  esac
+done
 exit $status
