@@ -432,3 +432,43 @@ fn watch_reports_each_write_once_in_synchronised_steps() {
     // The reader ends at end of output: anything still queued was an extra event.
     assert!(rx.recv().is_err(), "no event beyond the steps");
 }
+
+/// Every format of the contract renders a difference: CSV rectangular, JSONL one
+/// object per difference, tables for people.
+#[test]
+fn diff_renders_every_format() {
+    let (_dir, legacy, shared) = state_dir();
+    let run = |f: &str, extra: &[&str]| {
+        let out = statectl()
+            .args(["--now", &NOW.to_string(), "-o", f, "diff"])
+            .arg(&legacy)
+            .arg(&shared)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (doc, _) = diff_json(&[legacy.to_str().unwrap(), shared.to_str().unwrap()]);
+    let n = doc["differences"].as_array().unwrap().len();
+    assert!(n > 0);
+    let jsonl = run("jsonl", &[]);
+    assert_eq!(jsonl.lines().count(), n);
+    for l in jsonl.lines() {
+        serde_json::from_str::<Value>(l).unwrap();
+    }
+    for extra in [&[][..], &["--details"][..]] {
+        let csv = run("csv", extra);
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let width = r.headers().unwrap().len();
+        let rows: Vec<_> = r.records().map(Result::unwrap).collect();
+        assert!(rows.iter().all(|rec| rec.len() == width));
+        if !extra.is_empty() {
+            assert_eq!(rows.len(), n);
+        }
+    }
+    for f in ["table", "wide"] {
+        let t = run(f, &["--details"]);
+        assert!(t.contains("poll-3") && t.contains("differ in"), "{t}");
+    }
+}
