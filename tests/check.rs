@@ -405,3 +405,46 @@ fn a_check_error_under_json_is_a_json_error_with_exit_3() {
     assert_eq!(err["error"]["code"], "invalid_duration");
     assert_eq!(err["error"]["exit"], 3);
 }
+
+/// Perfdata are numbers (so `jq '.perfdata.live > 500'` means something), with units
+/// and thresholds in perfdata_meta; --only/--skip choose checks, an unknown name is
+/// UNKNOWN (exit 3).
+#[test]
+fn perfdata_are_numbers_and_checks_can_be_chosen() {
+    let (_d, db) = healthy();
+    let out = statectl_at(&db, NOW)
+        .args(["check", "-o", "json"])
+        .output()
+        .unwrap();
+    let v = stdout_json(&out);
+    assert!(v["perfdata"]["live"].is_u64(), "{v}");
+    assert!(v["perfdata"]["db_bytes"].is_u64(), "{v}");
+    assert_eq!(v["perfdata_meta"]["db_bytes"]["unit"], "B");
+    assert_eq!(v["perfdata_meta"]["db_bytes"]["warn"], 256 * 1024 * 1024);
+    assert_eq!(v["perfdata_meta"]["live"]["unit"], "");
+    let out = statectl_at(&db, NOW)
+        .args(["check", "-o", "json", "--only", "open,db_size"])
+        .output()
+        .unwrap();
+    let names: Vec<String> = stdout_json(&out)["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["open", "db_size"]);
+    let out = statectl_at(&db, NOW)
+        .args(["check", "--skip", "legacy_file,permissions"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("legacy_file") && !text.contains("permissions") && text.contains("db_size")
+    );
+    assert!(text.lines().next().unwrap().contains("db_bytes="), "{text}");
+    statectl_at(&db, NOW)
+        .args(["check", "--only", "db_sise"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("did you mean 'db_size'?"));
+}

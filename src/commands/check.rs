@@ -13,9 +13,15 @@ use serde_json::json;
 #[derive(Debug, Args)]
 #[command(
     about = "Health check for scripts and monitoring: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
-    after_help = "Examples:\n  statectl check                         one line per check; first line for monitoring\n  statectl check -o json | jq .status\n  statectl check --now +1d               how will it look in a day\n  */5 * * * * statectl check >/dev/null || alert   (cron)\n\nChecks: open (layout and schema known), integrity (quick_check, --full for\nintegrity_check), corrupt_values, plugin_cap, namespace_cap, expired_backlog,\nmissing_ttl, timestamps, permissions, wal_size, db_size, legacy_file."
+    after_help = "Examples:\n  statectl check                         one line per check; first line for monitoring\n  statectl check -o json | jq .status\n  statectl check --now +1d               how will it look in a day\n  */5 * * * * statectl check >/dev/null || alert   (cron)\n\nChecks: open (layout and schema known), integrity (quick_check, --full for\nintegrity_check), corrupt_values, plugin_cap, namespace_cap, expired_backlog,\nmissing_ttl, timestamps, permissions, wal_size, db_size, legacy_file (choose with\n--only NAME,... or --skip NAME,...)."
 )]
 pub struct CheckArgs {
+    /// Run only these checks (comma-separated names, as listed below)
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Leave out these checks (comma-separated names)
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub skip: Vec<String>,
     /// Run PRAGMA integrity_check instead of quick_check (slower)
     #[arg(long)]
     pub full: bool,
@@ -65,20 +71,44 @@ fn gather(ctx: &mut Ctx, lim: &Limits) -> Result<Facts> {
     Ok(ops::gather(&db, found.legacy_beside.clone(), ctx.now, lim))
 }
 
+/// Refuses a check name that does not exist (exit 3 under `check`, like every error).
+fn check_names(names: &[String], flag: &str) -> Result<()> {
+    for n in names {
+        if !ops::CHECK_NAMES.contains(&n.as_str()) {
+            let hint = match crate::store::names::did_you_mean(n, ops::CHECK_NAMES.iter().copied())
+            {
+                Some(best) => format!("did you mean '{best}'?"),
+                None => format!("checks: {}", ops::CHECK_NAMES.join(", ")),
+            };
+            return Err(crate::error::Error::new(
+                crate::error::Kind::Usage,
+                format!("{flag}: no check named '{n}'; {hint}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> anyhow::Result<i32> {
     let lim = args.limits()?;
-    let (checks, perf) = match gather(ctx, &lim) {
+    check_names(&args.only, "--only")?;
+    check_names(&args.skip, "--skip")?;
+    let (mut checks, perf) = match gather(ctx, &lim) {
         Ok(facts) => ops::evaluate(&facts, &lim),
         // No database to judge: nothing else can be checked.
         Err(e) => (vec![check("open", Status::Unknown, e.message)], Vec::new()),
     };
+    checks.retain(|c| {
+        (args.only.is_empty() || args.only.iter().any(|n| n == c.name))
+            && !args.skip.iter().any(|n| n == c.name)
+    });
     let worst = ops::fold(&checks);
     render(ctx, &checks, &perf, worst)?;
     Ok(worst.exit_code())
 }
 
 /// The first line for monitoring systems, then one line per check; or the JSON report.
-fn render(ctx: &mut Ctx, checks: &[Check], perf: &[(String, String)], worst: Status) -> Result<()> {
+fn render(ctx: &mut Ctx, checks: &[Check], perf: &[ops::Perf], worst: Status) -> Result<()> {
     let summary = if worst == Status::Ok {
         format!("{} checks ok", checks.len())
     } else {
@@ -94,13 +124,14 @@ fn render(ctx: &mut Ctx, checks: &[Check], perf: &[(String, String)], worst: Sta
             "status": worst.as_str(),
             "summary": summary,
             "checks": checks.iter().map(|c| json!({"name": c.name, "status": c.status.as_str(), "message": c.message})).collect::<Vec<_>>(),
-            "perfdata": perf.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "perfdata": perf.iter().map(|p| (p.name.clone(), json!(p.value))).collect::<serde_json::Map<_, _>>(),
+            "perfdata_meta": perf.iter().map(|p| (p.name.clone(), json!({"unit": p.unit, "warn": p.warn, "crit": p.crit}))).collect::<serde_json::Map<_, _>>(),
         });
         serde_json::to_writer(&mut *ctx.out, &doc)?;
         writeln!(ctx.out)?;
         return Ok(());
     }
-    let perf_text: Vec<String> = perf.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let perf_text: Vec<String> = perf.iter().map(ops::Perf::text).collect();
     writeln!(
         ctx.out,
         "STATECTL {} - {}{}{}",
@@ -110,10 +141,23 @@ fn render(ctx: &mut Ctx, checks: &[Check], perf: &[(String, String)], worst: Sta
         perf_text.join(" ")
     )?;
     for c in checks {
+        let word = format!("{:<8}", c.status.as_str().to_uppercase());
+        // Colour only the status word, only on a terminal that allows it (NO_COLOR).
+        let word = if ctx.term.color {
+            let code = match c.status {
+                Status::Ok => "32",
+                Status::Warning => "33",
+                Status::Critical => "31",
+                Status::Unknown => "35",
+            };
+            format!("\x1b[{code}m{word}\x1b[0m")
+        } else {
+            word
+        };
         writeln!(
             ctx.out,
-            "{:<8} {:<16} {}",
-            c.status.as_str().to_uppercase(),
+            "{} {:<16} {}",
+            word,
             c.name,
             crate::output::escape_control(&c.message)
         )?;

@@ -200,8 +200,69 @@ fn permission_problems(path: &Path) -> Result<Vec<String>, String> {
     Ok(problems)
 }
 
-/// Every check, in report order, with the perfdata (`name`, `value[;warn;crit]`).
-pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<(String, String)>) {
+/// Every check name, in report order (`--only` / `--skip` take these).
+pub const CHECK_NAMES: &[&str] = &[
+    "open",
+    "integrity",
+    "table_scan",
+    "corrupt_values",
+    "plugin_cap",
+    "namespace_cap",
+    "expired_backlog",
+    "missing_ttl",
+    "timestamps",
+    "permissions",
+    "wal_size",
+    "db_size",
+    "legacy_file",
+];
+
+/// One performance figure: a number, its unit, and the thresholds it is judged by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Perf {
+    pub name: String,
+    pub value: u64,
+    /// `""` for counts, `"B"` for bytes (the monitoring-plugin units).
+    pub unit: &'static str,
+    pub warn: Option<u64>,
+    pub crit: Option<u64>,
+}
+
+impl Perf {
+    pub fn count(name: &str, value: u64) -> Perf {
+        Perf {
+            name: name.into(),
+            value,
+            unit: "",
+            warn: None,
+            crit: None,
+        }
+    }
+    pub fn bytes(name: &str, value: u64, warn: u64) -> Perf {
+        Perf {
+            name: name.into(),
+            value,
+            unit: "B",
+            warn: Some(warn),
+            crit: None,
+        }
+    }
+    /// `name=value[unit][;warn[;crit]]`, as monitoring plugins print it.
+    pub fn text(&self) -> String {
+        let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let mut t = format!("{}={}{}", self.name, self.value, self.unit);
+        if self.warn.is_some() || self.crit.is_some() {
+            t.push_str(&format!(";{}", opt(self.warn)));
+        }
+        if self.crit.is_some() {
+            t.push_str(&format!(";{}", opt(self.crit)));
+        }
+        t
+    }
+}
+
+/// Every check, in report order, with the perfdata.
+pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<Perf>) {
     let mut checks = vec![open(f), integrity(f, lim)];
     let empty = ScanMap::new();
     let scanned = match &f.scan {
@@ -219,9 +280,9 @@ pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<(String, String)>) 
     let total = |g: fn(&scan::NsScan) -> u64| scanned.values().map(g).sum::<u64>();
     let (live, expired) = (total(|x| x.live), total(|x| x.expired));
     let mut perf = vec![
-        ("rows".to_string(), (live + expired).to_string()),
-        ("live".to_string(), live.to_string()),
-        ("expired".to_string(), expired.to_string()),
+        Perf::count("rows", live + expired),
+        Perf::count("live", live),
+        Perf::count("expired", expired),
     ];
     checks.push(corrupt_values(total(|x| x.corrupt), &f.corrupt_examples));
     let (cap_check, cap_perf) = plugin_cap(scanned, f.plugin_live_cap, lim);
@@ -236,8 +297,9 @@ pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<(String, String)>) 
         lim,
     ));
     checks.push(permissions(&f.permissions));
-    perf.push(("db_bytes".into(), format!("{}B", f.db_size)));
-    perf.push(("wal_bytes".into(), format!("{}B", f.wal_size)));
+    let mib = 1024 * 1024;
+    perf.push(Perf::bytes("db_bytes", f.db_size, lim.db_warn_mib * mib));
+    perf.push(Perf::bytes("wal_bytes", f.wal_size, lim.wal_warn_mib * mib));
     checks.push(wal_size(f.wal_size, lim));
     checks.push(db_size(f.db_size, lim));
     checks.push(legacy_file(f.legacy.as_deref()));
@@ -311,11 +373,7 @@ pub fn corrupt_values(corrupt: u64, examples: &Result<String, String>) -> Check 
 }
 
 /// Per-plugin live rows against the version's cap, with perfdata for those over a threshold.
-pub fn plugin_cap(
-    scanned: &ScanMap,
-    cap: Option<u64>,
-    lim: &Limits,
-) -> (Check, Vec<(String, String)>) {
+pub fn plugin_cap(scanned: &ScanMap, cap: Option<u64>, lim: &Limits) -> (Check, Vec<Perf>) {
     let Some(cap) = cap else {
         return (
             check(
@@ -346,14 +404,13 @@ pub fn plugin_cap(
                 thousands(*n),
                 thousands(cap)
             ));
-            perf.push((
-                format!("live_{p}"),
-                format!(
-                    "{n};{};{}",
-                    cap * lim.plugin_warn / 100,
-                    cap * lim.plugin_crit / 100
-                ),
-            ));
+            perf.push(Perf {
+                name: format!("live_{p}"),
+                value: *n,
+                unit: "",
+                warn: Some(cap * lim.plugin_warn / 100),
+                crit: Some(cap * lim.plugin_crit / 100),
+            });
         }
         worst = worst.max(st);
     }
@@ -611,7 +668,7 @@ mod tests {
     fn healthy_facts_are_ok() {
         let (checks, perf) = evaluate(&healthy(), &limits());
         assert_eq!(fold(&checks), Status::Ok, "{checks:?}");
-        assert_eq!(perf[1], ("live".to_string(), "10".to_string()));
+        assert_eq!(perf[1], Perf::count("live", 10));
     }
 
     #[test]
@@ -663,8 +720,8 @@ mod tests {
         set(&mut f, 800);
         let (c, perf) = plugin_cap(f.scan.as_ref().unwrap(), f.plugin_live_cap, &limits());
         assert_eq!(
-            (c.status, perf[0].1.as_str()),
-            (Status::Warning, "800;800;1000")
+            (c.status, perf[0].text().as_str()),
+            (Status::Warning, "live_discord=800;800;1000")
         );
         set(&mut f, 1000);
         let (c, _) = plugin_cap(f.scan.as_ref().unwrap(), f.plugin_live_cap, &limits());
