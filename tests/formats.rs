@@ -69,6 +69,7 @@ fn matrix() -> Vec<(Vec<&'static str>, &'static [&'static str])> {
             REPORT,
         ),
         (vec!["backup", "{dir}/copy.sqlite"], REPORT),
+        (vec!["diff", "{db}", "{fixture}"], LIST),
         (vec!["export"], NONE),
         (vec!["completions", "bash"], NONE),
         (vec!["man"], NONE),
@@ -88,6 +89,8 @@ fn run(
         .map(|a| {
             a.replace("{dir}", scratch.to_str().unwrap())
                 .replace("{export}", export.to_str().unwrap())
+                .replace("{db}", db.to_str().unwrap())
+                .replace("{fixture}", &format!("{FIXTURES}/shared-2026.9.6.sqlite"))
         })
         .collect();
     let mut cmd = statectl_at(db, NOW);
