@@ -245,7 +245,8 @@ fn rows_without_ttl_in_ttl_namespaces_warn() {
     let o = check(&db, &[]);
     assert_eq!((o.code, status_of(&o, "missing_ttl")), (1, "warning"));
     assert!(
-        o.first_line.contains("discord/discord.modals 1 rows"),
+        o.first_line
+            .contains("discord/discord.modals 1 row (TTL 30m)"),
         "{}",
         o.first_line
     );
@@ -442,6 +443,12 @@ fn perfdata_are_numbers_and_checks_can_be_chosen() {
         !text.contains("legacy_file") && !text.contains("permissions") && text.contains("db_size")
     );
     assert!(text.lines().next().unwrap().contains("db_bytes="), "{text}");
+    let open = text.lines().find(|l| l.contains(" open ")).unwrap();
+    assert_eq!(
+        open.matches("layout").count(),
+        1,
+        "the layout is said once: {open}"
+    );
     statectl_at(&db, NOW)
         .args(["check", "--only", "db_sise"])
         .assert()

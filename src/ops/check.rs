@@ -200,6 +200,11 @@ fn permission_problems(path: &Path) -> Result<Vec<String>, String> {
     Ok(problems)
 }
 
+/// `1 expired row`, `12,544 expired rows`.
+fn expired_rows(n: u64) -> String {
+    crate::output::rows(n).replacen(" row", " expired row", 1)
+}
+
 /// Every check name, in report order (`--only` / `--skip` take these).
 pub const CHECK_NAMES: &[&str] = &[
     "open",
@@ -325,7 +330,10 @@ pub fn open(f: &Facts) -> Check {
                 "{} layout, schema {} ({})",
                 f.layout.as_str(),
                 f.effective_version,
+                // The rule set's name repeats the layout: keep the versions it names.
                 f.rules_name
+                    .rsplit_once(", ")
+                    .map_or(f.rules_name, |(_, versions)| versions)
             ),
         )
     }
@@ -358,8 +366,8 @@ pub fn corrupt_values(corrupt: u64, examples: &Result<String, String>) -> Check 
         return check("corrupt_values", Status::Ok, "every value_json parses");
     }
     let what = format!(
-        "{} rows whose value_json does not parse (the runtime fails reading them with PLUGIN_STATE_CORRUPT)",
-        thousands(corrupt)
+        "{} whose value_json does not parse (the runtime fails reading them with PLUGIN_STATE_CORRUPT)",
+        crate::output::rows(corrupt)
     );
     match examples {
         Ok(ex) => check("corrupt_values", Status::Critical, format!("{what}: {ex}")),
@@ -470,15 +478,15 @@ pub fn expired_backlog(live: u64, expired: u64, lim: &Limits) -> Check {
             "expired_backlog",
             Status::Warning,
             format!(
-                "{} expired rows ({share}% of all) not swept yet; `statectl prune --expired` removes them",
-                thousands(expired)
+                "{} ({share}% of all) not swept yet; `statectl prune --expired` removes them",
+                expired_rows(expired)
             ),
         )
     } else {
         check(
             "expired_backlog",
             Status::Ok,
-            format!("{} expired rows waiting for the sweep", thousands(expired)),
+            format!("{} waiting for the sweep", expired_rows(expired)),
         )
     }
 }
@@ -492,7 +500,7 @@ pub fn missing_ttl(scanned: &ScanMap) -> Check {
                 .default_ttl_ms
                 .map(format_span)
                 .unwrap_or_default();
-            format!("{p}/{n} {} rows (TTL {ttl})", thousands(x.no_expiry))
+            format!("{p}/{n} {} (TTL {ttl})", crate::output::rows(x.no_expiry))
         })
         .collect();
     if missing.is_empty() {
@@ -533,15 +541,25 @@ pub fn timestamps(
     let mut parts = Vec::new();
     if bad_order.0 > 0 {
         parts.push(format!(
-            "{} rows expire before they were created ({})",
-            thousands(bad_order.0),
+            "{} {} before {} created ({})",
+            crate::output::rows(bad_order.0),
+            if bad_order.0 == 1 {
+                "expires"
+            } else {
+                "expire"
+            },
+            if bad_order.0 == 1 {
+                "it was"
+            } else {
+                "they were"
+            },
             ex(bad_order.1)
         ));
     }
     if in_future.0 > 0 {
         parts.push(format!(
-            "{} rows created more than {} in the future ({})",
-            thousands(in_future.0),
+            "{} created more than {} in the future ({})",
+            crate::output::rows(in_future.0),
             lim.skew_text,
             ex(in_future.1)
         ));
