@@ -89,6 +89,20 @@ def bench_reads(db, runs, rows):
     results["export"] = (measure(sc + ["export"], runs, out), measure(["sqlite3", "-json", db, all_sql], runs, out))
     results["summary"] = (measure(sc + ["ls", "-o", "json"], runs, out), measure(["sqlite3", "-json", db, sum_sql], runs, out))
     results["check"] = (measure_check(sc, runs), None)
+    # top against the aggregates it prints (the query of issue 19), on the 5-column
+    # listing index gen_db writes (2026.9.6) and on the 4-column one of earlier versions.
+    top_sql = (f"SELECT plugin_id, namespace, count(*) FILTER (WHERE {LIVE}), count(*) FILTER (WHERE expires_at <= {NOW}), "
+               f"count(*) FILTER (WHERE expires_at IS NULL), sum(length(entry_key) + length(value_json)), "
+               f"count(*) FILTER (WHERE created_at > {NOW} - 86400000), "
+               f"count(*) FILTER (WHERE expires_at > {NOW} AND expires_at <= {NOW} + 86400000) FROM plugin_state_entries GROUP BY 1, 2")
+    values_sql = f"SELECT plugin_id, namespace, entry_key, length(CAST(value_json AS BLOB)) AS b FROM plugin_state_entries WHERE {LIVE} ORDER BY b DESC LIMIT 20"
+    results["top"] = (measure(sc + ["top", "-o", "json"], runs, out), measure(["sqlite3", "-json", db, top_sql], runs, out))
+    results["top_values"] = (measure(sc + ["top", "--values", "20", "-o", "json"], runs, out), measure(["sqlite3", "-json", db, values_sql], runs, out))
+    four = os.path.join(tmp, "four.sqlite")
+    shutil.copy(db, four)
+    subprocess.run(["sqlite3", four, "DROP INDEX idx_plugin_state_listing; CREATE INDEX idx_plugin_state_listing ON plugin_state_entries(plugin_id, namespace, created_at, entry_key);"], check=True)
+    sc4 = [STATECTL, "--db", four, "--now", str(NOW)]
+    results["top4"] = (measure(sc4 + ["top", "-o", "json"], runs, out), measure(["sqlite3", "-json", four, top_sql], runs, out))
     shutil.rmtree(tmp)
     return results
 
@@ -215,7 +229,8 @@ def main():
         gen(size, "shared", db)
         reads = bench_reads(db, runs, size)
         imp = bench_import(db, runs, work, size)
-        mem[size] = {"ls": reads["ls_ns"][0][1], "export": reads["export"][0][1], "import": imp[0][1]}
+        mem[size] = {"ls": reads["ls_ns"][0][1], "export": reads["export"][0][1], "import": imp[0][1],
+                     "top": reads["top"][0][1], "top_values": reads["top_values"][0][1]}
         if size != n:
             continue
         db_mb = os.path.getsize(db) / 2**20
@@ -229,6 +244,10 @@ def main():
         row("`ls slack.thread-participation -o jsonl` (N/10-row namespace) vs `sqlite3 -json` same query", reads["ls_ns"], "", 1.2)
         row("`export` (all live rows, JSONL + sha256) vs `sqlite3 -json` same rows and order", reads["export"], "", 1.2)
         row("`ls` (summary of all namespaces) vs the same `GROUP BY` in `sqlite3 -json`", reads["summary"], "", 1.5)
+        row("`top -o json` (5-column listing index, 2026.9.6) vs issue 19's aggregate query in `sqlite3 -json`", reads["top"], "", 1.5)
+        row("`top -o json` (4-column listing index, up to 2026.8) vs the same query", reads["top4"], "", 1.5)
+        tv = reads["top_values"]
+        p(f"| `top --values 20` (streams every live row's size) vs `sqlite3` `ORDER BY size DESC LIMIT 20` | {tv[0][0]:.3f} s | {tv[1][0]:.3f} s | {ratio(tv[0][0], tv[1][0]):.2f}x | report | |")
         s, q, longest = bench_prune(db, runs, work)
         r = ratio(s[0], q[0])
         p(f"| `prune --expired` (~{int(n*0.3):,} rows) vs one `DELETE` in `sqlite3` | {s[0]:.3f} s | {q[0]:.3f} s | {r:.2f}x | ≤ 2x | {'met' if r <= 2 else 'MISSED'} |")
@@ -242,14 +261,14 @@ def main():
     p("## Peak memory (max RSS)\n")
     p("| command | " + " | ".join(f"N = {k:,}" for k in sorted(mem)) + " | target |")
     p("|---|" + "---|" * len(mem) + "---|")
-    for cmd in ("ls", "export", "import"):
+    for cmd in ("ls", "export", "import", "top", "top_values"):
         vals = [mem[k][cmd] for k in sorted(mem)]
         cells = " | ".join(f"{v / 1024:.1f} MiB" for v in vals)
         verdict = ""
         if len(vals) == 2:
             flat = vals[1] <= vals[0] * 1.10
             verdict = f"≤ 64 MiB and within 10% of N/10: {'met' if vals[1] <= 64 * 1024 and flat else 'MISSED'}"
-        label = {"ls": "`ls NAMESPACE -o jsonl`", "export": "`export`", "import": "`import`"}[cmd]
+        label = {"ls": "`ls NAMESPACE -o jsonl`", "export": "`export`", "import": "`import`", "top": "`top`", "top_values": "`top --values 20`"}[cmd]
         p(f"| {label} | {cells} | {verdict} |")
     p("")
 

@@ -79,6 +79,7 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     Diff(commands::diff::DiffArgs),
     Watch(commands::watch::WatchArgs),
+    Top(commands::top::TopArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::man::ManArgs),
 }
@@ -88,7 +89,7 @@ impl Command {
     /// command"); a new command adds its line here.
     pub fn formats(&self) -> &'static [Format] {
         match self {
-            Command::Ls(_) | Command::Diff(_) | Command::Watch(_) => format::LIST,
+            Command::Ls(_) | Command::Diff(_) | Command::Watch(_) | Command::Top(_) => format::LIST,
             Command::Inspect(_)
             | Command::Info(_)
             | Command::Prune(_)
@@ -114,6 +115,7 @@ impl Command {
             Command::Verify(_) => "verify",
             Command::Backup(_) => "backup",
             Command::Check(_) => "check",
+            Command::Top(_) => "top",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
             Command::Diff(_) => "diff",

@@ -205,6 +205,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> a
         Command::Check(a) => commands::check::run(&mut ctx, a),
         Command::Diff(a) => commands::diff::run(&mut ctx, a),
         Command::Ls(a) => ok(commands::ls::run(&mut ctx, a)),
+        Command::Top(a) => ok(commands::top::run(&mut ctx, a)),
         Command::Inspect(a) => ok(commands::inspect::run(&mut ctx, a)),
         Command::Info(a) => ok(commands::info::run(&mut ctx, a)),
         Command::Prune(a) => ok(commands::prune::run(&mut ctx, a)),

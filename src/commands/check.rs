@@ -13,7 +13,7 @@ use serde_json::json;
 #[derive(Debug, Args)]
 #[command(
     about = "Health check for scripts and monitoring: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
-    after_help = "Examples:\n  statectl check                         one line per check; first line for monitoring\n  statectl check -o json | jq .status\n  statectl check --now +1d               how will it look in a day\n  */5 * * * * statectl check >/dev/null || alert   (cron)\n\nChecks: open (layout and schema known), integrity (quick_check, --full for\nintegrity_check), corrupt_values, plugin_cap, namespace_cap, expired_backlog,\nmissing_ttl, timestamps, permissions, wal_size, db_size, legacy_file (choose with\n--only NAME,... or --skip NAME,...)."
+    after_help = "Examples:\n  statectl check                         one line per check; first line for monitoring\n  statectl check -o json | jq .status\n  statectl check --now +1d               how will it look in a day\n  */5 * * * * statectl check >/dev/null || alert   (cron)\n\nChecks: open (layout and schema known), integrity (quick_check, --full for\nintegrity_check), corrupt_values, plugin_cap, namespace_cap, expired_backlog,\nmissing_ttl, timestamps, permissions, wal_size, db_size, legacy_file, forecast (a plugin cap or a\nreject-new namespace full within --full-crit / --full-warn, by the forecast of `statectl top`),\ncap_deadlock (a plugin at its cap whose growing namespace cannot get room; names the namespace\nto prune), value_size (values above --value-warn % of the version's value cap), listing_index\n(idx_plugin_state_listing has this version's 4- or 5-column definition). Choose with\n--only NAME,... or --skip NAME,...."
 )]
 pub struct CheckArgs {
     /// Run only these checks (comma-separated names, as listed below)
@@ -46,6 +46,21 @@ pub struct CheckArgs {
     /// WARNING when the WAL is larger than this many MiB (OpenClaw's journal size limit)
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub wal_warn_mib: u64,
+    /// The forecast window W (as `statectl top --window`)
+    #[arg(long, value_name = "DUR", default_value = "24h")]
+    pub window: String,
+    /// CRITICAL when a plugin cap or a reject-new namespace is forecast full within DUR
+    #[arg(long, value_name = "DUR", default_value = "24h")]
+    pub full_crit: String,
+    /// WARNING when a plugin cap or a reject-new namespace is forecast full within DUR
+    #[arg(long, value_name = "DUR", default_value = "7d")]
+    pub full_warn: String,
+    /// WARNING for live values above PCT of the version's value cap
+    #[arg(long, value_name = "PCT", default_value_t = 90)]
+    pub value_warn: u64,
+    /// A plugin counts as near its cap for cap_deadlock from PCT of it (or when full within W)
+    #[arg(long, value_name = "PCT", default_value_t = crate::store::capacity::NEAR_CAP_PCT)]
+    pub deadlock_pct: u64,
 }
 
 impl CheckArgs {
@@ -60,6 +75,11 @@ impl CheckArgs {
             db_warn_mib: self.db_warn_mib,
             wal_warn_mib: self.wal_warn_mib,
             full: self.full,
+            window_ms: parse_duration(&self.window)?,
+            full_crit_ms: parse_duration(&self.full_crit)?,
+            full_warn_ms: parse_duration(&self.full_warn)?,
+            value_warn: self.value_warn,
+            deadlock_pct: self.deadlock_pct,
         })
     }
 }

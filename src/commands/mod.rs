@@ -13,5 +13,6 @@ pub mod ls;
 pub mod man;
 pub mod mutate;
 pub mod prune;
+pub mod top;
 pub mod verify;
 pub mod watch;

@@ -3,7 +3,10 @@
 //! it found, each testable on a hand-built [`Facts`]; [`fold`] gives the overall status.
 
 use crate::output::{human_bytes, thousands};
-use crate::store::scan::{self, Finding, ScanMap};
+use crate::store::capacity::{self, Capacity, FullIn};
+use crate::store::known::Overflow;
+use crate::store::rules::RuleSet;
+use crate::store::scan::{self, Finding, ScanMap, ScanParams};
 use crate::store::{Db, Layout, known};
 use crate::timefmt::format_span;
 use std::os::unix::fs::MetadataExt;
@@ -72,6 +75,14 @@ pub struct Limits {
     pub db_warn_mib: u64,
     pub wal_warn_mib: u64,
     pub full: bool,
+    /// The forecast's window, and how soon a forecast fill is CRITICAL or WARNING.
+    pub window_ms: i64,
+    pub full_crit_ms: i64,
+    pub full_warn_ms: i64,
+    /// Values above this % of the value cap are a WARNING.
+    pub value_warn: u64,
+    /// A plugin is near its cap for `cap_deadlock` from this %.
+    pub deadlock_pct: u64,
 }
 
 /// Everything the checks judge, gathered in one pass. A fact that could not be
@@ -83,6 +94,12 @@ pub struct Facts {
     pub rules_name: &'static str,
     pub newer_than_known: bool,
     pub plugin_live_cap: Option<u64>,
+    /// The rule set (caps per version, value cap, listing index, journal size limit).
+    pub rules: RuleSet,
+    pub now: i64,
+    /// The columns of `idx_plugin_state_listing` (`None`: missing).
+    pub listing_index: Result<Option<Vec<String>>, String>,
+    pub large_examples: Result<String, String>,
     /// `ok`, or what the pragma reported.
     pub integrity: Result<String, String>,
     pub scan: Result<ScanMap, String>,
@@ -104,7 +121,14 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
     let (ipath, timeout, full) = (path.clone(), db.busy_timeout_ms, lim.full);
     let integrity = std::thread::spawn(move || scan::integrity(&ipath, timeout, full));
     let future = now + lim.skew_ms;
-    let scanned = scan::scan_all(db, now, future).map_err(|e| e.to_string());
+    let large_value = large_value_bytes(db.schema.rules, lim);
+    let params = ScanParams {
+        now,
+        future,
+        window: lim.window_ms,
+        large_value,
+    };
+    let scanned = scan::scan_all(db, params).map_err(|e| e.to_string());
     let total = |f: fn(&scan::NsScan) -> u64| match &scanned {
         Ok(s) => s.values().map(f).sum::<u64>(),
         Err(_) => 0,
@@ -123,6 +147,13 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         rules_name: s.rules.name,
         newer_than_known: s.newer_than_known,
         plugin_live_cap: s.rules.plugin_live_cap,
+        rules: s.rules,
+        now,
+        listing_index: capacity::listing_index_columns(&db.conn).map_err(|e| e.to_string()),
+        large_examples: examples(
+            total(|x| x.large_values),
+            Finding::LargeValue(now, large_value),
+        ),
         integrity: Err(String::new()),
         corrupt_examples: examples(total(|x| x.corrupt), Finding::Corrupt),
         bad_order_examples: examples(
@@ -146,6 +177,11 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         Err(_) => Err(String::new()),
     };
     Facts { integrity, ..facts }
+}
+
+/// Values above this many bytes count against `--value-warn`.
+fn large_value_bytes(rules: RuleSet, lim: &Limits) -> i64 {
+    (rules.max_value_bytes as u64 * lim.value_warn / 100) as i64
 }
 
 fn sidecar(path: &Path, suffix: &str) -> PathBuf {
@@ -220,6 +256,10 @@ pub const CHECK_NAMES: &[&str] = &[
     "wal_size",
     "db_size",
     "legacy_file",
+    "forecast",
+    "cap_deadlock",
+    "value_size",
+    "listing_index",
 ];
 
 /// One performance figure: a number, its unit, and the thresholds it is judged by.
@@ -305,10 +345,164 @@ pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<Perf>) {
     let mib = 1024 * 1024;
     perf.push(Perf::bytes("db_bytes", f.db_size, lim.db_warn_mib * mib));
     perf.push(Perf::bytes("wal_bytes", f.wal_size, lim.wal_warn_mib * mib));
-    checks.push(wal_size(f.wal_size, lim));
+    checks.push(wal_size(f.wal_size, f.rules.journal_size_limit, lim));
     checks.push(db_size(f.db_size, lim));
     checks.push(legacy_file(f.legacy.as_deref()));
+    let cap = capacity_of(scanned, f.rules, f.now, lim);
+    checks.push(forecast(&cap, lim));
+    checks.push(cap_deadlock(&cap));
+    checks.push(value_size(
+        total(|x| x.large_values),
+        &f.large_examples,
+        f.rules,
+        lim,
+    ));
+    checks.push(listing_index(&f.listing_index, f.rules));
     (checks, perf)
+}
+
+/// `statectl top`'s capacity model over the scan: the forecast and the deadlock rule.
+pub fn capacity_of(scanned: &ScanMap, rules: RuleSet, now: i64, lim: &Limits) -> Capacity {
+    let scans = scanned
+        .iter()
+        .map(|((p, n), x)| capacity::NsScan {
+            plugin_id: p.clone(),
+            namespace: n.clone(),
+            live: x.live,
+            writes_window: x.writes_window,
+            expiring_window: x.expiring_window,
+            ..capacity::NsScan::default()
+        })
+        .collect();
+    capacity::assess(scans, rules, now, lim.window_ms, lim.deadlock_pct)
+}
+
+/// Plugin caps and reject-new namespaces forecast full (by `statectl top`'s forecast)
+/// within `--full-crit` (CRITICAL) or `--full-warn` (WARNING). Evict-oldest namespaces
+/// reaching their maxEntries are normal operation and not judged here.
+pub fn forecast(cap: &Capacity, lim: &Limits) -> Check {
+    let mut worst = Status::Ok;
+    let mut msgs = Vec::new();
+    let mut judge = |what: String, f: FullIn| {
+        let st = if f.within(lim.full_crit_ms) {
+            Status::Critical
+        } else if f.within(lim.full_warn_ms) {
+            Status::Warning
+        } else {
+            return;
+        };
+        worst = worst.max(st);
+        msgs.push(match f {
+            FullIn::Full => format!("{what} full now"),
+            f => format!("{what} full in {}", format_span(f.ms().unwrap_or(0))),
+        });
+    };
+    for p in &cap.plugins {
+        for c in &p.caps {
+            judge(
+                format!(
+                    "plugin {} ({}/{} live rows, cap of {})",
+                    p.plugin_id,
+                    thousands(p.live),
+                    thousands(c.cap.cap),
+                    c.cap.versions
+                ),
+                c.full_in,
+            );
+        }
+    }
+    for n in &cap.namespaces {
+        if n.policy.overflow == Overflow::RejectNew {
+            judge(
+                format!(
+                    "reject-new {}/{} ({}/{} live rows)",
+                    n.scan.plugin_id,
+                    n.scan.namespace,
+                    thousands(n.scan.live),
+                    thousands(n.policy.max_entries.unwrap_or(0))
+                ),
+                n.full_in,
+            );
+        }
+    }
+    if msgs.is_empty() {
+        check(
+            "forecast",
+            Status::Ok,
+            format!(
+                "no plugin cap or reject-new namespace fills within {} (forecast over {})",
+                format_span(lim.full_warn_ms),
+                format_span(cap.window)
+            ),
+        )
+    } else {
+        check("forecast", worst, msgs.join(", "))
+    }
+}
+
+/// CRITICAL for every cap deadlock `statectl top` finds, naming the namespace to prune.
+pub fn cap_deadlock(cap: &Capacity) -> Check {
+    if cap.deadlocks.is_empty() {
+        return check(
+            "cap_deadlock",
+            Status::Ok,
+            "no plugin is stuck at its cap with a growing namespace",
+        );
+    }
+    let msgs: Vec<String> = cap.deadlocks.iter().map(|d| d.message.clone()).collect();
+    check("cap_deadlock", Status::Critical, msgs.join("; "))
+}
+
+/// WARNING for live values above `--value-warn` % of the version's value cap.
+pub fn value_size(
+    large: u64,
+    examples: &Result<String, String>,
+    rules: RuleSet,
+    lim: &Limits,
+) -> Check {
+    let cap = thousands(rules.max_value_bytes as u64);
+    if large == 0 {
+        return check(
+            "value_size",
+            Status::Ok,
+            format!(
+                "no live value above {}% of the {cap}-byte value cap",
+                lim.value_warn
+            ),
+        );
+    }
+    let ex = match examples {
+        Ok(e) => e.clone(),
+        Err(e) => format!("(examples unavailable: {e})"),
+    };
+    check(
+        "value_size",
+        Status::Warning,
+        format!(
+            "{} live values above {}% of the {cap}-byte value cap (a larger write fails): {ex}; `statectl top --values 20` lists them",
+            thousands(large),
+            lim.value_warn
+        ),
+    )
+}
+
+/// WARNING when `idx_plugin_state_listing` is missing or not this version's definition.
+pub fn listing_index(cols: &Result<Option<Vec<String>>, String>, rules: RuleSet) -> Check {
+    match cols {
+        Err(e) => check(
+            "listing_index",
+            Status::Unknown,
+            format!("cannot read the listing index: {e}"),
+        ),
+        Ok(cols) => {
+            let (ok, text) = capacity::listing_index_verdict(cols.as_deref(), rules.listing_index);
+            check(
+                "listing_index",
+                if ok { Status::Ok } else { Status::Warning },
+                text,
+            )
+        }
+    }
 }
 
 pub fn open(f: &Facts) -> Check {
@@ -581,19 +775,32 @@ pub fn permissions(problems: &Result<Vec<String>, String>) -> Check {
 
 const MIB: u64 = 1024 * 1024;
 
-pub fn wal_size(wal: u64, lim: &Limits) -> Check {
+/// `journal_size_limit`: the runtime's, when its version sets one (2026.9.6).
+pub fn wal_size(wal: u64, journal_size_limit: Option<u64>, lim: &Limits) -> Check {
+    let note = journal_size_limit
+        .map(|l| {
+            format!(
+                "; the runtime truncates it to {} (journal_size_limit) after a checkpoint",
+                human_bytes(l)
+            )
+        })
+        .unwrap_or_default();
     if wal > lim.wal_warn_mib * MIB {
         check(
             "wal_size",
             Status::Warning,
             format!(
-                "WAL is {}, above {} MiB: checkpoints are not keeping up (a long-lived reader?)",
+                "WAL is {}, above {} MiB: checkpoints are not keeping up (a long-lived reader?){note}",
                 human_bytes(wal),
                 lim.wal_warn_mib
             ),
         )
     } else {
-        check("wal_size", Status::Ok, format!("WAL {}", human_bytes(wal)))
+        check(
+            "wal_size",
+            Status::Ok,
+            format!("WAL {}{note}", human_bytes(wal)),
+        )
     }
 }
 
@@ -647,6 +854,11 @@ mod tests {
             db_warn_mib: 256,
             wal_warn_mib: 64,
             full: false,
+            window_ms: 86_400_000,
+            full_crit_ms: 86_400_000,
+            full_warn_ms: 7 * 86_400_000,
+            value_warn: 90,
+            deadlock_pct: 95,
         }
     }
 
@@ -666,6 +878,15 @@ mod tests {
             rules_name: "2026.5.6",
             newer_than_known: false,
             plugin_live_cap: Some(1000),
+            rules: crate::store::rules::LEGACY,
+            now: 0,
+            listing_index: Ok(Some(
+                crate::store::rules::LISTING_INDEX_4
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
+            )),
+            large_examples: Ok(String::new()),
             integrity: Ok("ok".into()),
             scan: Ok(scan),
             corrupt_examples: Ok(String::new()),
@@ -717,7 +938,53 @@ mod tests {
         assert_eq!(status_of(&checks, "permissions"), Status::Unknown);
         assert_eq!(status_of(&checks, "wal_size"), Status::Warning);
         assert_eq!(status_of(&checks, "integrity"), Status::Ok);
-        assert_eq!(checks.len(), 12, "every other check still reported");
+        assert_eq!(checks.len(), 16, "every other check still reported");
+    }
+
+    #[test]
+    fn the_capacity_checks_judge_the_scan_with_tops_rules() {
+        let mut f = healthy();
+        let mut scan = ScanMap::new();
+        // 990 old rows and 10 written in the window: 2026.5.6's cap of 1,000 is reached.
+        scan.insert(
+            ("telegram".into(), "telegram.sticker-cache".into()),
+            NsScan {
+                live: 990,
+                ..Default::default()
+            },
+        );
+        scan.insert(
+            ("telegram".into(), "telegram.thread-bindings".into()),
+            NsScan {
+                live: 10,
+                writes_window: 10,
+                large_values: 2,
+                ..Default::default()
+            },
+        );
+        f.scan = Ok(scan);
+        f.large_examples = Ok("telegram/telegram.thread-bindings \"k\"".into());
+        f.listing_index = Ok(None);
+        let (checks, _) = evaluate(&f, &limits());
+        assert_eq!(status_of(&checks, "forecast"), Status::Critical);
+        assert_eq!(status_of(&checks, "cap_deadlock"), Status::Critical);
+        let d = checks.iter().find(|c| c.name == "cap_deadlock").unwrap();
+        assert!(
+            d.message.contains("prune telegram/telegram.sticker-cache"),
+            "{}",
+            d.message
+        );
+        assert_eq!(status_of(&checks, "value_size"), Status::Warning);
+        assert_eq!(status_of(&checks, "listing_index"), Status::Warning);
+        f.listing_index = Err("locked".into());
+        let (checks, _) = evaluate(&f, &limits());
+        assert_eq!(status_of(&checks, "listing_index"), Status::Unknown);
+        assert_eq!(status_of(&healthy_checks(), "forecast"), Status::Ok);
+        assert_eq!(status_of(&healthy_checks(), "cap_deadlock"), Status::Ok);
+    }
+
+    fn healthy_checks() -> Vec<Check> {
+        evaluate(&healthy(), &limits()).0
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! read entries with the runtime's rules. No clap, no printing.
 
 pub mod backup;
+pub mod capacity;
 pub mod import;
 pub mod known;
 pub mod locate;

@@ -153,7 +153,7 @@ impl Entry {
 pub const ENTRY_COLUMNS: &str =
     "plugin_id, namespace, entry_key, value_json, created_at, expires_at";
 
-fn text(v: ValueRef<'_>) -> String {
+pub(crate) fn text(v: ValueRef<'_>) -> String {
     match v {
         ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
         ValueRef::Integer(i) => i.to_string(),

@@ -139,7 +139,71 @@ pub struct RuleSet {
     pub lifecycle_locks: bool,
     /// `@retained.` namespaces exist (2026.9.6).
     pub retained_namespaces: bool,
+    /// What the runtime versions of this rule set do at their plugin cap, strictest
+    /// first; empty when there is no cap. A legacy file does not say which version
+    /// wrote it, so it has two. `plugin_live_cap` is the first of them.
+    pub plugin_caps: &'static [PluginCap],
+    /// The runtime's `PRAGMA journal_size_limit` in bytes: the WAL is truncated to it
+    /// after a checkpoint (it does not cap growth between checkpoints).
+    pub journal_size_limit: Option<u64>,
+    /// Columns of the runtime's canonical `idx_plugin_state_listing`.
+    pub listing_index: &'static [&'static str],
 }
+
+/// One runtime version's per-plugin live-row cap and what a write does at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PluginCap {
+    /// The runtime versions that behave this way.
+    pub versions: &'static str,
+    pub cap: u64,
+    pub at_cap: AtCap,
+}
+
+/// What a write does when its plugin is at the live-row cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtCap {
+    /// The write fails with `PLUGIN_STATE_LIMIT_EXCEEDED` (2026.5.6).
+    WriteFails,
+    /// The write goes in, then the plugin's excess is evicted from the namespace just
+    /// written (oldest first, never the key written); it fails when that namespace has
+    /// nothing else to evict (a new namespace). With `reject_new_refused` (2026.8.1) a
+    /// `reject-new` namespace is refused up front.
+    EvictWrittenNamespace { reject_new_refused: bool },
+}
+
+impl AtCap {
+    /// What happens, in a few words, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AtCap::WriteFails => "every new write fails",
+            AtCap::EvictWrittenNamespace {
+                reject_new_refused: false,
+            } => "evicts only in the namespace written; new namespaces fail",
+            AtCap::EvictWrittenNamespace {
+                reject_new_refused: true,
+            } => "evicts only in the namespace written; new and reject-new namespaces fail",
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AtCap::WriteFails => "write-fails",
+            AtCap::EvictWrittenNamespace { .. } => "evict-written-namespace",
+        }
+    }
+}
+
+/// The 4-column listing index of every version before 2026.9.6.
+pub const LISTING_INDEX_4: &[&str] = &["plugin_id", "namespace", "created_at", "entry_key"];
+/// 2026.9.6 appends `expires_at`.
+pub const LISTING_INDEX_5: &[&str] = &[
+    "plugin_id",
+    "namespace",
+    "created_at",
+    "entry_key",
+    "expires_at",
+];
+/// The name of the listing index in every version.
+pub const LISTING_INDEX_NAME: &str = "idx_plugin_state_listing";
 
 /// 2026.4.29 .. 2026.5.28, `plugin-state/state.sqlite`. The per-plugin cap was 1000 in
 /// 2026.5.6 and 50000 in 2026.5.28; the file does not say which wrote it, so the
@@ -152,6 +216,22 @@ pub const LEGACY: RuleSet = RuleSet {
     runtime_busy_timeout_ms: 5_000,
     lifecycle_locks: false,
     retained_namespaces: false,
+    plugin_caps: &[
+        PluginCap {
+            versions: "2026.5.6",
+            cap: 1_000,
+            at_cap: AtCap::WriteFails,
+        },
+        PluginCap {
+            versions: "2026.5.28",
+            cap: 50_000,
+            at_cap: AtCap::EvictWrittenNamespace {
+                reject_new_refused: false,
+            },
+        },
+    ],
+    journal_size_limit: None,
+    listing_index: LISTING_INDEX_4,
 };
 /// Shared schema 1..14: 2026.6.x .. 2026.7.x.
 pub const SHARED_V1: RuleSet = RuleSet {
@@ -162,6 +242,15 @@ pub const SHARED_V1: RuleSet = RuleSet {
     runtime_busy_timeout_ms: 30_000,
     lifecycle_locks: false,
     retained_namespaces: false,
+    plugin_caps: &[PluginCap {
+        versions: "2026.6-2026.7",
+        cap: 50_000,
+        at_cap: AtCap::EvictWrittenNamespace {
+            reject_new_refused: false,
+        },
+    }],
+    journal_size_limit: None,
+    listing_index: LISTING_INDEX_4,
 };
 /// Shared schema 15..17: 2026.8.x.
 pub const SHARED_V15: RuleSet = RuleSet {
@@ -172,6 +261,15 @@ pub const SHARED_V15: RuleSet = RuleSet {
     runtime_busy_timeout_ms: 5_000,
     lifecycle_locks: false,
     retained_namespaces: false,
+    plugin_caps: &[PluginCap {
+        versions: "2026.8",
+        cap: 50_000,
+        at_cap: AtCap::EvictWrittenNamespace {
+            reject_new_refused: true,
+        },
+    }],
+    journal_size_limit: None,
+    listing_index: LISTING_INDEX_4,
 };
 /// Shared schema 18: 2026.9.6.
 pub const SHARED_V18: RuleSet = RuleSet {
@@ -182,6 +280,9 @@ pub const SHARED_V18: RuleSet = RuleSet {
     runtime_busy_timeout_ms: 5_000,
     lifecycle_locks: true,
     retained_namespaces: true,
+    plugin_caps: &[],
+    journal_size_limit: Some(67_108_864),
+    listing_index: LISTING_INDEX_5,
 };
 
 /// Newest schema versions statectl knows, per layout. A newer database is readable
@@ -258,6 +359,23 @@ mod tests {
         let scalar_at = |d: usize| format!("{}1{}", "[".repeat(d), "]".repeat(d));
         assert!(validate_value(&scalar_at(64), 1 << 20).is_ok());
         assert!(validate_value(&scalar_at(65), 1 << 20).is_err());
+    }
+
+    #[test]
+    fn the_strict_plugin_cap_is_the_first_of_the_versions_caps() {
+        for r in [LEGACY, SHARED_V1, SHARED_V15, SHARED_V18] {
+            assert_eq!(
+                r.plugin_live_cap,
+                r.plugin_caps.first().map(|c| c.cap),
+                "{}",
+                r.name
+            );
+        }
+        assert_eq!(
+            LEGACY.plugin_caps.len(),
+            2,
+            "a legacy file may be 2026.5.6's or 2026.5.28's"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! what the health checks judge, example rows of a finding, and the integrity pragma.
 
 use super::Db;
+use super::capacity::{EXPIRING_IN_WINDOW_SQL, WRITTEN_IN_WINDOW_SQL};
 use super::rules::{EXPIRED_SQL, LIVE_SQL};
 use crate::error::{Error, Kind, Result};
 use std::collections::BTreeMap;
@@ -16,6 +17,24 @@ pub struct NsScan {
     pub corrupt: u64,
     pub expires_before_created: u64,
     pub created_in_future: u64,
+    /// The forecast's inputs (`store::capacity`): live rows written in the last window,
+    /// rows expiring in the next.
+    pub writes_window: u64,
+    pub expiring_window: u64,
+    /// Live values longer than the scan's `large_value` bytes.
+    pub large_values: u64,
+}
+
+/// What the scan counts against besides its rules.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanParams {
+    pub now: i64,
+    /// `created_at` beyond it counts as in the future.
+    pub future: i64,
+    /// The forecast's window in ms.
+    pub window: i64,
+    /// Values above this many UTF-8 bytes count as large.
+    pub large_value: i64,
 }
 
 impl NsScan {
@@ -26,6 +45,9 @@ impl NsScan {
         self.corrupt += x.corrupt;
         self.expires_before_created += x.expires_before_created;
         self.created_in_future += x.created_in_future;
+        self.writes_window += x.writes_window;
+        self.expiring_window += x.expiring_window;
+        self.large_values += x.large_values;
     }
 }
 
@@ -39,19 +61,24 @@ pub enum Finding {
     ExpiresBeforeCreated,
     /// `created_at` after this time.
     CreatedAfter(i64),
+    /// Live (at the first time) values longer than the second's bytes.
+    LargeValue(i64, i64),
 }
 
 /// Per-namespace counts over the rows whose rowid lies in `lo..=hi`.
-fn scan(conn: &rusqlite::Connection, now: i64, future: i64, lo: i64, hi: i64) -> Result<ScanMap> {
+fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<ScanMap> {
     let mut stmt = conn.prepare(&format!(
         "SELECT plugin_id, namespace, SUM({LIVE_SQL}), SUM({EXPIRED_SQL}), SUM(expires_at IS NULL),
                 SUM(json_valid(value_json) = 0),
                 SUM(expires_at IS NOT NULL AND expires_at < created_at),
-                SUM(created_at > :future)
+                SUM(created_at > :future),
+                SUM({WRITTEN_IN_WINDOW_SQL}), SUM({EXPIRING_IN_WINDOW_SQL}),
+                SUM({LIVE_SQL} AND octet_length(value_json) > :large)
          FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi GROUP BY plugin_id, namespace"
     ))?;
     let rows = stmt.query_map(
-        rusqlite::named_params! {":now": now, ":future": future, ":lo": lo, ":hi": hi},
+        rusqlite::named_params! {":now": p.now, ":future": p.future, ":lo": lo, ":hi": hi,
+        ":window": p.window, ":large": p.large_value},
         |r| {
             let n = |i| r.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0) as u64);
             Ok((
@@ -63,6 +90,9 @@ fn scan(conn: &rusqlite::Connection, now: i64, future: i64, lo: i64, hi: i64) ->
                     corrupt: n(5)?,
                     expires_before_created: n(6)?,
                     created_in_future: n(7)?,
+                    writes_window: n(8)?,
+                    expiring_window: n(9)?,
+                    large_values: n(10)?,
                 },
             ))
         },
@@ -74,7 +104,7 @@ fn scan(conn: &rusqlite::Connection, now: i64, future: i64, lo: i64, hi: i64) ->
 /// every value is CPU work, and the machine has more than one core). The halves are
 /// two snapshots: a row the gateway moves meanwhile can count once too often or not
 /// at all, which a health check can bear. `future`: `created_at` beyond it counts.
-pub fn scan_all(db: &Db, now: i64, future: i64) -> Result<ScanMap> {
+pub fn scan_all(db: &Db, params: ScanParams) -> Result<ScanMap> {
     let max: i64 = db.conn.query_row(
         "SELECT IFNULL(MAX(rowid), 0) FROM plugin_state_entries",
         [],
@@ -84,9 +114,9 @@ pub fn scan_all(db: &Db, now: i64, future: i64) -> Result<ScanMap> {
     let (path, timeout) = (db.path.clone(), db.busy_timeout_ms);
     let upper = std::thread::spawn(move || -> Result<ScanMap> {
         let other = Db::open_read_only(&path, timeout)?;
-        scan(&other.conn, now, future, mid + 1, i64::MAX)
+        scan(&other.conn, params, mid + 1, i64::MAX)
     });
-    let mut all = scan(&db.conn, now, future, i64::MIN, mid)?;
+    let mut all = scan(&db.conn, params, i64::MIN, mid)?;
     let upper = upper
         .join()
         .map_err(|_| Error::new(Kind::Scan, "the table scan thread failed"))??;
@@ -99,11 +129,20 @@ pub fn scan_all(db: &Db, now: i64, future: i64) -> Result<ScanMap> {
 /// Up to three rows of a finding, as `plugin/namespace "key"`, comma-separated.
 pub fn examples(db: &Db, finding: Finding) -> Result<String> {
     let (where_sql, future) = match finding {
-        Finding::Corrupt => ("json_valid(value_json) = 0", None),
-        Finding::ExpiresBeforeCreated => {
-            ("expires_at IS NOT NULL AND expires_at < created_at", None)
-        }
-        Finding::CreatedAfter(t) => ("created_at > :future", Some(t)),
+        Finding::Corrupt => ("json_valid(value_json) = 0".to_string(), None),
+        Finding::ExpiresBeforeCreated => (
+            "expires_at IS NOT NULL AND expires_at < created_at".to_string(),
+            None,
+        ),
+        Finding::CreatedAfter(t) => ("created_at > :future".to_string(), Some(t)),
+        // Both numbers are the caller's integers, never user text.
+        Finding::LargeValue(now, bytes) => (
+            format!(
+                "{} AND octet_length(value_json) > {bytes}",
+                LIVE_SQL.replace(":now", &now.to_string())
+            ),
+            None,
+        ),
     };
     let mut stmt = db.conn.prepare(&format!(
         "SELECT plugin_id, namespace, entry_key FROM plugin_state_entries WHERE {where_sql} LIMIT 3"

@@ -7,9 +7,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 dir=${STATECTL_INTEROP_DIR:-$root/target/interop}
 versions=${OPENCLAW_VERSIONS:-"2026.5.6 2026.9.6"}
+# Runtimes filled to their plugin cap by capacity.mjs (1,000 rows in 2026.5.6, 50,000 in 2026.8.1).
+capacity_versions=${OPENCLAW_CAPACITY_VERSIONS:-"2026.5.6 2026.8.1"}
 
 if [ -z "${STATECTL_INTEROP_PRIVATE_TMP:-}" ]; then
-  "$here/install.sh" "$dir"
+  OPENCLAW_VERSIONS="$versions $capacity_versions" "$here/install.sh" "$dir"
   cargo build --quiet --manifest-path "$root/Cargo.toml"
 fi
 bin="$root/target/debug/statectl"
@@ -50,5 +52,11 @@ for v in $versions; do
     "$dir/node/bin/node" "$here/watch.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
       --work "$dir/watch-$v" || status=1 ;;
   esac
+done
+# A plugin at its cap: statectl top/check report the cap state, the deadlock and the
+# namespace to prune, and the runtime's next writes fail or evict as reported.
+for v in $capacity_versions; do
+  "$dir/node/bin/node" "$here/capacity.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
+    --work "$dir/capacity-$v" "${fixtures[@]}" || status=1
 done
 exit $status
