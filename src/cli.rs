@@ -69,6 +69,7 @@ impl GlobalArgs {
 pub enum Command {
     Ls(commands::ls::LsArgs),
     Inspect(commands::inspect::InspectArgs),
+    Explain(commands::explain::ExplainArgs),
     Info(commands::info::InfoArgs),
     Prune(commands::prune::PruneArgs),
     Expire(commands::expire::ExpireArgs),

@@ -207,6 +207,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> a
         Command::Ls(a) => ok(commands::ls::run(&mut ctx, a)),
         Command::Top(a) => ok(commands::top::run(&mut ctx, a)),
         Command::Inspect(a) => ok(commands::inspect::run(&mut ctx, a)),
+        Command::Explain(a) => ok(commands::explain::run(&mut ctx, a)),
         Command::Info(a) => ok(commands::info::run(&mut ctx, a)),
         Command::Prune(a) => ok(commands::prune::run(&mut ctx, a)),
         Command::Expire(a) => ok(commands::expire::run(&mut ctx, a)),

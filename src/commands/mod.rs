@@ -5,6 +5,7 @@ pub mod check;
 pub mod completions;
 pub mod diff;
 pub mod expire;
+pub mod explain;
 pub mod export;
 pub mod import;
 pub mod info;

@@ -69,8 +69,8 @@ pub const UNKNOWN: Policy = Policy {
 };
 
 /// How a table row names its namespaces.
-#[derive(Clone, Copy)]
-enum Name {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Name {
     Exact(&'static str),
     /// The prefix followed by exactly this many lowercase hex digits.
     HexSuffix(&'static str, usize),
@@ -79,7 +79,7 @@ enum Name {
 }
 
 impl Name {
-    fn matches(self, ns: &str) -> bool {
+    pub fn matches(self, ns: &str) -> bool {
         match self {
             Name::Exact(n) => ns == n,
             Name::HexSuffix(p, len) => ns.strip_prefix(p).is_some_and(|rest| {
@@ -184,6 +184,9 @@ const TABLE: &[Row] = &[
     secret(row("onepassword", Exact("grants"), Some(1024), None, Evict, Never)),
     secret(row("onepassword", Exact("audit"), Some(40_000), None, Evict, Never)),
     secret(row("onepassword", Exact("pending"), Some(512), None, Evict, Never)),
+    row("memory-core", Exact("memory-host.events"), Some(10_000), None, Evict, Caution),
+    row("memory-core", Exact("memory-host.event-cursors"), Some(1000), None, Evict, Caution),
+    row("slack", Exact("slack.inbound-deliveries"), Some(20_000), Some(DAY), Evict, Caution),
     row("memory-core", Exact("short-term-recall"), Some(50_000), None, Evict, Caution),
     row("memory-core", Prefix("dreaming-"), Some(50_000), None, Evict, Caution),
     row("core:system-agent", Exact("rescue-pending"), Some(1024), None, Reject, Caution),
@@ -272,8 +275,10 @@ pub fn known_names() -> Vec<(String, String)> {
 static USER_TABLE: OnceLock<Vec<UserNamespace>> = OnceLock::new();
 
 /// One namespace of the user's file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct UserNamespace {
+    /// What the rows mean, when the file gives key patterns or fields.
+    spec: Option<super::catalog::Spec>,
     plugin: String,
     /// The exact name, or with `prefix` set, the start of every name it covers.
     name: String,
@@ -314,6 +319,31 @@ struct UserRow {
     secret: bool,
     #[serde(default)]
     memory_first: bool,
+    /// One line on what the namespace is for (`statectl explain`).
+    purpose: Option<String>,
+    /// Key grammars, tried in turn: `{name}` captures text without ':', `{name*}` any
+    /// text; `["{a}","{b}"]` is a JSON array key.
+    #[serde(default)]
+    keys: Vec<String>,
+    /// Decoded value fields.
+    #[serde(default)]
+    field: Vec<UserField>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserField {
+    name: String,
+    /// Dotted path into the value: `entry.title`.
+    path: String,
+    #[serde(rename = "type", default = "text_type")]
+    ty: String,
+    #[serde(default)]
+    personal: bool,
+}
+
+fn text_type() -> String {
+    "text".into()
 }
 
 #[derive(Deserialize)]
@@ -333,6 +363,30 @@ enum UserPrune {
 
 fn caution() -> UserPrune {
     UserPrune::Caution
+}
+
+/// The decoded views the user's file adds.
+pub fn user_specs() -> Vec<super::catalog::Spec> {
+    USER_TABLE
+        .get()
+        .map(|t| t.iter().filter_map(|u| u.spec.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Every plugin id with a namespace in the built-in table or the user's file.
+pub fn known_plugins() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let user = USER_TABLE.get().map(|t| t.as_slice()).unwrap_or_default();
+    for p in TABLE
+        .iter()
+        .map(|r| r.plugin)
+        .chain(user.iter().map(|u| u.plugin.as_str()))
+    {
+        if !out.iter().any(|o| o == p) {
+            out.push(p.to_string());
+        }
+    }
+    out
 }
 
 /// Where the namespaces file is looked for when `--namespaces-file` is not given:
@@ -423,7 +477,31 @@ fn user_namespace(row: UserRow) -> std::result::Result<UserNamespace, String> {
         .map(crate::timefmt::parse_duration)
         .transpose()
         .map_err(|e| e.message)?;
+    let spec = if row.keys.is_empty() && row.field.is_empty() {
+        None
+    } else {
+        // Loaded once per process: the names live as long as the catalog.
+        let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
+        let fields = row
+            .field
+            .into_iter()
+            .map(|f| (f.name, f.path, f.ty, f.personal))
+            .collect();
+        Some(super::catalog::user_spec(
+            row.plugin.clone(),
+            if prefix {
+                Name::Prefix(leaked)
+            } else {
+                Name::Exact(leaked)
+            },
+            row.namespace.clone(),
+            row.purpose,
+            &row.keys,
+            fields,
+        )?)
+    };
     Ok(UserNamespace {
+        spec,
         plugin: row.plugin,
         name,
         prefix,

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod capacity;
+pub mod catalog;
 pub mod import;
 pub mod known;
 pub mod locate;

@@ -1,0 +1,268 @@
+//! `statectl explain NAMESPACE`: what a namespace is, like `kubectl explain`: owner,
+//! purpose, key grammars with examples, value fields with types, caps, TTL, policy,
+//! prune safety and what deleting does. Needs no database.
+
+use crate::cli::Format;
+use crate::error::{Error, Result};
+use crate::output::{cell_text, thousands};
+use crate::store::catalog::{self, Spec, Src};
+use crate::store::known::{self, Overflow, Policy, PruneSafety};
+use crate::timefmt::format_span;
+use crate::{Ctx, split_namespace};
+use clap::Args;
+use serde_json::{Value, json};
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Explain a namespace: owner, purpose, key grammar, value fields, caps, TTL and prune safety",
+    after_help = "Examples:\n  statectl explain slack.thread-participation\n  statectl explain discord/discord.components -o json\n  statectl explain telegram.topic-name-cache.0123456789abcdef"
+)]
+pub struct ExplainArgs {
+    /// NAMESPACE or PLUGIN/NAMESPACE
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_namespace))]
+    pub namespace: String,
+    /// Only this plugin id
+    #[arg(long, value_name = "ID")]
+    pub plugin: Option<String>,
+}
+
+/// What statectl knows about one (plugin, namespace).
+struct Known {
+    plugin: String,
+    namespace: String,
+    policy: Policy,
+    spec: Option<&'static Spec>,
+}
+
+fn resolve(plugin: Option<&str>, ns: &str) -> Result<Known> {
+    let mut plugins = known::known_plugins();
+    for s in catalog::specs() {
+        if !plugins.contains(&s.plugin) {
+            plugins.push(s.plugin.clone());
+        }
+    }
+    let mut found: Vec<Known> = plugins
+        .iter()
+        .filter(|p| plugin.is_none_or(|want| want == p.as_str()))
+        .filter_map(|p| {
+            let policy = known::policy(p, ns);
+            let spec = catalog::spec(p, ns);
+            (policy.known || spec.is_some()).then(|| Known {
+                plugin: p.clone(),
+                namespace: ns.to_string(),
+                policy,
+                spec,
+            })
+        })
+        .collect();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::not_found(
+            "namespace_not_known",
+            format!(
+                "statectl knows nothing about namespace '{ns}'{}; `statectl ls` shows its rows raw, and the namespaces file (--namespaces-file) can describe it",
+                plugin
+                    .map(|p| format!(" under plugin '{p}'"))
+                    .unwrap_or_default()
+            ),
+        )),
+        _ => Err(Error::usage(
+            "ambiguous_namespace",
+            format!(
+                "namespace '{ns}' is known under several plugins ({}); pick one with PLUGIN/{ns} or --plugin",
+                found
+                    .iter()
+                    .map(|k| k.plugin.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+fn overflow_text(o: Overflow) -> &'static str {
+    match o {
+        Overflow::EvictOldest => "evict-oldest",
+        Overflow::RejectNew => "reject-new",
+        Overflow::Retained => "retained (never evicted)",
+        Overflow::Unknown => "unknown",
+    }
+}
+
+fn src_text(src: &Src) -> String {
+    match src {
+        Src::Key(n) => format!("key {{{n}}}"),
+        Src::Path(p) if p.is_empty() => "value".into(),
+        Src::Path(p) => format!("value .{p}"),
+        Src::Len(p) => format!("length of value .{p}"),
+        Src::Present(p) => format!("value .{p} is set"),
+        Src::First(list) => list
+            .iter()
+            .map(src_text)
+            .collect::<Vec<_>>()
+            .join(", else "),
+        Src::BindingKeyMatches => "key = sha256(accountId \\0 conversationId)[:32]".into(),
+    }
+}
+
+fn ttl_text(p: &Policy) -> String {
+    match (p.default_ttl_ms, p.ttl_expected) {
+        (None, _) => "none".into(),
+        (Some(t), true) => format_span(t),
+        (Some(t), false) => format!(
+            "{} in older builds; newer builds write rows without expiry",
+            format_span(t)
+        ),
+    }
+}
+
+fn prune_text(p: &Policy) -> &'static str {
+    match p.prune {
+        PruneSafety::Safe => "safe: losing rows only costs a cache miss",
+        PruneSafety::Caution => "caution: routing or dedupe state, deleting can change behaviour",
+        PruneSafety::Never => {
+            "never: deleting breaks the plugin or destroys secrets (needs --force)"
+        }
+    }
+}
+
+fn to_json(k: &Known) -> Value {
+    let p = &k.policy;
+    let spec = k.spec;
+    json!({
+        "plugin_id": k.plugin,
+        "namespace": k.namespace,
+        "purpose": spec.map(|s| s.purpose.clone()),
+        "source": spec.and_then(|s| s.source.clone()),
+        "confirmed_in_source": spec.is_some_and(|s| s.source.is_some()),
+        "key_grammars": spec.map(|s| s.grammars.iter().map(|g| json!({
+            "pattern": g.pattern.text(), "versions": g.versions, "example": g.example,
+        })).collect::<Vec<_>>()).unwrap_or_default(),
+        "fields": spec.map(|s| s.fields.iter().map(|f| json!({
+            "name": f.name, "type": f.ty.as_str(), "from": src_text(&f.src),
+            "personal": f.personal, "description": f.doc,
+        })).collect::<Vec<_>>()).unwrap_or_default(),
+        "example_value": spec.and_then(|s| s.example_value.clone()),
+        "max_entries": p.max_entries,
+        "default_ttl_ms": p.default_ttl_ms,
+        "ttl_expected": p.ttl_expected,
+        "overflow": overflow_text(p.overflow),
+        "prune": p.prune.as_str(),
+        "deleting": spec.map(|s| s.deleting.clone()).filter(|d| !d.is_empty()),
+        "secret": p.secret,
+        "memory_first": p.memory_first,
+        "notes": spec.map(|s| s.notes.clone()).unwrap_or_default(),
+    })
+}
+
+fn print_text(out: &mut dyn std::io::Write, k: &Known) -> Result<()> {
+    let p = &k.policy;
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut add = |label: &str, text: String| lines.push((label.to_string(), text));
+    add("NAMESPACE", k.namespace.clone());
+    add("PLUGIN", k.plugin.clone());
+    if let Some(s) = k.spec {
+        add("PURPOSE", s.purpose.clone());
+        add(
+            "SOURCE",
+            s.source
+                .clone()
+                .unwrap_or_else(|| "third-party inventory: not confirmed in source".into()),
+        );
+        for (i, g) in s.grammars.iter().enumerate() {
+            let label = if i == 0 { "KEY" } else { "" };
+            add(label, format!("{}  ({})", g.pattern.text(), g.versions));
+            if !g.example.is_empty() {
+                add("", format!("  e.g. {}", g.example));
+            }
+        }
+        if s.grammars.len() > 1 {
+            add("", "  grammars are tried in this order".into());
+        }
+        let width = s.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
+        for (i, f) in s.fields.iter().enumerate() {
+            let label = if i == 0 { "FIELDS" } else { "" };
+            add(
+                label,
+                format!(
+                    "{:width$}  {:4}  {}{}  [{}]",
+                    f.name,
+                    f.ty.as_str(),
+                    f.doc,
+                    if f.personal { " (personal)" } else { "" },
+                    src_text(&f.src),
+                ),
+            );
+        }
+        if let Some(v) = &s.example_value {
+            add("VALUE", format!("e.g. {v}"));
+        }
+    } else {
+        add(
+            "DECODING",
+            "none: statectl shows this namespace's keys and values as stored".into(),
+        );
+    }
+    add(
+        "MAX ENTRIES",
+        p.max_entries
+            .map(thousands)
+            .unwrap_or_else(|| "none known".into()),
+    );
+    add("OVERFLOW", overflow_text(p.overflow).into());
+    add("TTL", ttl_text(p));
+    add("PRUNE", prune_text(p).into());
+    if let Some(d) = k.spec.map(|s| &s.deleting).filter(|d| !d.is_empty()) {
+        add("DELETING", d.clone());
+    }
+    add(
+        "SECRET",
+        if p.secret {
+            "yes: values are hidden unless --show-secrets; decoded columns show identifiers and times only".into()
+        } else {
+            "no".into()
+        },
+    );
+    if p.memory_first {
+        add(
+            "MEMORY",
+            "the running gateway keeps these rows in memory: a prune or expire takes full effect after a gateway restart".into(),
+        );
+    }
+    for (i, n) in k
+        .spec
+        .map(|s| s.notes.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        add(if i == 0 { "NOTES" } else { "" }, n.clone());
+    }
+    let width = lines.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    for (label, text) in lines {
+        writeln!(
+            out,
+            "{}",
+            format!("{label:width$}  {}", cell_text(&text)).trim_end()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn run(ctx: &mut Ctx, args: &ExplainArgs) -> Result<()> {
+    if ctx.global.format == Format::Csv {
+        return Err(Error::usage(
+            "unsupported_format",
+            "explain prints table, json or jsonl, not csv; use -o json",
+        ));
+    }
+    let (plugin, ns) = split_namespace(&args.namespace, args.plugin.as_deref())?;
+    let k = resolve(plugin.as_deref(), &ns)?;
+    match ctx.global.format {
+        Format::Json | Format::Jsonl => {
+            crate::output::write_json(ctx.out, ctx.global.format, &to_json(&k))?
+        }
+        _ => print_text(ctx.out, &k)?,
+    }
+    Ok(())
+}
