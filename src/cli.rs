@@ -91,6 +91,7 @@ impl Command {
     pub fn formats(&self) -> &'static [Format] {
         match self {
             Command::Ls(_) | Command::Diff(_) | Command::Watch(_) | Command::Top(_) => format::LIST,
+            Command::Explain(_) => format::REPORT,
             Command::Inspect(_)
             | Command::Info(_)
             | Command::Prune(_)
@@ -108,6 +109,7 @@ impl Command {
         match self {
             Command::Ls(_) => "ls",
             Command::Inspect(_) => "inspect",
+            Command::Explain(_) => "explain",
             Command::Info(_) => "info",
             Command::Prune(_) => "prune",
             Command::Expire(_) => "expire",
@@ -210,6 +212,11 @@ pub struct SelectArgs {
     /// Live and expired entries (default: live only, as the runtime sees them)
     #[arg(long)]
     pub include_expired: bool,
+    /// Only rows whose decoded FIELD matches (repeatable, AND-ed): FIELD=VALUE, FIELD~GLOB,
+    /// FIELD<VALUE, FIELD>VALUE (numbers; times as epoch ms, RFC 3339 or +2h/-30m).
+    /// The fields of a namespace: `statectl explain NAMESPACE`
+    #[arg(long = "where", value_name = "FIELD=VALUE", add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_where))]
+    pub wheres: Vec<String>,
 }
 
 #[cfg(test)]

@@ -121,6 +121,10 @@ error_kinds! {
     NoSelection = Usage, "no_selection";
     NeedsAll = Usage, "needs_all";
     ExpireLiveOnly = Usage, "expire_live_only";
+    /// A `--where` that does not parse or names no field of the namespace.
+    InvalidWhere = Usage, "invalid_where";
+    /// `--where` without a namespace, or on one statectl cannot decode.
+    NoDecodedFields = Usage, "no_decoded_fields";
     DestinationIsDatabase = Usage, "destination_is_database";
     NotARegularFile = Usage, "not_a_regular_file";
 
@@ -129,6 +133,8 @@ error_kinds! {
     NoSidecar = NotFound, "no_sidecar";
     KeyExpired = NotFound, "key_expired";
     NamespaceNotFound = NotFound, "namespace_not_found";
+    /// `explain` of a namespace statectl knows nothing about.
+    NamespaceNotKnown = NotFound, "namespace_not_known";
 
     FileExists = Refused, "file_exists";
     SchemaTooNew = Refused, "schema_too_new";

@@ -161,6 +161,14 @@ impl SelectArgs {
             created_after: dur(&self.newer_than)?.map(|d| now - d),
             expires_at_most: dur(&self.expires_within)?.map(|d| now + d),
             no_expiry: self.no_expiry,
+            decoded: store::catalog::Where {
+                conds: self
+                    .wheres
+                    .iter()
+                    .map(|w| store::catalog::Cond::parse(w))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|m| Error::new(error::Kind::InvalidWhere, m))?,
+            },
             liveness: if self.expired {
                 Liveness::Expired
             } else if self.include_expired {
@@ -171,6 +179,40 @@ impl SelectArgs {
             now,
         })
     }
+}
+
+/// Checks a selection's `--where` conditions against the decoded fields of the
+/// namespaces it names, and resolves their numbers and times. Personal fields of a
+/// secret namespace can be filtered on only with `show_secrets`.
+pub fn check_where(sel: &mut Selection, show_secrets: bool) -> Result<()> {
+    if sel.decoded.is_empty() {
+        return Ok(());
+    }
+    if sel.namespaces.is_empty() {
+        return Err(Error::new(
+            error::Kind::NoDecodedFields,
+            "--where filters on the decoded fields of a namespace; name the NAMESPACE (its fields: `statectl explain NAMESPACE`)",
+        ));
+    }
+    for ns in &sel.namespaces {
+        let specs = store::catalog::specs_named(sel.plugin.as_deref(), ns);
+        if specs.is_empty() {
+            return Err(Error::new(
+                error::Kind::NoDecodedFields,
+                format!(
+                    "namespace '{ns}' has no decoded fields for --where (statectl knows no key grammar for it); filter with --key/--prefix/--match, or describe it in the namespaces file"
+                ),
+            ));
+        }
+        for spec in specs {
+            let secret = store::known::policy(&spec.plugin, ns).secret;
+            for c in &mut sel.decoded.conds {
+                c.check(spec, show_secrets || !secret, sel.now)
+                    .map_err(|m| Error::new(error::Kind::InvalidWhere, m))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs one parsed command line; returns the exit code (non-zero only from `check`,

@@ -294,3 +294,34 @@ fn keys_complete_from_the_namespace_on_the_command_line() {
         assert_eq!(got, ["-100:1"], "{shell}: a flag value is no namespace");
     }
 }
+
+#[test]
+fn where_completes_the_decoded_fields_of_the_namespace_on_the_line() {
+    let complete = |words: &[&str]| -> Vec<String> {
+        let out = statectl()
+            .env("COMPLETE", "bash")
+            .env("_CLAP_COMPLETE_INDEX", (words.len()).to_string())
+            .env("_CLAP_IFS", "\n")
+            .args(["--", "statectl"])
+            .args(words)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let got = complete(&["prune", "discord.components", "--where", "me"]);
+    assert_eq!(got, ["message="], "{got:?}");
+    let got = complete(&["ls", "slack.thread-participation", "--where", ""]);
+    for f in ["account=", "team=", "channel=", "replied_at="] {
+        assert!(got.contains(&f.to_string()), "{f} in {got:?}");
+    }
+    assert!(!got.contains(&"label=".to_string()), "{got:?}");
+}

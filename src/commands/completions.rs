@@ -131,6 +131,44 @@ fn flag_on_line(words: &[String], flag: &str) -> Option<PathBuf> {
 
 /// Namespaces (and PLUGIN/NAMESPACE forms) of the database the line would open.
 /// Completion must never fail loudly: any problem yields no candidates.
+/// `--where` completes to `FIELD=` for the decoded fields of the namespace named on
+/// the command line, or of every namespace statectl can decode when none is named.
+pub fn complete_where(current: &OsStr) -> Vec<CompletionCandidate> {
+    use crate::store::catalog;
+    let current = current.to_string_lossy();
+    let words: Vec<String> = std::env::args().collect();
+    let named: Vec<&catalog::Spec> = words
+        .iter()
+        .flat_map(|w| {
+            let (plugin, ns) = match w.rsplit_once('/') {
+                Some((p, n)) => (Some(p), n),
+                None => (None, w.as_str()),
+            };
+            catalog::specs_named(plugin, ns)
+        })
+        .collect();
+    let specs: Vec<&catalog::Spec> = if named.is_empty() {
+        catalog::specs().iter().collect()
+    } else {
+        named
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for spec in specs {
+        for f in &spec.fields {
+            let word = format!("{}=", f.name);
+            if word.starts_with(current.as_ref()) && !seen.contains(&word) {
+                seen.push(word.clone());
+                out.push(
+                    CompletionCandidate::new(word)
+                        .help(Some(format!("{} ({})", f.doc, f.ty.as_str()).into())),
+                );
+            }
+        }
+    }
+    out
+}
+
 pub fn complete_namespace(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = current.to_string_lossy();
     let words: Vec<String> = std::env::args().collect();

@@ -2,9 +2,9 @@
 //! purpose, key grammars with examples, value fields with types, caps, TTL, policy,
 //! prune safety and what deleting does. Needs no database.
 
-use crate::cli::Format;
-use crate::error::{Error, Result};
-use crate::output::{cell_text, thousands};
+use crate::error::{Error, Kind, Result};
+use crate::output::Format;
+use crate::output::{escape_control, thousands};
 use crate::store::catalog::{self, Spec, Src};
 use crate::store::known::{self, Overflow, Policy, PruneSafety};
 use crate::timefmt::format_span;
@@ -57,8 +57,8 @@ fn resolve(plugin: Option<&str>, ns: &str) -> Result<Known> {
         .collect();
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(Error::not_found(
-            "namespace_not_known",
+        0 => Err(Error::new(
+            Kind::NamespaceNotKnown,
             format!(
                 "statectl knows nothing about namespace '{ns}'{}; `statectl ls` shows its rows raw, and the namespaces file (--namespaces-file) can describe it",
                 plugin
@@ -66,8 +66,8 @@ fn resolve(plugin: Option<&str>, ns: &str) -> Result<Known> {
                     .unwrap_or_default()
             ),
         )),
-        _ => Err(Error::usage(
-            "ambiguous_namespace",
+        _ => Err(Error::new(
+            Kind::AmbiguousNamespace,
             format!(
                 "namespace '{ns}' is known under several plugins ({}); pick one with PLUGIN/{ns} or --plugin",
                 found
@@ -243,24 +243,18 @@ fn print_text(out: &mut dyn std::io::Write, k: &Known) -> Result<()> {
         writeln!(
             out,
             "{}",
-            format!("{label:width$}  {}", cell_text(&text)).trim_end()
+            format!("{label:width$}  {}", escape_control(&text).into_owned()).trim_end()
         )?;
     }
     Ok(())
 }
 
-pub fn run(ctx: &mut Ctx, args: &ExplainArgs) -> Result<()> {
-    if ctx.global.format == Format::Csv {
-        return Err(Error::usage(
-            "unsupported_format",
-            "explain prints table, json or jsonl, not csv; use -o json",
-        ));
-    }
+pub fn run(ctx: &mut Ctx, args: &ExplainArgs) -> anyhow::Result<()> {
     let (plugin, ns) = split_namespace(&args.namespace, args.plugin.as_deref())?;
     let k = resolve(plugin.as_deref(), &ns)?;
-    match ctx.global.format {
+    match ctx.format {
         Format::Json | Format::Jsonl => {
-            crate::output::write_json(ctx.out, ctx.global.format, &to_json(&k))?
+            crate::output::write_json(ctx.out, ctx.format, &to_json(&k))?
         }
         _ => print_text(ctx.out, &k)?,
     }

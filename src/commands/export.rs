@@ -19,7 +19,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 #[command(
     about = "Export entries as JSONL (header, one line per entry, trailer with count and sha256)",
-    after_help = "Examples:\n  statectl export -O before-upgrade.jsonl          everything live, before an upgrade\n  statectl export discord.components slack.thread-participation -O chat.jsonl\n  statectl export --include-expired --exclude-secrets | gzip > state.jsonl.gz\n\nThe export reads one consistent snapshot while the gateway writes. Files are written\nwith mode 0600 through a temporary file renamed into place."
+    after_help = "Examples:\n  statectl export -O before-upgrade.jsonl          everything live, before an upgrade\n  statectl export discord.components slack.thread-participation -O chat.jsonl\n  statectl export --include-expired --exclude-secrets | gzip > state.jsonl.gz\n  statectl export slack.thread-participation --where team=T0123ABCD -O team.jsonl\n\nThe export reads one consistent snapshot while the gateway writes. Files are written\nwith mode 0600 through a temporary file renamed into place."
 )]
 pub struct ExportArgs {
     /// Namespaces (NAMESPACE or PLUGIN/NAMESPACE); default: all
@@ -40,18 +40,20 @@ pub struct ExportArgs {
 
 /// One selection per named namespace (each may name its plugin), or one for all.
 pub fn selections(ctx: &Ctx, namespaces: &[String], select: &SelectArgs) -> Result<Vec<Selection>> {
-    let base = select.to_selection(ctx.now)?;
+    let mut base = select.to_selection(ctx.now)?;
     if namespaces.is_empty() {
+        crate::check_where(&mut base, true)?;
         return Ok(vec![base]);
     }
     let mut out: Vec<Selection> = Vec::new();
     for arg in namespaces {
         let (plugin, ns) = split_namespace(arg, select.plugin.as_deref())?;
-        let sel = Selection {
+        let mut sel = Selection {
             plugin,
             namespaces: vec![ns],
             ..base.clone()
         };
+        crate::check_where(&mut sel, true)?;
         if !out
             .iter()
             .any(|s| s.plugin == sel.plugin && s.namespaces == sel.namespaces)

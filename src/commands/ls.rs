@@ -42,7 +42,7 @@ impl SortBy {
 #[derive(Debug, Args)]
 #[command(
     about = "List namespaces (no NAMESPACE) or the entries of one namespace",
-    after_help = "Examples:\n  statectl ls\n  statectl ls slack.thread-participation\n  statectl ls discord/discord.modals --older-than 1h --keys-only\n  statectl ls telegram.sent-messages --expired -o jsonl\n  statectl ls --now +1d discord.components   what will still be live tomorrow"
+    after_help = "Examples:\n  statectl ls\n  statectl ls slack.thread-participation\n  statectl ls discord/discord.modals --older-than 1h --keys-only\n  statectl ls telegram.sent-messages --expired -o jsonl\n  statectl ls --now +1d discord.components   what will still be live tomorrow\n  statectl ls discord.components --where message=1287654321098765432\n  statectl ls slack.thread-participation --where 'replied_at<-7d' --raw\n  statectl ls matrix.approval-reactions -o csv --decoded"
 )]
 pub struct LsArgs {
     /// NAMESPACE or PLUGIN/NAMESPACE (exact); omit for the summary of all namespaces
@@ -62,6 +62,12 @@ pub struct LsArgs {
     /// Print the values of secret namespaces (tokens, message content) in clear
     #[arg(long)]
     pub show_secrets: bool,
+    /// Keys and values as stored: no decoded columns, no `decoded` object
+    #[arg(long)]
+    pub raw: bool,
+    /// CSV: append the namespace's decoded fields after today's columns
+    #[arg(long, conflicts_with = "raw")]
+    pub decoded: bool,
 }
 
 pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
@@ -70,6 +76,7 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
         let (plugin, ns) = split_namespace(arg, args.select.plugin.as_deref())?;
         sel.plugin = plugin;
         sel.namespaces = vec![ns];
+        crate::check_where(&mut sel, args.show_secrets)?;
     } else if !sel.has_filter() && !args.keys_only && args.limit.is_none() && args.sort.is_none() {
         let db = ctx.open_read_noting_legacy()?;
         if let Some(p) = &sel.plugin {
@@ -84,6 +91,32 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
         let plugins = query::plugin_live_counts(&db.conn, ctx.now)?;
         return Ok(print_summary(ctx, &rows, &plugins, &db.schema.rules)?);
     }
+    crate::check_where(&mut sel, args.show_secrets)?;
+    let csv_spec = if args.decoded {
+        if ctx.format != Format::Csv {
+            return Err(crate::error::Error::new(
+                crate::error::Kind::Usage,
+                "--decoded adds decoded fields to CSV (-o csv); tables and JSON show them already",
+            )
+            .into());
+        }
+        let named = sel
+            .namespaces
+            .first()
+            .map(|ns| crate::store::catalog::specs_named(sel.plugin.as_deref(), ns));
+        match named.as_deref() {
+            Some([one]) => Some(*one),
+            _ => {
+                return Err(crate::error::Error::new(
+                    crate::error::Kind::NoDecodedFields,
+                    "--decoded needs one NAMESPACE that statectl can decode (see `statectl explain NAMESPACE`)",
+                )
+                .into());
+            }
+        }
+    } else {
+        None
+    };
     let db = ctx.open_read()?;
     if let Some(ns) = sel.namespaces.first() {
         names::check_named(&db.conn, &db.path, sel.plugin.as_deref(), ns)?;
@@ -95,7 +128,9 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
         ctx.now,
         args.show_secrets,
         args.keys_only,
-    );
+    )
+    .raw(args.raw)
+    .csv_decoded(csv_spec);
     let order = args.sort.map(SortBy::order).unwrap_or_default();
     let n = query::for_each_entry_in(&db.conn, &sel, order, args.limit, |e| sink.push(e))?;
     sink.finish()?;

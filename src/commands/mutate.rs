@@ -69,6 +69,7 @@ pub fn selection(
         sel.plugin = plugin;
         sel.namespaces = vec![ns];
     }
+    crate::check_where(&mut sel, false)?;
     let filtered = sel.has_filter();
     if namespace.is_none() && !filtered {
         return Err(Error::new(
@@ -82,7 +83,7 @@ pub fn selection(
         return Err(Error::new(
             Kind::NeedsAll,
             format!(
-                "refusing to {verb} a whole namespace without --all; add --all, or narrow with --key/--prefix/--match/--older-than"
+                "refusing to {verb} a whole namespace without --all; add --all, or narrow with --key/--prefix/--match/--older-than/--where"
             ),
         ));
     }
@@ -442,6 +443,7 @@ mod tests {
             rows: 3,
             live,
             sample: vec![],
+            rowids: None,
         };
         assert_eq!(
             check_protection(&[g(3)], false, false).unwrap_err().kind,

@@ -10,7 +10,7 @@ use clap::Args;
 #[derive(Debug, Args)]
 #[command(
     about = "Delete selected rows; `prune --expired` sweeps every expired row",
-    after_help = "Examples:\n  statectl prune discord.modals --older-than 1h   clear stale Discord modals\n  statectl prune --expired --yes                   delete every expired row still stored\n  statectl prune slack/slack.thread-participation --all --dry-run\n  statectl prune telegram.sent-messages --prefix 'chat:-100123:' -y\n\nRows are deleted in transactions of at most 1024 rows with a busy timeout, so a\nrunning gateway keeps writing. Without a terminal, --yes is required."
+    after_help = "Examples:\n  statectl prune discord.modals --older-than 1h   clear stale Discord modals\n  statectl prune --expired --yes                   delete every expired row still stored\n  statectl prune slack/slack.thread-participation --all --dry-run\n  statectl prune telegram.sent-messages --prefix 'chat:-100123:' -y\n  statectl prune discord.components --where message=1287654321098765432   clear one message's buttons\n\nRows are deleted in transactions of at most 1024 rows with a busy timeout, so a\nrunning gateway keeps writing. Without a terminal, --yes is required."
 )]
 pub struct PruneArgs {
     /// NAMESPACE or PLUGIN/NAMESPACE; omit only with --expired or a filter

@@ -6,6 +6,7 @@ use super::{Term, escape_control};
 use crate::error::Result;
 use crate::output::Format;
 use crate::store::Entry;
+use crate::store::catalog::{self, DVal, Decoded, Spec};
 use crate::store::known;
 use crate::store::rules::is_live;
 use crate::timefmt::{Ms, format_abs, format_rel};
@@ -42,6 +43,12 @@ pub struct EntryJson<'a> {
     /// A secret namespace's value left out (`--show-secrets` prints it).
     #[serde(skip_serializing_if = "is_false")]
     pub redacted: bool,
+    /// The decoded fields of a known namespace (not with `--raw`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<serde_json::Value>,
+    /// Why the key or value did not (fully) decode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_error: Option<String>,
 }
 
 /// The stored value as JSON, or `None` when it does not parse (a corrupt row).
@@ -68,7 +75,38 @@ impl<'a> EntryJson<'a> {
             size_bytes: e.size_bytes(),
             corrupt,
             redacted: redact,
+            decoded: None,
+            decode_error: None,
         }
+    }
+
+    /// Adds the `decoded` object and, when something did not decode, `decode_error`.
+    pub fn with_decoded(mut self, d: Option<Decoded>) -> Self {
+        if let Some(d) = d {
+            self.decoded = Some(d.to_json());
+            self.decode_error = d.problem;
+        }
+        self
+    }
+}
+
+/// An entry decoded by its namespace's spec; personal fields only when the namespace
+/// is not secret or `--show-secrets` is given.
+pub fn decode(e: &Entry, show_secrets: bool) -> Option<Decoded> {
+    let spec = catalog::spec(&e.plugin_id, &e.namespace)?;
+    let show_personal = show_secrets || !known::policy(&e.plugin_id, &e.namespace).secret;
+    Some(spec.decode(&e.key, &e.value_json, show_personal))
+}
+
+/// A decoded value as a table cell: times relative to `now`, lists joined.
+pub fn dval_cell(v: &DVal, now: Ms) -> String {
+    match v {
+        DVal::Null => "-".into(),
+        DVal::Time(t) => format_rel(*t, now),
+        DVal::List(l) if l.is_empty() => "-".into(),
+        DVal::List(l) => l.join(","),
+        DVal::Text(t) => t.clone(),
+        other => other.texts().join(","),
     }
 }
 
@@ -107,6 +145,10 @@ pub struct EntrySink<'w> {
     now: Ms,
     show_secrets: bool,
     keys_only: bool,
+    /// Decoded view: JSON `decoded` objects, decoded table columns; off with `--raw`.
+    decoded: bool,
+    /// CSV appends the decoded fields of this namespace (`--decoded`).
+    csv_spec: Option<&'static Spec>,
     count: u64,
     table_rows: Vec<Entry>,
     csv: Option<csv::Writer<&'w mut dyn Write>>,
@@ -133,10 +175,24 @@ impl<'w> EntrySink<'w> {
             now,
             show_secrets,
             keys_only,
+            decoded: true,
+            csv_spec: None,
             count: 0,
             table_rows: Vec::new(),
             csv,
         }
+    }
+
+    /// `--raw`: keys and values as stored, no decoded fields.
+    pub fn raw(mut self, raw: bool) -> Self {
+        self.decoded = !raw;
+        self
+    }
+
+    /// `--decoded` for CSV: append the decoded fields of `spec`.
+    pub fn csv_decoded(mut self, spec: Option<&'static Spec>) -> Self {
+        self.csv_spec = spec;
+        self
     }
 
     pub fn push(&mut self, e: Entry) -> Result<()> {
@@ -161,7 +217,13 @@ impl<'w> EntrySink<'w> {
                     serde_json::to_writer(&mut *out, &e.key)?;
                 } else {
                     let redact = redact(&e, self.show_secrets);
-                    serde_json::to_writer(&mut *out, &EntryJson::new(&e, self.now, redact))?;
+                    let decoded = if self.decoded {
+                        decode(&e, self.show_secrets)
+                    } else {
+                        None
+                    };
+                    let json = EntryJson::new(&e, self.now, redact).with_decoded(decoded);
+                    serde_json::to_writer(&mut *out, &json)?;
                 }
                 if self.format == Format::Jsonl {
                     out.write_all(b"\n")?;
@@ -177,11 +239,13 @@ impl<'w> EntrySink<'w> {
             return Ok(());
         };
         let csv_err = crate::error::Error::from;
+        let spec = self.csv_spec.filter(|_| !self.keys_only);
+        let show_personal = self.show_secrets || !known::policy(&e.plugin_id, &e.namespace).secret;
         if first {
-            let header: &[&str] = if self.keys_only {
-                &["key"]
+            let mut header: Vec<String> = if self.keys_only {
+                vec!["key".into()]
             } else {
-                &[
+                [
                     "plugin_id",
                     "namespace",
                     "key",
@@ -191,8 +255,17 @@ impl<'w> EntrySink<'w> {
                     "expired",
                     "size_bytes",
                 ]
+                .map(String::from)
+                .to_vec()
             };
-            w.write_record(header).map_err(csv_err)?;
+            if let Some(spec) = spec {
+                header.extend(
+                    spec.visible_fields(show_personal)
+                        .map(|f| format!("decoded.{}", f.name)),
+                );
+                header.push("decode_error".into());
+            }
+            w.write_record(&header).map_err(csv_err)?;
         }
         if self.keys_only {
             w.write_record([escape_control(&e.key).as_ref()])
@@ -204,7 +277,7 @@ impl<'w> EntrySink<'w> {
             } else {
                 e.value_json.clone()
             };
-            w.write_record([
+            let mut record = vec![
                 escape_control(&e.plugin_id).into_owned(),
                 escape_control(&e.namespace).into_owned(),
                 escape_control(&e.key).into_owned(),
@@ -213,8 +286,29 @@ impl<'w> EntrySink<'w> {
                 e.expires_at.map(|t| t.to_string()).unwrap_or_default(),
                 (!is_live(e.expires_at, self.now)).to_string(),
                 e.size_bytes().to_string(),
-            ])
-            .map_err(csv_err)?;
+            ];
+            if let Some(spec) = spec {
+                let d = spec
+                    .matches(&e.plugin_id, &e.namespace)
+                    .then(|| spec.decode(&e.key, &e.value_json, show_personal));
+                for f in spec.visible_fields(show_personal) {
+                    let v = d.as_ref().and_then(|d| d.get(&f.name));
+                    record.push(match v {
+                        None | Some(DVal::Null) => String::new(),
+                        Some(DVal::List(l)) => {
+                            escape_control(&serde_json::to_string(l)?).into_owned()
+                        }
+                        Some(v) => escape_control(&v.texts().join("")).into_owned(),
+                    });
+                }
+                record.push(match &d {
+                    Some(d) => {
+                        escape_control(d.problem.as_deref().unwrap_or_default()).into_owned()
+                    }
+                    None => "not in this namespace".into(),
+                });
+            }
+            w.write_record(&record).map_err(csv_err)?;
         }
         Ok(())
     }
@@ -234,18 +328,61 @@ impl<'w> EntrySink<'w> {
         Ok(self.count)
     }
 
-    fn write_table(&mut self) -> Result<()> {
-        let Some(out) = self.out.as_mut() else {
-            return Ok(());
-        };
-        if self.table_rows.is_empty() {
-            return Ok(());
-        }
+    /// KEY, the decoded fields, CREATED and EXPIRES; rows that do not decode show their
+    /// raw value in a RAW column, marked with the reason. KEY is never cut; decoded
+    /// columns are optional (the last ones go first), details only with `-o wide`.
+    fn decoded_table(&self, spec: &Spec) -> Table {
         let first = &self.table_rows[0];
-        let mixed = self
+        let show_personal =
+            self.show_secrets || !known::policy(&first.plugin_id, &first.namespace).secret;
+        let wide = self.format == Format::Wide;
+        let fields: Vec<&catalog::Field> = spec
+            .visible_fields(show_personal)
+            .filter(|f| wide || !f.detail)
+            .collect();
+        let decoded: Vec<Decoded> = self
             .table_rows
             .iter()
-            .any(|e| e.plugin_id != first.plugin_id || e.namespace != first.namespace);
+            .map(|e| spec.decode(&e.key, &e.value_json, show_personal))
+            .collect();
+        let any_problem = decoded.iter().any(|d| d.problem.is_some());
+        let mut columns = vec![Column::keep("KEY")];
+        for (i, f) in fields.iter().enumerate() {
+            let header = f.name.to_uppercase().replace('_', "-");
+            columns.push(Column::optional(&header, 200u8.saturating_sub(i as u8)));
+        }
+        columns.push(Column::optional("CREATED", 100));
+        columns.push(Column::keep("EXPIRES"));
+        if any_problem {
+            columns.push(Column::shrink("RAW", 10));
+        }
+        let mut t = Table::new(columns);
+        for (e, d) in self.table_rows.iter().zip(&decoded) {
+            let mut cells = vec![e.key.clone()];
+            for f in &fields {
+                cells.push(
+                    d.get(&f.name)
+                        .map_or("-".into(), |v| dval_cell(v, self.now)),
+                );
+            }
+            cells.push(format_rel(e.created_at, self.now));
+            cells.push(expiry_text(e.expires_at, self.now));
+            if any_problem {
+                cells.push(match &d.problem {
+                    None => String::new(),
+                    Some(why) => {
+                        let redact = redact(e, self.show_secrets);
+                        format!("<not decoded: {why}> {}", value_cell(e, redact))
+                    }
+                });
+            }
+            t.row(cells);
+        }
+        t
+    }
+
+    /// KEY, CREATED, EXPIRES, SIZE and VALUE as stored.
+    fn raw_table(&self, mixed: bool) -> Table {
         // KEY (and PLUGIN/NAMESPACE) are never cut; SIZE goes first, then VALUE shrinks.
         let mut columns = vec![
             Column::keep("KEY"),
@@ -272,7 +409,31 @@ impl<'w> EntrySink<'w> {
             }
             t.row(cells);
         }
-        t.write(*out, self.term, self.format == Format::Wide)?;
+        t
+    }
+
+    fn write_table(&mut self) -> Result<()> {
+        if self.table_rows.is_empty() || self.out.is_none() {
+            return Ok(());
+        }
+        let first = &self.table_rows[0];
+        let mixed = self
+            .table_rows
+            .iter()
+            .any(|e| e.plugin_id != first.plugin_id || e.namespace != first.namespace);
+        let spec = if self.decoded && !mixed {
+            catalog::spec(&first.plugin_id, &first.namespace)
+        } else {
+            None
+        };
+        let t = match spec {
+            Some(spec) => self.decoded_table(spec),
+            None => self.raw_table(mixed),
+        };
+        let wide = self.format == Format::Wide;
+        if let Some(out) = self.out.as_mut() {
+            t.write(*out, self.term, wide)?;
+        }
         Ok(())
     }
 }

@@ -81,6 +81,8 @@ pub struct Field {
     pub src: Src,
     /// Personal data (sender, text): hidden in secret namespaces unless `--show-secrets`.
     pub personal: bool,
+    /// Left out of table columns (JSON and CSV carry it): details behind the key.
+    pub detail: bool,
     pub doc: String,
 }
 
@@ -560,6 +562,161 @@ fn typed_json(v: &Value, ty: Type) -> Result<DVal, String> {
     }
 }
 
+// --- filters on decoded fields (`--where`) -------------------------------------------
+
+/// How a `--where` condition compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Glob,
+    Lt,
+    Gt,
+}
+
+/// One `--where FIELD=VALUE` / `FIELD~GLOB` / `FIELD<V` / `FIELD>V`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cond {
+    pub field: String,
+    pub op: Op,
+    pub value: String,
+    /// For numbers and times: the value as a number (times as epoch ms).
+    pub number: Option<i64>,
+}
+
+impl Cond {
+    /// Parses the text of one `--where`; times (`<`/`>`/`=` on a time field) are
+    /// resolved by [`Cond::check`].
+    pub fn parse(text: &str) -> Result<Cond, String> {
+        let at = text.find(['=', '~', '<', '>']).ok_or_else(|| {
+            format!("--where '{text}': use FIELD=VALUE, FIELD~GLOB, FIELD<VALUE or FIELD>VALUE")
+        })?;
+        let field = &text[..at];
+        if !valid_name(field) {
+            return Err(format!(
+                "--where '{text}': '{field}' is not a field name (a-z, 0-9, _); see `statectl explain NAMESPACE`"
+            ));
+        }
+        let op = match text.as_bytes()[at] {
+            b'=' => Op::Eq,
+            b'~' => Op::Glob,
+            b'<' => Op::Lt,
+            _ => Op::Gt,
+        };
+        Ok(Cond {
+            field: field.to_string(),
+            op,
+            value: text[at + 1..].to_string(),
+            number: None,
+        })
+    }
+
+    /// Checks the condition against a namespace's fields (the ones shown, personal
+    /// ones only with `show_personal`) and resolves numbers and times (at `now`).
+    pub fn check(&mut self, spec: &Spec, show_personal: bool, now: Ms) -> Result<(), String> {
+        let Some(f) = spec
+            .visible_fields(show_personal)
+            .find(|f| f.name == self.field)
+        else {
+            let names: Vec<&str> = spec
+                .visible_fields(show_personal)
+                .map(|f| f.name.as_str())
+                .collect();
+            return Err(format!(
+                "unknown field '{}' for {}; its fields: {}",
+                self.field,
+                spec.display,
+                names.join(", ")
+            ));
+        };
+        if matches!(self.op, Op::Lt | Op::Gt) && !f.ty.ordered() {
+            return Err(format!(
+                "--where {}: '<' and '>' compare numbers and times; '{}' is {}",
+                self.field,
+                f.name,
+                f.ty.as_str()
+            ));
+        }
+        let numeric = f.ty.ordered() && self.op != Op::Glob;
+        if numeric {
+            let n = if f.ty == Type::Int {
+                self.value.trim().parse::<i64>().map_err(|_| {
+                    format!("--where {}: '{}' is not an integer", self.field, self.value)
+                })
+            } else {
+                crate::timefmt::parse_time(&self.value, now)
+                    .map_err(|e| format!("--where {}: {}", self.field, e.message))
+            }?;
+            self.number = Some(n);
+        }
+        Ok(())
+    }
+
+    /// Whether a decoded row satisfies the condition; a missing field never does.
+    pub fn holds(&self, d: &Decoded) -> bool {
+        let Some(v) = d.get(&self.field) else {
+            return false;
+        };
+        match (self.op, v, self.number) {
+            (_, DVal::Null, _) => false,
+            (Op::Eq, DVal::Int(i) | DVal::Time(i), Some(n)) => *i == n,
+            (Op::Lt, DVal::Int(i) | DVal::Time(i), Some(n)) => *i < n,
+            (Op::Gt, DVal::Int(i) | DVal::Time(i), Some(n)) => *i > n,
+            (Op::Lt | Op::Gt, _, _) => false,
+            (Op::Eq, v, _) => v.texts().contains(&self.value),
+            (Op::Glob, v, _) => v.texts().iter().any(|t| glob(&self.value, t)),
+        }
+    }
+}
+
+/// `*` any run, `?` one character; everything else literal, case-sensitive.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && p[pi] == t[ti])) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The conditions of a selection, checked against every namespace it names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Where {
+    pub conds: Vec<Cond>,
+}
+
+impl Where {
+    pub fn is_empty(&self) -> bool {
+        self.conds.is_empty()
+    }
+
+    /// Whether the entry satisfies every condition (AND); rows of a namespace without
+    /// a decoded view never do.
+    pub fn holds(&self, plugin_id: &str, namespace: &str, key: &str, value_json: &str) -> bool {
+        if self.conds.is_empty() {
+            return true;
+        }
+        let Some(spec) = spec(plugin_id, namespace) else {
+            return false;
+        };
+        let d = spec.decode(key, value_json, true);
+        self.conds.iter().all(|c| c.holds(&d))
+    }
+}
+
 // --- the built-in catalog ------------------------------------------------------------
 
 fn field(name: &str, ty: Type, src: Src, doc: &str) -> Field {
@@ -568,8 +725,13 @@ fn field(name: &str, ty: Type, src: Src, doc: &str) -> Field {
         ty,
         src,
         personal: false,
+        detail: false,
         doc: doc.into(),
     }
+}
+fn detail(mut f: Field) -> Field {
+    f.detail = true;
+    f
 }
 fn key(name: &str, ty: Type, doc: &str) -> Field {
     field(name, ty, Src::Key(name.into()), doc)
@@ -656,20 +818,25 @@ fn discord_entry_fields(first: Vec<Field>) -> Vec<Field> {
             "session that handles it",
         ),
         path("agent", Text, "entry.agentId", "agent id"),
-        path("reusable", Bool, "entry.reusable", "stays after a click"),
-        path(
+        detail(path(
+            "reusable",
+            Bool,
+            "entry.reusable",
+            "stays after a click",
+        )),
+        detail(path(
             "allowed_users",
             List,
             "entry.allowedUsers",
             "user ids allowed to use it",
-        ),
-        path("created_at", Time, "entry.createdAt", "registered at"),
-        path(
+        )),
+        detail(path("created_at", Time, "entry.createdAt", "registered at")),
+        detail(path(
             "expires_at",
             Time,
             "entry.expiresAt",
             "the component's own expiry",
-        ),
+        )),
     ]);
     f
 }
@@ -685,7 +852,7 @@ fn builtin() -> Vec<Spec> {
                 key("account", Text, "Slack account id"),
                 key("team", Text, "workspace (team) id; newer keys only"),
                 key("channel", Text, "channel id"),
-                key("thread_ts", Text, "thread timestamp, as Slack names the thread"),
+                detail(key("thread_ts", Text, "thread timestamp, as Slack names the thread")),
                 field("thread_time", TimeSecs, Src::Key("thread_ts".into()), "thread start time"),
                 path("agent", Text, "agentId", "agent that replied"),
                 path("replied_at", Time, "repliedAt", "last reply"),
@@ -712,7 +879,7 @@ fn builtin() -> Vec<Spec> {
             .fields(discord_entry_fields(vec![
                 path("kind", Text, "entry.kind", "button, select or modal-trigger"),
                 path("label", Text, "entry.label", "text on the component"),
-                path("modal", Text, "entry.modalId", "modal a modal-trigger opens"),
+                detail(path("modal", Text, "entry.modalId", "modal a modal-trigger opens")),
             ]))
             .version("version", 1)
             .source("extensions/discord/src/components-registry.ts (@openclaw/discord 2026.9.6)")
@@ -767,7 +934,7 @@ fn builtin() -> Vec<Spec> {
             .grammar(grammar("{account*}", "all versions: the normalised account id", "default"))
             .fields(vec![
                 key("account", Text, "account id"),
-                path("version", Int, "version", "record version (1-4)"),
+                detail(path("version", Int, "version", "record version (1-4)")),
                 path("last_update_id", Int, "lastUpdateId", "last handled update"),
                 path("bot_id", Text, "botId", "bot user id (version 2 and later)"),
                 path("api_root", Text, "apiRoot", "Bot API root (version 4)"),
@@ -782,7 +949,7 @@ fn builtin() -> Vec<Spec> {
             "Telegram chats and topics bound to a subagent or ACP session.")
             .grammar(grammar("{hash}", "all versions: sha256(\"{accountId}\\0{conversationId}\"), first 32 hex", "3f1c0e7d9a2b4c6d8e0f1a2b3c4d5e6f"))
             .fields(vec![
-                key("hash", Text, "the opaque key"),
+                detail(key("hash", Text, "the opaque key")),
                 path("account", Text, "accountId", "account id"),
                 path("conversation", Text, "conversationId", "chat, or chat:topic"),
                 path("target_kind", Text, "targetKind", "subagent or acp"),
@@ -791,8 +958,8 @@ fn builtin() -> Vec<Spec> {
                 path("label", Text, "label", "label"),
                 path("bound_at", Time, "boundAt", "bound at"),
                 path("last_activity_at", Time, "lastActivityAt", "last activity"),
-                path("idle_timeout_ms", Int, "idleTimeoutMs", "idle timeout"),
-                path("max_age_ms", Int, "maxAgeMs", "maximum age"),
+                detail(path("idle_timeout_ms", Int, "idleTimeoutMs", "idle timeout")),
+                detail(path("max_age_ms", Int, "maxAgeMs", "maximum age")),
                 field("key_ok", Bool, Src::BindingKeyMatches, "the key is the hash of the value's account and conversation"),
             ])
             .source("extensions/telegram/src/thread-bindings-store.ts (openclaw 2026.9.6)")
@@ -835,10 +1002,10 @@ fn builtin() -> Vec<Spec> {
             "The memory host's event journal, per workspace (recalls, dreaming phases).")
             .grammar(grammar("{workspace}:event:{generation}:{seq}", "2026.9.6: workspace = sha256(path) first 24 hex, seq 16 digits", "0f3a5c7e9b1d2f4a6c8e0b2d:event:1:0000000000000042"))
             .fields(vec![
-                key("workspace", Text, "workspace hash"),
+                detail(key("workspace", Text, "workspace hash")),
                 key("generation", Int, "journal generation"),
                 key("seq", Int, "sequence number"),
-                path("kind", Text, "kind", "always event"),
+                detail(path("kind", Text, "kind", "always event")),
                 path("event_type", Text, "event.type", "event type"),
                 path("recorded_at", Time, "recordedAt", "recorded at"),
             ])
@@ -849,8 +1016,8 @@ fn builtin() -> Vec<Spec> {
             "The memory host journal's last sequence number, per workspace.")
             .grammar(grammar("{workspace}:cursor", "2026.9.6", "0f3a5c7e9b1d2f4a6c8e0b2d:cursor"))
             .fields(vec![
-                key("workspace", Text, "workspace hash"),
-                path("kind", Text, "kind", "always cursor"),
+                detail(key("workspace", Text, "workspace hash")),
+                detail(path("kind", Text, "kind", "always cursor")),
                 path("last_sequence", Int, "lastSequence", "last allocated sequence"),
             ])
             .source("src/plugin-state/plugin-state-store.journal.ts (openclaw 2026.9.6)")
@@ -949,6 +1116,7 @@ pub fn user_spec(
             ty,
             src: Src::Path(from),
             personal,
+            detail: false,
             doc: String::new(),
         });
     }

@@ -39,6 +39,8 @@ pub struct Selection {
     pub liveness: Liveness,
     /// The evaluation time for liveness.
     pub now: Ms,
+    /// `--where` on decoded fields: applied in Rust to the rows the SQL selects.
+    pub decoded: super::catalog::Where,
 }
 
 impl Selection {
@@ -53,6 +55,7 @@ impl Selection {
             || self.expires_at_most.is_some()
             || self.no_expiry
             || self.liveness == Liveness::Expired
+            || !self.decoded.is_empty()
     }
 
     /// The WHERE clause (without the keyword) and its named parameters.
@@ -235,12 +238,27 @@ pub fn for_each_entry_in(
     limit: Option<u64>,
     mut f: impl FnMut(Entry) -> Result<()>,
 ) -> Result<u64> {
+    for_each_row(conn, sel, order, limit, |_, e| f(e))
+}
+
+/// Like [`for_each_entry_in`], with each entry's rowid. Decoded conditions (`--where`)
+/// are applied here, after the SQL selection and before the limit.
+pub fn for_each_row(
+    conn: &Connection,
+    sel: &Selection,
+    order: Order,
+    limit: Option<u64>,
+    mut f: impl FnMut(i64, Entry) -> Result<()>,
+) -> Result<u64> {
     let (where_sql, params) = sel.to_sql();
     let mut sql = format!(
-        "SELECT {ENTRY_COLUMNS} FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {}",
+        "SELECT rowid, {ENTRY_COLUMNS} FROM plugin_state_entries WHERE {where_sql} ORDER BY plugin_id, namespace, {}",
         order.sql()
     );
-    if let Some(n) = limit {
+    let filtered = !sel.decoded.is_empty();
+    if let Some(n) = limit
+        && !filtered
+    {
         sql.push_str(&format!(" LIMIT {n}"));
     }
     let mut stmt = conn.prepare(&sql)?;
@@ -251,7 +269,18 @@ pub fn for_each_entry_in(
     let mut rows = stmt.query(bound.as_slice())?;
     let mut count = 0;
     while let Some(row) = rows.next()? {
-        f(entry_from_row(row)?)?;
+        if limit.is_some_and(|n| count >= n) {
+            break;
+        }
+        let e = entry_at(row, 1)?;
+        if filtered
+            && !sel
+                .decoded
+                .holds(&e.plugin_id, &e.namespace, &e.key, &e.value_json)
+        {
+            continue;
+        }
+        f(row.get(0)?, e)?;
         count += 1;
     }
     Ok(count)
@@ -324,6 +353,8 @@ pub struct PlanGroup {
     pub live: u64,
     /// The first few keys, in runtime order.
     pub sample: Vec<String>,
+    /// With decoded conditions: exactly the rows to change, as the plan found them.
+    pub rowids: Option<Vec<i64>>,
 }
 
 /// Counts the selected rows per (plugin, namespace), with a sample of keys, and the
@@ -333,6 +364,9 @@ pub fn plan(
     sel: &Selection,
     sample: usize,
 ) -> Result<(Vec<PlanGroup>, Option<Ms>)> {
+    if !sel.decoded.is_empty() {
+        return plan_decoded(conn, sel, sample);
+    }
     let (where_sql, params) = sel.to_sql();
     let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
         .iter()
@@ -359,6 +393,7 @@ pub fn plan(
             rows: r.get::<_, i64>(2)? as u64,
             live: r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
             sample: Vec::new(),
+            rowids: None,
         });
     }
     for g in &mut groups {
@@ -372,6 +407,45 @@ pub fn plan(
             Ok(())
         })?;
     }
+    Ok((groups, newest))
+}
+
+/// The plan of a selection with decoded conditions: the rows are found in Rust, and
+/// their rowids are what the batches change, so a dry run and the real run agree.
+fn plan_decoded(
+    conn: &Connection,
+    sel: &Selection,
+    sample: usize,
+) -> Result<(Vec<PlanGroup>, Option<Ms>)> {
+    let mut groups: Vec<PlanGroup> = Vec::new();
+    let mut newest: Option<Ms> = None;
+    for_each_row(conn, sel, Order::Runtime, None, |rowid, e| {
+        newest = newest.max(Some(e.created_at));
+        let live = super::rules::is_live(e.expires_at, sel.now);
+        let g = match groups.last_mut() {
+            Some(g) if g.plugin_id == e.plugin_id && g.namespace == e.namespace => g,
+            _ => {
+                groups.push(PlanGroup {
+                    plugin_id: e.plugin_id.clone(),
+                    namespace: e.namespace.clone(),
+                    rows: 0,
+                    live: 0,
+                    sample: Vec::new(),
+                    rowids: Some(Vec::new()),
+                });
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        g.rows += 1;
+        g.live += live as u64;
+        if g.sample.len() < sample {
+            g.sample.push(e.key);
+        }
+        if let Some(ids) = g.rowids.as_mut() {
+            ids.push(rowid);
+        }
+        Ok(())
+    })?;
     Ok((groups, newest))
 }
 

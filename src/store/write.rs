@@ -390,7 +390,9 @@ pub enum Change {
 /// transaction: a read held open for the whole run would keep checkpoints from
 /// reclaiming the WAL, which would grow by every batch. Each batch re-checks the
 /// selection, so a row the gateway rewrote meanwhile (its `created_at` moves past
-/// `sel.created_at_most`) is left alone. `on_batch` sees every committed batch's rows.
+/// `sel.created_at_most`) is left alone. A group planned with decoded conditions
+/// carries its rowids: exactly those rows are changed, in the same batches.
+/// `on_batch` sees every committed batch's rows.
 /// Returns the number of rows changed.
 pub fn apply_in_batches(
     writer: &mut Writer,
@@ -428,6 +430,15 @@ pub fn apply_in_batches(
         Ok(())
     };
     for group in groups {
+        if let Some(ids) = &group.rowids {
+            for rowid in ids {
+                batch.push(*rowid);
+                if batch.len() >= limit {
+                    flush(writer, &mut batch, &mut limit)?;
+                }
+            }
+            continue;
+        }
         let mut after = None;
         loop {
             let page = pages.next(group, after.take())?;
