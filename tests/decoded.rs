@@ -198,3 +198,213 @@ type = "time"
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("literal text between"), "{err}");
 }
+
+/// The rows of tests/fixtures/decoded-2026.9.6.sqlite were written by the plugins' own
+/// writer code (tests/decoded/make-fixtures.mjs); each decodes to what its writer was
+/// given, as tests/fixtures/decoded-2026.9.6.expected.json records with the source.
+#[test]
+fn rows_written_by_the_plugins_own_code_decode_as_written() {
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{FIXTURES}/decoded-2026.9.6.expected.json")).unwrap(),
+    )
+    .unwrap();
+    let now = expected["now"].as_i64().unwrap();
+    let rows = expected["rows"].as_array().unwrap();
+    let (_d, db) = fixture_copy("decoded-2026.9.6.sqlite");
+    let mut namespaces = std::collections::BTreeSet::new();
+    for want in rows {
+        let ns = format!(
+            "{}/{}",
+            want["plugin_id"].as_str().unwrap(),
+            want["namespace"].as_str().unwrap()
+        );
+        assert!(
+            want["source"].as_str().unwrap().contains(".ts"),
+            "{want}: names its source file"
+        );
+        let out = statectl_at(&db, now)
+            .args([
+                "ls",
+                &ns,
+                "--include-expired",
+                "--show-secrets",
+                "-o",
+                "jsonl",
+            ])
+            .arg(format!("--key={}", want["key"].as_str().unwrap()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{ns}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = String::from_utf8(out.stdout).unwrap();
+        let got: serde_json::Value =
+            serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{ns}: {e}: {line}"));
+        assert!(got.get("decode_error").is_none(), "{ns}: {got}");
+        for (field, value) in want["decoded"].as_object().unwrap() {
+            assert_eq!(&got["decoded"][field], value, "{ns} {field}: {got}");
+        }
+        let name = want["namespace"].as_str().unwrap();
+        let prefix = if name.starts_with("telegram.topic-name-cache.") {
+            "telegram.topic-name-cache."
+        } else {
+            name
+        };
+        namespaces.insert(format!("{}/{prefix}", want["plugin_id"].as_str().unwrap()));
+    }
+    for confirmed in [
+        "slack/slack.thread-participation",
+        "discord/discord.components",
+        "discord/discord.modals",
+        "matrix/matrix.approval-reactions",
+        "msteams/msteams.sent-messages",
+        "telegram/telegram.update-offsets",
+        "telegram/telegram.thread-bindings",
+        "telegram/telegram.topic-name-cache.",
+        "telegram/telegram.message-cache",
+        "memory-core/memory-host.events",
+        "memory-core/memory-host.event-cursors",
+    ] {
+        assert!(
+            namespaces.contains(confirmed),
+            "no writer row for {confirmed}: {namespaces:?}"
+        );
+    }
+}
+
+/// Namespaces known only from an operator's inventory decode defensively: any key or
+/// value shape gives a row (raw and marked when it does not fit), never a failure.
+#[test]
+fn third_party_inventory_rows_decode_defensively() {
+    let (_d, db) = legacy_db();
+    let rows: Vec<RawRow> = vec![
+        (
+            "slack",
+            "slack.inbound-deliveries",
+            "default:C1:1795707000.000100",
+            "1795707000000",
+            1,
+            None,
+        ),
+        (
+            "slack",
+            "slack.inbound-deliveries",
+            "default:C1:1795707000.000200",
+            r#"{"recordedAt":1795707000001}"#,
+            2,
+            None,
+        ),
+        (
+            "slack",
+            "slack.inbound-deliveries",
+            "only-one-part",
+            "[1,2]",
+            3,
+            None,
+        ),
+        (
+            "slack",
+            "slack.inbound-deliveries",
+            "a:b:c:d",
+            r#"{"recordedAt":"soon"}"#,
+            4,
+            None,
+        ),
+        ("slack", "slack.inbound-deliveries", "", "null", 5, None),
+        (
+            "discord",
+            "thread-bindings",
+            "default:1287",
+            r#"{"accountId":"default","threadId":"1287","channelId":"42","targetSessionKey":"s"}"#,
+            6,
+            None,
+        ),
+        (
+            "discord",
+            "thread-bindings",
+            "x",
+            "\"just a string\"",
+            7,
+            None,
+        ),
+        (
+            "discord",
+            "thread-bindings",
+            "y:z",
+            r#"{"threadId":{"nested":true}}"#,
+            8,
+            None,
+        ),
+        (
+            "discord",
+            "thread-bindings",
+            "\u{1b}[31m:red",
+            "{truncated",
+            9,
+            None,
+        ),
+    ];
+    insert(&db, &rows);
+    for ns in ["slack/slack.inbound-deliveries", "discord/thread-bindings"] {
+        let out = statectl_at(&db, 10)
+            .args(["ls", ns, "-o", "jsonl"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{ns}");
+        let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(lines.len() >= 4, "{ns}: every row listed");
+        let table = statectl_at(&db, 10).args(["ls", ns]).output().unwrap();
+        assert!(table.status.success(), "{ns}");
+        let text = String::from_utf8(table.stdout).unwrap();
+        assert!(
+            text.contains("<not decoded:"),
+            "{ns}: malformed rows marked\n{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "control characters escaped");
+    }
+    let get = |ns: &str, key: &str| -> serde_json::Value {
+        let out = statectl_at(&db, 10)
+            .args(["ls", ns, "-o", "jsonl", "--key", key])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let plain = get(
+        "slack/slack.inbound-deliveries",
+        "default:C1:1795707000.000100",
+    );
+    assert_eq!(
+        plain["decoded"]["recorded_at"], 1795707000000i64,
+        "a bare timestamp value"
+    );
+    assert!(plain.get("decode_error").is_none());
+    let object = get(
+        "slack/slack.inbound-deliveries",
+        "default:C1:1795707000.000200",
+    );
+    assert_eq!(
+        object["decoded"]["recorded_at"], 1795707000001i64,
+        "an object value"
+    );
+    let odd = get("slack/slack.inbound-deliveries", "a:b:c:d");
+    assert!(
+        odd["decode_error"]
+            .as_str()
+            .unwrap()
+            .contains("no known grammar"),
+        "{odd}"
+    );
+    let bound = get("discord/thread-bindings", "default:1287");
+    assert_eq!(bound["decoded"]["channel"], "42");
+    let nested = get("discord/thread-bindings", "y:z");
+    assert!(
+        nested["decode_error"].as_str().unwrap().contains("thread"),
+        "{nested}"
+    );
+}

@@ -59,4 +59,6 @@ for v in $capacity_versions; do
   "$dir/node/bin/node" "$here/capacity.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
     --work "$dir/capacity-$v" "${fixtures[@]}" || status=1
 done
+# Decoded namespaces: the channel plugins' own writers write, statectl decodes.
+STATECTL_INTEROP_DIR="$dir" STATECTL_BIN="$bin" "$here/../decoded/smoke.sh" || status=1
 exit $status
