@@ -348,7 +348,7 @@ fn third_party_inventory_rows_decode_defensively() {
     ];
     insert(&db, &rows);
     for ns in ["slack/slack.inbound-deliveries", "discord/thread-bindings"] {
-        let out = statectl_at(&db, 10)
+        let out = statectl_at(&db, 1_795_707_055_987)
             .args(["ls", ns, "-o", "jsonl"])
             .output()
             .unwrap();
@@ -359,7 +359,10 @@ fn third_party_inventory_rows_decode_defensively() {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert!(lines.len() >= 4, "{ns}: every row listed");
-        let table = statectl_at(&db, 10).args(["ls", ns]).output().unwrap();
+        let table = statectl_at(&db, 1_795_707_055_987)
+            .args(["ls", ns])
+            .output()
+            .unwrap();
         assert!(table.status.success(), "{ns}");
         let text = String::from_utf8(table.stdout).unwrap();
         assert!(
@@ -369,7 +372,7 @@ fn third_party_inventory_rows_decode_defensively() {
         assert!(!text.contains('\u{1b}'), "control characters escaped");
     }
     let get = |ns: &str, key: &str| -> serde_json::Value {
-        let out = statectl_at(&db, 10)
+        let out = statectl_at(&db, 1_795_707_055_987)
             .args(["ls", ns, "-o", "jsonl", "--key", key])
             .output()
             .unwrap();
