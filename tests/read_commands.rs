@@ -115,7 +115,11 @@ fn a_corrupt_value_is_listed_raw_without_failing_the_listing() {
 #[test]
 fn entry_json_has_the_contract_fields_with_stored_values() {
     let (_d, db) = sample();
-    let rows = stdout_json(&ls(&db, &["slack.thread-participation", "-o", "json"]));
+    let mut rows = stdout_json(&ls(&db, &["slack.thread-participation", "-o", "json"]));
+    // A known namespace adds its decoded fields beside the contract's fields.
+    let decoded = rows[0].as_object_mut().unwrap().remove("decoded").unwrap();
+    assert_eq!(decoded["channel"], "C1");
+    assert_eq!(decoded["agent"], "main");
     assert_eq!(
         rows[0],
         serde_json::json!({"plugin_id": "slack", "namespace": "slack.thread-participation",
