@@ -201,11 +201,11 @@ type = "time"
 
 /// The rows of tests/fixtures/decoded-2026.9.6.sqlite were written by the plugins' own
 /// writer code (tests/decoded/make-fixtures.mjs); each decodes to what its writer was
-/// given, as tests/fixtures/decoded-2026.9.6.expected.json records with the source.
+/// given, as tests/fixtures/decoded-2026.9.6.writers.json records with the source.
 #[test]
 fn rows_written_by_the_plugins_own_code_decode_as_written() {
     let expected: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{FIXTURES}/decoded-2026.9.6.expected.json")).unwrap(),
+        &std::fs::read_to_string(format!("{FIXTURES}/decoded-2026.9.6.writers.json")).unwrap(),
     )
     .unwrap();
     let now = expected["now"].as_i64().unwrap();

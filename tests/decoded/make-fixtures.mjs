@@ -10,7 +10,7 @@
 // for real against the real store with a faked clock (the smoke test of .ci/run); where
 // it does not (telegram.message-cache), the key and value functions are taken from the
 // writer's own `//#region` and run as they are. With --fixture the rows are also saved
-// in a small legacy-layout database, and FILE.expected.json lists every row with the
+// in a small legacy-layout database, and the .writers.json beside FILE lists every row with the
 // source file that wrote it and the decoded fields statectl must show.
 import fs from "node:fs";
 import path from "node:path";
@@ -313,7 +313,7 @@ if (args.fixture && failures === 0) {
     insert.run(r.plugin_id, r.namespace, r.entry_key, r.value_json, r.created_at, r.expires_at);
   }
   fx.close();
-  fs.writeFileSync(out.replace(/\.sqlite$/, ".expected.json"), JSON.stringify({ now: T0, rows: checked }, null, 1) + "\n");
+  fs.writeFileSync(out.replace(/\.sqlite$/, ".writers.json"), JSON.stringify({ now: T0, rows: checked }, null, 1) + "\n");
   console.log(`wrote ${out}`);
 }
 const total = rows.length;

@@ -4,7 +4,7 @@
 # through OpenClaw 2026.9.6's plugin state store, and checks that statectl decodes
 # every row back to what the writer was given (tests/decoded/make-fixtures.mjs).
 # Usage: tests/decoded/smoke.sh [--update-fixture]   (env: STATECTL_INTEROP_DIR, STATECTL_BIN)
-# --update-fixture also rewrites tests/fixtures/decoded-2026.9.6.{sqlite,expected.json}.
+# --update-fixture also rewrites tests/fixtures/decoded-2026.9.6.{sqlite,writers.json}.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
