@@ -377,6 +377,21 @@ pub struct NamespaceCounts {
 }
 
 impl NamespaceCounts {
+    /// The counts in column order: identical, only in A, only in B, value, expiry,
+    /// created, newer in A, newer in B.
+    pub fn figures(&self) -> [u64; 8] {
+        [
+            self.identical,
+            self.only_in_a,
+            self.only_in_b,
+            self.value,
+            self.expiry,
+            self.created,
+            self.newer_in_a,
+            self.newer_in_b,
+        ]
+    }
+
     pub fn differences(&self) -> u64 {
         self.only_in_a + self.only_in_b + self.value + self.expiry + self.created
     }

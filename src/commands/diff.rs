@@ -160,16 +160,7 @@ fn render(
                 "newer_in_b",
             ])?;
             for c in &counts {
-                let n = [
-                    c.identical,
-                    c.only_in_a,
-                    c.only_in_b,
-                    c.value,
-                    c.expiry,
-                    c.created,
-                    c.newer_in_a,
-                    c.newer_in_b,
-                ];
+                let n = c.figures();
                 let mut rec = vec![c.plugin_id.clone(), c.namespace.clone()];
                 rec.extend(n.iter().map(u64::to_string));
                 w.write_record(rec)?;
@@ -200,16 +191,7 @@ fn render(
                 ],
             );
             for c in &counts {
-                let n = [
-                    c.identical,
-                    c.only_in_a,
-                    c.only_in_b,
-                    c.value,
-                    c.expiry,
-                    c.created,
-                    c.newer_in_a,
-                    c.newer_in_b,
-                ];
+                let n = c.figures();
                 let mut cells = vec![
                     escape_control(&c.plugin_id).into_owned(),
                     escape_control(&c.namespace).into_owned(),
