@@ -181,7 +181,7 @@ def torture(rows, work, seconds):
         ["prune", "--expired", "--yes"],
         ["prune", "discord/discord.components", "--older-than", "3d", "--yes"],
         ["expire", "telegram/telegram.message-cache", "--all", "--in", "1h", "--yes"],
-        ["import", "--on-conflict", "replace", restore],
+        ["import", "--on-conflict", "replace", "--yes", restore],
     ]
     timings = []
     env = {**os.environ, "STATECTL_TXN_STATS": "1"}
