@@ -157,9 +157,15 @@ impl SelectArgs {
             keys,
             prefix: self.prefix.clone(),
             glob: self.glob.clone(),
-            created_at_most: dur(&self.older_than)?.map(|d| now - d),
-            created_after: dur(&self.newer_than)?.map(|d| now - d),
-            expires_at_most: dur(&self.expires_within)?.map(|d| now + d),
+            created_at_most: dur(&self.older_than)?
+                .map(|d| timefmt::offset(now, -d, "--now minus --older-than"))
+                .transpose()?,
+            created_after: dur(&self.newer_than)?
+                .map(|d| timefmt::offset(now, -d, "--now minus --newer-than"))
+                .transpose()?,
+            expires_at_most: dur(&self.expires_within)?
+                .map(|d| timefmt::offset(now, d, "--now plus --expires-within"))
+                .transpose()?,
             no_expiry: self.no_expiry,
             decoded: store::catalog::Where {
                 conds: self

@@ -16,6 +16,29 @@ pub fn system_now_ms() -> Ms {
         .unwrap_or(0)
 }
 
+/// A time statectl may compute or write (`store::rules::time_in_range`), or a usage
+/// error naming `what` produced it. Nothing has changed when this fails.
+pub fn in_range(ms: Option<Ms>, what: &str) -> Result<Ms> {
+    use crate::store::rules::{MAX_TIME_MS, MIN_TIME_MS, time_in_range};
+    match ms {
+        Some(ms) if time_in_range(ms) => Ok(ms),
+        _ => Err(Error::new(
+            Kind::InvalidTime,
+            format!(
+                "{what} is out of range: statectl computes and writes only times from {MIN_TIME_MS} ({}) to {MAX_TIME_MS} ms ({}), what the runtime can read as a JavaScript Date",
+                format_abs(MIN_TIME_MS),
+                format_abs(MAX_TIME_MS)
+            ),
+        )),
+    }
+}
+
+/// `base + delta`, checked: a usage error (naming `what`) when it overflows or leaves
+/// the range of times statectl may compute.
+pub fn offset(base: Ms, delta: Ms, what: &str) -> Result<Ms> {
+    in_range(base.checked_add(delta), what)
+}
+
 /// Parses `500ms`, `90s`, `15m`, `2h`, `7d`, `1h30m` into milliseconds.
 pub fn parse_duration(text: &str) -> Result<Ms> {
     let t = text.trim();
@@ -37,8 +60,14 @@ pub fn parse_duration(text: &str) -> Result<Ms> {
 
 /// Parses a point in time: epoch milliseconds, `@` epoch seconds, RFC 3339, a local
 /// date `2026-11-27` or date and time `2026-11-27 14:30[:05]`, or `+DUR` / `-DUR`
-/// relative to `base` (the real clock).
+/// relative to `base` (`--now`). The result is within the range of times statectl may
+/// compute (`in_range`), or a usage error.
 pub fn parse_time(text: &str, base: Ms) -> Result<Ms> {
+    let ms = parse_time_unchecked(text, base)?;
+    in_range(Some(ms), &format!("time '{}'", text.trim()))
+}
+
+fn parse_time_unchecked(text: &str, base: Ms) -> Result<Ms> {
     let t = text.trim();
     let bad = || {
         Error::new(
@@ -71,10 +100,12 @@ pub fn parse_time(text: &str, base: Ms) -> Result<Ms> {
         return ms.ok_or_else(bad);
     }
     if let Some(rest) = t.strip_prefix('+') {
-        return Ok(base.saturating_add(parse_duration(rest).map_err(|_| bad())?));
+        let d = parse_duration(rest).map_err(|_| bad())?;
+        return offset(base, d, &format!("time '{t}'"));
     }
     if let Some(rest) = t.strip_prefix('-') {
-        return Ok(base.saturating_sub(parse_duration(rest).map_err(|_| bad())?));
+        let d = parse_duration(rest).map_err(|_| bad())?;
+        return offset(base, -d, &format!("time '{t}'"));
     }
     if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
         return t.parse::<Ms>().map_err(|_| bad());

@@ -49,9 +49,14 @@ pub fn run(ctx: &mut Ctx, args: &ExpireArgs) -> anyhow::Result<()> {
     let new_expiry = if args.persist {
         None
     } else if let Some(d) = &args.in_ {
-        Some(ctx.now + timefmt::parse_duration(d)?)
+        Some(timefmt::offset(
+            ctx.now,
+            timefmt::parse_duration(d)?,
+            "--now plus --in",
+        )?)
     } else if let Some(t) = &args.at {
-        Some(timefmt::parse_time(t, timefmt::system_now_ms())?)
+        // A relative `+1h` counts from `--now`, as `--in` does.
+        Some(timefmt::parse_time(t, ctx.now)?)
     } else {
         Some(ctx.now)
     };

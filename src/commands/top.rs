@@ -142,6 +142,7 @@ fn top(ctx: &mut Ctx, args: &TopArgs) -> Result<()> {
                     "--sample must be longer than 0, e.g. 10m",
                 ));
             }
+            let later_now = crate::timefmt::offset(ctx.now, span, "--now plus --sample")?;
             let _ = writeln!(
                 ctx.err,
                 "sampling: second snapshot in {}",
@@ -149,7 +150,7 @@ fn top(ctx: &mut Ctx, args: &TopArgs) -> Result<()> {
             );
             let _ = ctx.err.flush();
             std::thread::sleep(std::time::Duration::from_millis(span as u64));
-            let later = capacity::scan(&db.conn, ctx.now + span, window, plugin.as_deref())?
+            let later = capacity::scan(&db.conn, later_now, window, plugin.as_deref())?
                 .into_iter()
                 .map(|s| ((s.plugin_id, s.namespace), s.live))
                 .collect();

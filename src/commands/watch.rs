@@ -100,7 +100,9 @@ pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
     let (mut watcher, first) = Watcher::start(
         read(&db.conn, &sels)?,
         now,
-        since.map(|d| now - d),
+        since
+            .map(|d| timefmt::offset(now, -d, "the clock minus --since"))
+            .transpose()?,
         stale_after,
     );
     let mut printer = Printer::new(ctx.format, args.show_secrets);

@@ -120,7 +120,7 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
     // The integrity check reads every page: run it beside the table scan.
     let (ipath, timeout, full) = (path.clone(), db.busy_timeout_ms, lim.full);
     let integrity = std::thread::spawn(move || scan::integrity(&ipath, timeout, full));
-    let future = now + lim.skew_ms;
+    let future = now.saturating_add(lim.skew_ms);
     let large_value = large_value_bytes(db.schema.rules, lim);
     let params = ScanParams {
         now,

@@ -19,6 +19,20 @@ pub const EXPIRED_SQL: &str = "(expires_at IS NOT NULL AND expires_at <= :now)";
 /// The runtime's `entries()` order. SQLite's BINARY collation compares the key's bytes.
 pub const ORDER_SQL: &str = "created_at ASC, entry_key ASC";
 
+/// The latest time the runtime can read: a valid JavaScript Date (which 2026.6.1 and
+/// later require of `expires_at`/`created_at`) is at most 8.64e15 ms from the epoch.
+pub const MAX_TIME_MS: Ms = 8_640_000_000_000_000;
+/// The earliest time statectl computes or writes: the epoch (the runtime never writes a
+/// negative time).
+pub const MIN_TIME_MS: Ms = 0;
+
+/// Whether `ms` is a time statectl may compute or write: `MIN_TIME_MS..=MAX_TIME_MS`.
+/// Every time statectl parses (`--now`, `--at`, a `+DUR`) or computes from `--now`
+/// (`--in`, `--older-than`, ...) goes through this one rule.
+pub fn time_in_range(ms: Ms) -> bool {
+    (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms)
+}
+
 /// Prefix that 2026.9.6 gives "retained" namespaces: never pruned, no TTL, no cap.
 pub const RETAINED_PREFIX: &str = "@retained.";
 
