@@ -293,15 +293,7 @@ fn size_thresholds_warn() {
 
 #[test]
 fn a_legacy_file_beside_the_shared_database_warns() {
-    let state = tempfile::tempdir().unwrap();
-    for (fixture, rel) in [
-        ("shared-2026.9.6.sqlite", "state/openclaw.sqlite"),
-        ("legacy-2026.5.6.sqlite", "plugin-state/state.sqlite"),
-    ] {
-        let target = state.path().join(rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(Path::new(FIXTURES).join(fixture), &target).unwrap();
-    }
+    let state = state_dir_with_legacy_leftover();
     let o = check(&state.path().join("state/openclaw.sqlite"), &[]);
     assert_eq!(status_of(&o, "legacy_file"), "warning");
 }

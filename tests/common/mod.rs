@@ -63,6 +63,22 @@ pub fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// A state dir as an upgraded host leaves it: the shared `state/openclaw.sqlite` and
+/// the legacy `plugin-state/state.sqlite` still present beside it (both written by the
+/// real runtime: the committed fixtures).
+pub fn state_dir_with_legacy_leftover() -> tempfile::TempDir {
+    let state = tempfile::tempdir().unwrap();
+    for (fixture, rel) in [
+        ("shared-2026.9.6.sqlite", "state/openclaw.sqlite"),
+        ("legacy-2026.5.6.sqlite", "plugin-state/state.sqlite"),
+    ] {
+        let target = state.path().join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(Path::new(FIXTURES).join(fixture), &target).unwrap();
+    }
+    state
+}
+
 /// The legacy schema, without a journal mode (SQLite's default: a rollback journal).
 pub const LEGACY_SCHEMA: &str = include_str!("../fixtures/legacy-schema.sql");
 
@@ -124,6 +140,31 @@ pub fn all_rows(db: &Path) -> Vec<StoredRow> {
     .unwrap()
 }
 
+/// `statectl --db DB --now NOW ARGS...`, run to the end.
+pub fn run_at(db: &Path, now: i64, args: &[&str]) -> std::process::Output {
+    statectl_at(db, now).args(args).output().unwrap()
+}
+
+/// [`on_terminal`] for `statectl --db DB --now NOW ARGS...`.
+pub fn on_terminal_at(cols: u16, db: &Path, now: i64, args: &[&str]) -> (String, i32) {
+    on_terminal_at_with(cols, db, now, args, &[])
+}
+
+/// [`on_terminal_at`] with extra environment variables.
+pub fn on_terminal_at_with(
+    cols: u16,
+    db: &Path,
+    now: i64,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, i32) {
+    let db = db.display().to_string();
+    let now = now.to_string();
+    let mut all = vec!["--db", db.as_str(), "--now", now.as_str()];
+    all.extend_from_slice(args);
+    on_terminal_with(cols, &all, env)
+}
+
 /// Runs statectl on a pseudo-terminal of `cols` columns (0: a terminal that reports no
 /// width, as under `script`) and returns what the terminal showed (stdout and stderr),
 /// with `\r\n` as `\n`, and the exit code.
@@ -133,7 +174,22 @@ pub fn on_terminal(cols: u16, args: &[&str]) -> (String, i32) {
 
 /// [`on_terminal`] with extra environment variables.
 pub fn on_terminal_with(cols: u16, args: &[&str], env: &[(&str, &str)]) -> (String, i32) {
-    use rexpect::process::WaitStatus;
+    let (text, code) = on_terminal_styled(cols, args, env);
+    (strip_styles(&text), code)
+}
+
+/// [`on_terminal_with`], styles (`ESC [ ... m`) kept.
+pub fn on_terminal_styled(cols: u16, args: &[&str], env: &[(&str, &str)]) -> (String, i32) {
+    finish_on_terminal(spawn_on_terminal(cols, args, env))
+}
+
+/// Starts statectl on a pseudo-terminal of `cols` columns, to talk to it (answer a
+/// prompt); [`finish_on_terminal`] reads the rest.
+pub fn spawn_on_terminal(
+    cols: u16,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> rexpect::session::PtySession {
     let mut cmd = statectl_process();
     cmd.envs(env.iter().copied());
     let bin = cmd.get_program().to_owned();
@@ -160,7 +216,13 @@ pub fn on_terminal_with(cols: u16, args: &[&str], env: &[(&str, &str)]) -> (Stri
         }
         sh
     };
-    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty");
+    rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty")
+}
+
+/// Reads a statectl on a pty to its end: what the terminal showed (stdout and stderr,
+/// `\r\n` as `\n`, styles kept) and the exit code.
+pub fn finish_on_terminal(mut p: rexpect::session::PtySession) -> (String, i32) {
+    use rexpect::process::WaitStatus;
     let text = p.exp_eof().expect("statectl ends");
     let code = match p.process().wait().expect("wait") {
         WaitStatus::Exited(_, c) => c,
@@ -168,8 +230,7 @@ pub fn on_terminal_with(cols: u16, args: &[&str], env: &[(&str, &str)]) -> (Stri
     };
     // rexpect hands back one char per byte: put the UTF-8 back together.
     let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
-    let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
-    (strip_styles(&text), code)
+    (String::from_utf8_lossy(&bytes).replace("\r\n", "\n"), code)
 }
 
 /// The text without terminal styles (`ESC [ ... m`), as a person reads it.
