@@ -61,20 +61,8 @@ fn everyday_db() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, db)
 }
 
-fn at_now(db: &Path) -> Vec<String> {
-    vec![
-        "--db".into(),
-        db.display().to_string(),
-        "--now".into(),
-        NOW.to_string(),
-    ]
-}
-
 fn term(cols: u16, db: &Path, args: &[&str]) -> (String, i32) {
-    let mut all = at_now(db);
-    all.extend(args.iter().map(|s| s.to_string()));
-    let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    on_terminal(cols, &all)
+    on_terminal_at(cols, db, NOW, args)
 }
 
 fn width(line: &str) -> usize {
@@ -140,6 +128,47 @@ fn the_summary_fits_80_columns_by_dropping_optional_columns_first() {
         );
         assert!(text.contains(&format!("account.v1.{HASH}")));
     }
+
+    // Piped: every column, nothing shortened.
+    let out = run_at(&db, NOW, &["ls"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.contains("OLDEST") && header.contains("BYTES"),
+        "{header}"
+    );
+    assert!(text.contains(&format!("msteams.sent-messages.account.v1.{HASH}")));
+    assert!(!text.contains('…'), "{text}");
+}
+
+/// Only hashes shorten: a Discord snowflake or a Telegram chat id in a key or a
+/// namespace is a number a user copies, kept whole however narrow the terminal.
+#[test]
+fn long_numbers_in_names_are_never_shortened() {
+    let (_d, db) = legacy_db();
+    let key = "default:1287654321098765432:-1001237979429";
+    insert(
+        &db,
+        &[
+            ("discord", "thread-bindings", key, r#""x""#, NOW - 1, None),
+            (
+                "telegram",
+                "telegram.topic-name-cache.12345678901234567890",
+                "k",
+                r#""y""#,
+                NOW - 1,
+                None,
+            ),
+        ],
+    );
+    let (text, code) = term(30, &db, &["ls", "thread-bindings"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains(key), "{text}");
+    let (text, _) = term(30, &db, &["ls"]);
+    assert!(
+        text.contains("telegram.topic-name-cache.12345678901234567890"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -192,14 +221,21 @@ fn a_plugin_at_its_cap_is_shown_against_the_plugin_cap() {
                 predicate::str::contains("statectl prune --plugin discord --expired"),
             ),
         );
+    // The real run says it too, in the plan it prints before deleting (on stderr, as
+    // stdout carries the result); -q silences the ls warning.
+    statectl_at(&db, NOW)
+        .args(["prune", "discord.modals", "--key", "btn_0000", "-y"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "note: plugin discord is at its cap",
+        ));
+    let out = run_at(&db, NOW, &["-q", "ls"]);
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
 }
 
 fn keys(db: &Path, args: &[&str]) -> Vec<String> {
-    let out = statectl_at(db, NOW)
-        .args(["ls", "--keys-only"])
-        .args(args)
-        .output()
-        .unwrap();
+    let out = run_at(db, NOW, &[&["ls", "--keys-only"], args].concat());
     assert!(
         out.status.success(),
         "{}",
@@ -468,15 +504,7 @@ fn familiar_commands_get_a_tip() {
 
 #[test]
 fn the_legacy_file_warning_is_only_in_overviews_and_quiet_silences_it() {
-    let state = tempfile::tempdir().unwrap();
-    for (fixture, rel) in [
-        ("shared-2026.9.6.sqlite", "state/openclaw.sqlite"),
-        ("legacy-2026.5.6.sqlite", "plugin-state/state.sqlite"),
-    ] {
-        let target = state.path().join(rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(Path::new(FIXTURES).join(fixture), &target).unwrap();
-    }
+    let state = state_dir_with_legacy_leftover();
     let run = |args: &[&str]| {
         let out = statectl()
             .arg("--state-dir")
@@ -488,6 +516,13 @@ fn the_legacy_file_warning_is_only_in_overviews_and_quiet_silences_it() {
     };
     assert!(run(&["info"]));
     assert!(run(&["ls"]));
+    statectl()
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["info", "-o", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"layout\": \"shared\""));
     assert!(!run(&["ls", "discord.components", "--include-expired"]));
     assert!(!run(&["export"]));
     assert!(!run(&["-q", "info"]));

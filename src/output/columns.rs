@@ -254,12 +254,13 @@ pub fn fit_width(s: &str, w: usize) -> String {
 }
 
 /// `msteams.sent-messages.account.v1.0123ab…89cdef`: every run of at least 16 hex
-/// digits keeps 6 on each side.
+/// digits keeps 6 on each side. A run of decimal digits alone is a number (a Discord
+/// snowflake, a Telegram chat id, a timestamp), not a hash: it stays whole.
 pub fn shorten_hashes(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= HASH_RUN {
+        if run.len() >= HASH_RUN && run.chars().any(|c| c.is_ascii_alphabetic()) {
             out.push_str(&run[..HASH_KEEP]);
             out.push('…');
             out.push_str(&run[run.len() - HASH_KEEP..]);
@@ -358,6 +359,11 @@ mod tests {
         .unwrap();
         assert!(String::from_utf8(out).unwrap().contains(&ns));
         assert_eq!(shorten_hashes("key-abc"), "key-abc");
+        assert_eq!(
+            shorten_hashes("default:1287654321098765432"),
+            "default:1287654321098765432",
+            "a snowflake is no hash"
+        );
         assert_eq!(fit_width("abcdef", 4), "abc…");
         assert_eq!(fit_width("ключ", 4), "ключ");
     }
