@@ -480,7 +480,24 @@ fn only_expired_matches_say_so() {
         ])
         .assert()
         .success()
-        .stderr(predicate::str::contains("1 expired row matches"));
+        .stderr(predicate::str::contains(
+            "1 expired row matches; add --include-expired to delete it too",
+        ));
+    // expire refuses --include-expired: its hint points at prune instead.
+    statectl_at(&db, NOW)
+        .args([
+            "expire",
+            "telegram.sent-messages",
+            "--key",
+            "-1001237979429:57103",
+            "-y",
+        ])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("1 expired row matches, and expire changes live rows only")
+                .and(predicate::str::contains("--include-expired").not()),
+        );
 }
 
 #[test]

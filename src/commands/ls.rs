@@ -135,15 +135,31 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
     let n = query::for_each_entry_in(&db.conn, &sel, order, args.limit, |e| sink.push(e))?;
     sink.finish()?;
     if n == 0 && !ctx.format.is_json() && ctx.format != Format::Csv {
-        let _ = writeln!(ctx.err, "{}", nothing_matches(&db.conn, &sel)?);
+        let _ = writeln!(
+            ctx.err,
+            "{}",
+            nothing_matches(&db.conn, &sel, ExpiredHint::See)?
+        );
     }
     Ok(())
 }
 
-/// "no entries match", or, when only expired rows match, how to see them.
+/// What a command that found no live row can do about the expired rows that match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiredHint {
+    /// `ls`: `--include-expired` shows them.
+    See,
+    /// `prune`: `--include-expired` deletes them too.
+    Delete,
+    /// `expire`: it changes live rows only; `prune --expired` deletes expired ones.
+    LiveOnly,
+}
+
+/// "no entries match", or, when only expired rows match, what to do about them.
 pub fn nothing_matches(
     conn: &rusqlite::Connection,
     sel: &crate::store::Selection,
+    hint: ExpiredHint,
 ) -> Result<String> {
     if sel.liveness == Liveness::Live {
         let expired = query::count(
@@ -154,12 +170,21 @@ pub fn nothing_matches(
             },
         )?;
         if expired > 0 {
-            return Ok(format!(
-                "{} match{}; add --include-expired to see {}",
-                rows_text(expired).replacen(" row", " expired row", 1),
-                if expired == 1 { "es" } else { "" },
-                if expired == 1 { "it" } else { "them" }
-            ));
+            let (them, verb) = if expired == 1 {
+                ("it", "matches")
+            } else {
+                ("them", "match")
+            };
+            let what = rows_text(expired).replacen(" row", " expired row", 1);
+            return Ok(match hint {
+                ExpiredHint::See => format!("{what} {verb}; add --include-expired to see {them}"),
+                ExpiredHint::Delete => {
+                    format!("{what} {verb}; add --include-expired to delete {them} too")
+                }
+                ExpiredHint::LiveOnly => format!(
+                    "{what} {verb}, and expire changes live rows only (`statectl prune --expired` deletes expired rows)"
+                ),
+            });
         }
     }
     Ok("no entries match".into())

@@ -297,7 +297,11 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
         if ctx.format.is_json() {
             report(ctx, &groups, 0, &action, m.dry_run)?;
         } else {
-            let why = super::ls::nothing_matches(&writer.db.conn, &sel)?;
+            let hint = match action.change {
+                Change::SetExpiry(_) => super::ls::ExpiredHint::LiveOnly,
+                _ => super::ls::ExpiredHint::Delete,
+            };
+            let why = super::ls::nothing_matches(&writer.db.conn, &sel, hint)?;
             writeln!(ctx.err, "nothing to {}: {why}", action.verb)?;
         }
         return Ok(());
