@@ -574,3 +574,58 @@ fn json_entries_carry_iso_times_and_the_remaining_ttl() {
     let v = stdout_json(&out);
     assert!(v["ttl_ms"].is_null() && v["expires_at_iso"].is_null());
 }
+
+/// `top` and `diff` tables follow the same rules as `ls`: on a narrow terminal optional
+/// columns go and names stay whole; a terminal of unknown width (`script`) sets no
+/// limit, so nothing collapses into one-letter columns.
+#[test]
+fn top_and_diff_tables_keep_names_whole_and_headers_on_one_line() {
+    let (_d, db) = everyday_db();
+    let header_of = |text: &str, second: &str| -> String {
+        text.lines()
+            .find(|l| l.starts_with("PLUGIN ") && l.contains(second))
+            .unwrap_or_else(|| panic!("no PLUGIN ... {second} header: {text}"))
+            .to_string()
+    };
+    let (text, code) = term(80, &db, &["top"]);
+    assert_eq!(code, 0, "{text}");
+    let header = header_of(&text, " NAMESPACE ");
+    assert!(
+        header.contains("LIVE") && header.contains("FULL-IN"),
+        "{header}"
+    );
+    assert!(
+        !header.contains("EXP/7D"),
+        "optional columns go at 80: {header}"
+    );
+    assert!(text.contains(" discord.components "), "{text}");
+    assert!(
+        !text.contains("disco…") && !text.contains("PLU\n"),
+        "{text}"
+    );
+    let (text, code) = term(0, &db, &["top"]);
+    assert_eq!(code, 0, "{text}");
+    let header = header_of(&text, " NAMESPACE ");
+    assert!(
+        header.contains("EXP/7D") && header.contains("BYTES"),
+        "{header}"
+    );
+    assert!(text.contains(&format!("msteams.sent-messages.account.v1.{HASH}")));
+
+    let a = Path::new(FIXTURES).join("legacy-2026.5.6.sqlite");
+    let b = Path::new(FIXTURES).join("shared-2026.9.6.sqlite");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for cols in [0, 60] {
+        let (text, code) = on_terminal_at(cols, &db, NOW, &["diff", a, b]);
+        assert_eq!(code, 0, "{text}");
+        let header = header_of(&text, " NAMESPACE ");
+        assert!(
+            header.contains("NAMESPACE") && header.contains("NEWER-B"),
+            "{cols}: {header}"
+        );
+        assert!(
+            text.contains(" slack.thread-participation "),
+            "{cols}: {text}"
+        );
+    }
+}

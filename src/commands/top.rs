@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Kind, Result};
 use crate::output::Format;
+use crate::output::columns::{Column, Table};
 use crate::output::{add_row, escape_control, human_bytes, new_table, thousands, write_table};
 use crate::store::capacity::{
     self, Capacity, DEADLOCK_DEFINITION, FORECAST_BLIND_SPOTS, FORECAST_DEFINITION, FullIn,
@@ -431,68 +432,71 @@ fn print_capacity(
             let pictures = ctx.term.stdout_tty;
             let w = format_span(cap.window);
             let net_h = format!("NET/{w}");
-            let mut t = new_table(
-                ctx.term,
-                &[
-                    "PLUGIN", "LIVE", "CAP", "FILL", "HEADROOM", &net_h, "FULL-IN", "AT CAP",
-                ],
-            );
+            // On a narrow terminal NET, then HEADROOM go, then AT CAP is cut; the
+            // plugin, its count, its cap and when it is full always show.
+            let wide = ctx.format == Format::Wide;
+            let mut t = Table::new(vec![
+                Column::keep("PLUGIN"),
+                Column::keep("LIVE"),
+                Column::keep("CAP"),
+                Column::keep("FILL"),
+                Column::optional("HEADROOM", 2),
+                Column::optional(&net_h, 1),
+                Column::keep("FULL-IN"),
+                Column::shrink("AT CAP", 12),
+            ]);
             for p in &cap.plugins {
                 let net = p.writes_window as i64 - p.expiring_window as i64;
                 if p.caps.is_empty() {
-                    add_row(
-                        &mut t,
-                        vec![
-                            escape_control(&p.plugin_id).into_owned(),
-                            thousands(p.live),
-                            "none".into(),
-                            "-".into(),
-                            "-".into(),
-                            signed(net),
-                            "-".into(),
-                            "no per-plugin cap in this version".into(),
-                        ],
-                    );
+                    t.row(vec![
+                        escape_control(&p.plugin_id).into_owned(),
+                        thousands(p.live),
+                        "none".into(),
+                        "-".into(),
+                        "-".into(),
+                        signed(net),
+                        "-".into(),
+                        "no per-plugin cap in this version".into(),
+                    ]);
                 }
                 for c in &p.caps {
-                    add_row(
-                        &mut t,
-                        vec![
-                            escape_control(&p.plugin_id).into_owned(),
-                            thousands(p.live),
-                            thousands(c.cap.cap),
-                            fill_cell(Some(c.fill_pct(p.live)), pictures),
-                            thousands(c.headroom),
-                            signed(net),
-                            full_text(c.full_in),
-                            format!("{} ({})", c.cap.at_cap.describe(), c.cap.versions),
-                        ],
-                    );
+                    t.row(vec![
+                        escape_control(&p.plugin_id).into_owned(),
+                        thousands(p.live),
+                        thousands(c.cap.cap),
+                        fill_cell(Some(c.fill_pct(p.live)), pictures),
+                        thousands(c.headroom),
+                        signed(net),
+                        full_text(c.full_in),
+                        format!("{} ({})", c.cap.at_cap.describe(), c.cap.versions),
+                    ]);
                 }
             }
-            write_table(ctx.out, &t)?;
+            t.write(ctx.out, ctx.term, wide)?;
             writeln!(ctx.out)?;
-            let mut header = vec![
-                "PLUGIN",
-                "NAMESPACE",
-                "LIVE",
-                "MAX",
-                "POLICY",
-                "FILL",
-                "HEADROOM",
-                "BYTES",
-                "W/1H",
-                "W/24H",
-                "EXP/1H",
-                "EXP/24H",
-                "EXP/7D",
-                &net_h,
-                "FULL-IN",
+            // PLUGIN, NAMESPACE, LIVE, FILL and FULL-IN stay; the rest goes when the
+            // terminal is narrow, the sparkline and the finer windows first.
+            let mut columns = vec![
+                Column::keep("PLUGIN"),
+                Column::keep("NAMESPACE"),
+                Column::keep("LIVE"),
+                Column::optional("MAX", 10),
+                Column::optional("POLICY", 3),
+                Column::keep("FILL"),
+                Column::optional("HEADROOM", 9),
+                Column::optional("BYTES", 8),
+                Column::optional("W/1H", 4),
+                Column::optional("W/24H", 7),
+                Column::optional("EXP/1H", 2),
+                Column::optional("EXP/24H", 6),
+                Column::optional("EXP/7D", 5),
+                Column::optional(&net_h, 11),
+                Column::keep("FULL-IN"),
             ];
             if sparks.is_some() {
-                header.push("WRITES/H (48H)");
+                columns.push(Column::optional("WRITES/H (48H)", 1));
             }
-            let mut t = new_table(ctx.term, &header);
+            let mut t = Table::new(columns);
             for n in &cap.namespaces {
                 let s = &n.scan;
                 let full = match (n.first_full, n.first_full_by) {
@@ -525,9 +529,9 @@ fn print_capacity(
                     let key = (s.plugin_id.clone(), s.namespace.clone());
                     row.push(sparkline(sp.get(&key).unwrap_or(&[0; SPARK_HOURS])));
                 }
-                add_row(&mut t, row);
+                t.row(row);
             }
-            write_table(ctx.out, &t)?;
+            t.write(ctx.out, ctx.term, wide)?;
             for d in &cap.deadlocks {
                 writeln!(
                     ctx.out,

@@ -6,7 +6,6 @@ pub mod format;
 
 pub use format::Format;
 
-use comfy_table::{Attribute, Cell, ContentArrangement, Table, presets};
 use std::io::IsTerminal;
 
 /// What the terminal allows: decided once, at start-up.
@@ -101,61 +100,31 @@ pub fn write_json(
     Ok(())
 }
 
-/// A borderless table in the kubectl style: fits the terminal width on a terminal
-/// (one line per row, cut with an ellipsis), plain text when piped.
-pub fn new_table(term: Term, header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_style(presets::NOTHING);
-    if term.stdout_tty {
-        if let Some(w) = term.width {
-            t.set_width(w);
-        }
-        t.set_content_arrangement(ContentArrangement::Dynamic);
-        t.set_truncation_indicator("…");
-    } else {
-        t.force_no_tty();
-        t.set_content_arrangement(ContentArrangement::Disabled);
-    }
-    if !term.color {
-        t.force_no_tty();
-    }
-    let cells: Vec<Cell> = header
-        .iter()
-        .map(|h| {
-            let c = Cell::new(h);
-            if term.color {
-                c.add_attribute(Attribute::Bold)
-            } else {
-                c
-            }
-        })
-        .collect();
-    t.set_header(cells);
-    // Columns flush left, two spaces apart, as kubectl prints them.
-    for c in t.column_iter_mut() {
-        c.set_padding((0, 2));
-    }
-    t
+/// A table of a report (`diff`, `import --dry-run`, `verify`), laid out like every
+/// table of statectl ([`columns::Table`]): its columns are kept whole, so a narrow
+/// terminal makes a line overflow rather than cut a name or stack a header over three
+/// lines, and a terminal of unknown width (`script`) or a pipe sets no limit.
+pub struct ReportTable {
+    table: columns::Table,
+    term: Term,
 }
 
-/// Adds a row that never wraps: longer cells are cut to one line. Every cell is
-/// escaped ([`escape_control`]).
-pub fn add_row(t: &mut Table, cells: Vec<String>) {
-    let cells: Vec<String> = cells
-        .into_iter()
-        .map(|c| escape_control(&c).into_owned())
-        .collect();
-    let mut row = comfy_table::Row::from(cells);
-    row.max_height(1);
-    t.add_row(row);
+/// A [`ReportTable`] with these headers.
+pub fn new_table(term: Term, header: &[&str]) -> ReportTable {
+    ReportTable {
+        table: columns::Table::new(header.iter().map(|h| columns::Column::keep(h)).collect()),
+        term,
+    }
+}
+
+/// Adds a row; every cell is escaped ([`escape_control`]).
+pub fn add_row(t: &mut ReportTable, cells: Vec<String>) {
+    t.table.row(cells);
 }
 
 /// Prints a finished table, trailing spaces trimmed.
-pub fn write_table(out: &mut dyn std::io::Write, t: &Table) -> std::io::Result<()> {
-    for line in t.lines() {
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+pub fn write_table(out: &mut dyn std::io::Write, t: &ReportTable) -> std::io::Result<()> {
+    t.table.write(out, t.term, false)
 }
 
 /// Text for people, the one escaping step of every human-facing output (tables, plans,
