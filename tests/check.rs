@@ -450,3 +450,50 @@ fn perfdata_are_numbers_and_checks_can_be_chosen() {
         .code(3)
         .stderr(predicates::str::contains("did you mean 'db_size'?"));
 }
+
+/// One row is "1 row"; the status word is coloured on a terminal only, and not under
+/// NO_COLOR.
+#[test]
+fn one_row_reads_as_one_row_and_status_is_coloured_only_on_a_terminal() {
+    let (_d, db) = healthy();
+    insert(
+        &db,
+        &[
+            (
+                "discord",
+                "discord.modals",
+                "old",
+                "{}",
+                NOW - 9_000,
+                Some(NOW - 1),
+            ),
+            (
+                "discord",
+                "discord.modals",
+                "bad",
+                "{not json",
+                NOW - 9_000,
+                None,
+            ),
+        ],
+    );
+    let out = run_at(&db, NOW, &["check"]);
+    assert_eq!(out.status.code(), Some(2), "a corrupt value is CRITICAL");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("1 rows"), "{text}");
+    let backlog = text
+        .lines()
+        .find(|l| l.contains("expired_backlog"))
+        .unwrap();
+    assert!(backlog.contains("1 expired row "), "{backlog}");
+    assert!(!text.contains('\x1b'), "no colour in a pipe: {text:?}");
+
+    let (styled, code) = on_terminal_at_styled(200, &db, NOW, &["check"], &[]);
+    assert_eq!(code, 2, "{styled}");
+    assert!(styled.contains("\x1b[31mCRITICAL"), "{styled:?}");
+    assert!(styled.contains("\x1b[32mOK"), "{styled:?}");
+    let (plain, code) = on_terminal_at_styled(200, &db, NOW, &["check"], &[("NO_COLOR", "1")]);
+    assert_eq!(code, 2);
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
+    assert!(plain.contains("CRITICAL"));
+}

@@ -629,3 +629,52 @@ fn top_and_diff_tables_keep_names_whole_and_headers_on_one_line() {
         );
     }
 }
+
+/// `import --on-conflict replace` asks on a terminal before it overwrites live rows (no
+/// changes without a yes); `skip` and `newer` never lose newer data and never ask.
+#[test]
+fn import_replace_asks_on_a_terminal_and_skip_or_newer_never_ask() {
+    let (dir, db) = legacy_db();
+    let row = (
+        "discord",
+        "discord.modals",
+        "mdl_a",
+        r#""old""#,
+        NOW - 10,
+        None,
+    );
+    insert(&db, &[row]);
+    let file = dir.path().join("x.jsonl");
+    statectl_at(&db, NOW)
+        .args(["export", "-O"])
+        .arg(&file)
+        .assert()
+        .success();
+    let value = || all_rows(&db)[0].3.clone();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE plugin_state_entries SET value_json = '\"new\"'", [])
+        .unwrap();
+    let file = file.display().to_string();
+    let import = |policy: &str| db_now_args(&db, NOW, &["import", &file, "--on-conflict", policy]);
+    for (answer, code, after) in [("n", 4, r#""new""#), ("y", 0, r#""old""#)] {
+        let mut p = spawn_on_terminal(80, &import("replace"), &[]);
+        p.exp_string("Replace 1 live row with the file's version?")
+            .expect("a prompt");
+        p.send(answer).unwrap();
+        p.flush().unwrap();
+        let (text, exit) = finish_on_terminal(p);
+        assert_eq!(exit, code, "answer {answer}: {text}");
+        assert_eq!(value(), after, "answer {answer}");
+    }
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE plugin_state_entries SET value_json = '\"new\"'", [])
+        .unwrap();
+    for policy in ["skip", "newer"] {
+        let (text, exit) = finish_on_terminal(spawn_on_terminal(80, &import(policy), &[]));
+        assert_eq!(exit, 0, "{policy}: {text}");
+        assert!(!text.contains("Replace"), "{policy} asks nothing: {text}");
+        assert_eq!(value(), r#""new""#, "{policy} keeps the live row");
+    }
+}

@@ -158,11 +158,31 @@ pub fn on_terminal_at_with(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (String, i32) {
-    let db = db.display().to_string();
-    let now = now.to_string();
-    let mut all = vec!["--db", db.as_str(), "--now", now.as_str()];
-    all.extend_from_slice(args);
-    on_terminal_with(cols, &all, env)
+    let (text, code) = on_terminal_at_styled(cols, db, now, args, env);
+    (strip_styles(&text), code)
+}
+
+/// [`on_terminal_at_with`], styles kept (to see colours).
+pub fn on_terminal_at_styled(
+    cols: u16,
+    db: &Path,
+    now: i64,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, i32) {
+    finish_on_terminal(spawn_on_terminal(cols, &db_now_args(db, now, args), env))
+}
+
+/// `--db DB --now NOW ARGS...` as owned strings, for a command line on a pty.
+pub fn db_now_args(db: &Path, now: i64, args: &[&str]) -> Vec<String> {
+    let mut all = vec![
+        "--db".to_string(),
+        db.display().to_string(),
+        "--now".to_string(),
+        now.to_string(),
+    ];
+    all.extend(args.iter().map(|a| a.to_string()));
+    all
 }
 
 /// Runs statectl on a pseudo-terminal of `cols` columns (0: a terminal that reports no
@@ -185,9 +205,9 @@ pub fn on_terminal_styled(cols: u16, args: &[&str], env: &[(&str, &str)]) -> (St
 
 /// Starts statectl on a pseudo-terminal of `cols` columns, to talk to it (answer a
 /// prompt); [`finish_on_terminal`] reads the rest.
-pub fn spawn_on_terminal(
+pub fn spawn_on_terminal<A: AsRef<std::ffi::OsStr>>(
     cols: u16,
-    args: &[&str],
+    args: &[A],
     env: &[(&str, &str)],
 ) -> rexpect::session::PtySession {
     let mut cmd = statectl_process();
