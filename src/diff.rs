@@ -220,6 +220,7 @@ fn recorded_selections(sel: &serde_json::Value, now: Ms) -> Result<Vec<Selection
         now,
         // An export header does not record `--where` yet (issue 17 follow-up).
         decoded: Default::default(),
+        guard: Default::default(),
     };
     let names = strings(&sel["namespaces"]);
     if names.is_empty() {

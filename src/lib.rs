@@ -183,6 +183,7 @@ impl SelectArgs {
                 Liveness::Live
             },
             now,
+            guard: Default::default(),
         })
     }
 }

@@ -287,8 +287,23 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
     let found = ctx.locate()?;
     let mut writer = Writer::open(&found.path, &ctx.write_env())?;
     check_target(&writer, &sel)?;
+    // Every runtime write sets created_at to its clock: a row written after this moment
+    // has created_at at or beyond it (the rewrite guard below).
     let plan_clock = system_now_ms();
-    let (groups, newest) = query::plan(&writer.db.conn, &sel, SAMPLE_KEYS)?;
+    sel.guard = query::Guard::Plan;
+    let (groups, guarded, no_created) = writer.db.in_snapshot(|| {
+        let (groups, _) = query::plan(&writer.db.conn, &sel, SAMPLE_KEYS)?;
+        let guarded = query::created_at_or_after(&writer.db.conn, &sel, plan_clock)?;
+        let no_created = query::count_null_created(&writer.db.conn, &sel)?;
+        Ok((groups, guarded, no_created))
+    })?;
+    if no_created > 0 {
+        ctx.warn(format_args!(
+            "skipping {} without created_at (a hand-made table; the runtime always sets it): {} leaves them as they are",
+            rows(no_created),
+            action.verb
+        ));
+    }
     let total: u64 = groups.iter().map(|g| g.rows).sum();
     let touches_live =
         matches!(action.change, Change::SetExpiry(_)) || sel.liveness != Liveness::Expired;
@@ -314,9 +329,12 @@ pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) ->
     confirm(ctx, total, &action, m.yes)?;
     let _armed = crate::interrupt::arm();
 
-    // A row the gateway rewrites after the plan gets a newer created_at: leave it alone.
-    let guard = plan_clock.max(newest.unwrap_or(plan_clock));
-    sel.created_at_most = Some(sel.created_at_most.map_or(guard, |t| t.min(guard)));
+    // A row the gateway rewrites after the plan gets created_at at or beyond the plan
+    // clock: leave it alone. Rows planned with such a created_at are guarded one by one.
+    sel.guard = query::Guard::Apply {
+        clock: plan_clock,
+        rows: guarded,
+    };
     if let Some(path) = &m.backup {
         save_backup(ctx, &writer, &sel, path, &action)?;
     }

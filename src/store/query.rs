@@ -41,6 +41,30 @@ pub struct Selection {
     pub now: Ms,
     /// `--where` on decoded fields: applied in Rust to the rows the SQL selects.
     pub decoded: super::catalog::Where,
+    /// What a write run guards (`Guard::None` for reads).
+    pub guard: Guard,
+}
+
+/// The rewrite guard of a write run. Every runtime write sets `created_at = now`, so a
+/// row the gateway rewrites after the plan has `created_at` at or beyond the plan clock:
+/// ordinary rows are changed only while `created_at < clock`, and the few rows that
+/// already had `created_at` at or beyond the clock when planned (a clock ahead, a
+/// hand-made row) are listed with the `created_at` they had, and changed only while
+/// they still have it. No value is compared. Rows without `created_at` (hand-made
+/// tables; the runtime always sets it) are never selected by a write, in the plan as
+/// in the batches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Guard {
+    #[default]
+    None,
+    /// Planning a write: rows with a NULL `created_at` are left out.
+    Plan,
+    /// Applying a planned write.
+    Apply {
+        clock: Ms,
+        /// `(rowid, created_at)` of the planned rows created at or after `clock`.
+        rows: Vec<(i64, Ms)>,
+    },
 }
 
 impl Selection {
@@ -111,6 +135,19 @@ impl Selection {
         }
         if self.no_expiry {
             clauses.push("expires_at IS NULL".into());
+        }
+        match &self.guard {
+            Guard::None => {}
+            Guard::Plan => clauses.push("created_at IS NOT NULL".into()),
+            Guard::Apply { clock, rows } => {
+                let c = bind(":guard_clock".into(), Value::Integer(*clock), &mut params);
+                let list = serde_json::to_string(rows).unwrap_or_else(|_| "[]".into());
+                let r = bind(":guard_rows".into(), Value::Text(list), &mut params);
+                clauses.push(format!(
+                    "created_at IS NOT NULL AND (created_at < {c} OR (rowid, created_at) IN \
+                     (SELECT value ->> 0, value ->> 1 FROM json_each({r})))"
+                ));
+            }
         }
         match self.liveness {
             Liveness::Live => clauses.push(LIVE_SQL.into()),
@@ -408,6 +445,50 @@ pub fn plan(
         })?;
     }
     Ok((groups, newest))
+}
+
+/// Rows of a write's selection whose `created_at` is NULL (hand-made tables): a write
+/// skips them, and says so.
+pub fn count_null_created(conn: &Connection, sel: &Selection) -> Result<u64> {
+    let one = Selection {
+        guard: Guard::None,
+        ..sel.clone()
+    };
+    let (where_sql, params) = one.to_sql();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+        .collect();
+    let n: i64 = conn.query_row(
+        &format!(
+            "SELECT COUNT(*) FROM plugin_state_entries WHERE created_at IS NULL AND {where_sql}"
+        ),
+        bound.as_slice(),
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+/// `(rowid, created_at)` of the rows of `sel` created at or after `clock`: the rows a
+/// write's [`Guard::Apply`] lists one by one.
+pub fn created_at_or_after(
+    conn: &Connection,
+    sel: &Selection,
+    clock: Ms,
+) -> Result<Vec<(i64, Ms)>> {
+    let (where_sql, mut params) = sel.to_sql();
+    params.push((":guard_from".into(), Value::Integer(clock)));
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+        .collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT rowid, created_at FROM plugin_state_entries WHERE created_at >= :guard_from AND {where_sql}"
+    ))?;
+    let rows = stmt
+        .query_map(bound.as_slice(), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 /// The plan of a selection with decoded conditions: the rows are found in Rust, and
