@@ -323,6 +323,7 @@ fn a_typed_namespace_that_exists_nowhere_is_a_typo_with_a_did_you_mean() {
         &["prune", "discord.component", "--all", "-y"][..],
         &["expire", "discord.component", "--all", "-y"][..],
         &["inspect", "discord.component", "btn_0001"][..],
+        &["top", "discord.component"][..],
     ] {
         let out = statectl_at(&db, NOW).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(3), "{args:?}");

@@ -104,16 +104,13 @@ fn top(ctx: &mut Ctx, args: &TopArgs) -> Result<()> {
         let known_ns = known::policy(plugin.as_deref().unwrap_or(""), ns).known
             || owners.iter().any(|p| known::policy(p, ns).known);
         if !in_db && !known_ns {
-            return Err(Error::new(
-                Kind::NamespaceNotFound,
-                format!(
-                    "no namespace '{ns}'{} in {}; `statectl top` lists them all",
-                    plugin
-                        .as_deref()
-                        .map(|p| format!(" under plugin '{p}'"))
-                        .unwrap_or_default(),
-                    db.path.display()
-                ),
+            // The same did-you-mean as every other command names a typo with.
+            let stored = crate::store::names::stored_names(&db.conn)?;
+            return Err(crate::store::names::not_found(
+                &stored,
+                &db.path,
+                plugin.as_deref(),
+                ns,
             ));
         }
     }
