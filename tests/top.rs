@@ -366,13 +366,14 @@ fn namespaces_are_sorted_by_urgency_and_can_be_narrowed() {
     assert_eq!(by_plugin["namespaces"][0]["namespace"], "dispatch-claim");
     assert_eq!(by_plugin["namespaces"].as_array().unwrap().len(), 1);
 
-    // Not in the database and not a known namespace: exit 3, with what to do.
+    // Not in the database and not a known namespace: exit 3, with what to do (the
+    // same message as every command: a did-you-mean, else where to list them).
     let out = statectl_at(&db, NOW)
         .args(["top", "no.such-ns"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("statectl top"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("list them with `statectl ls`"));
     let out = statectl_at(&db, NOW)
         .args(["top", "--window", "0s"])
         .output()
