@@ -1,15 +1,21 @@
 //! The events of `statectl watch`: the net change between consecutive snapshots of
 //! row stamps (key, created_at, expires_at), the moment a row passes its expiry, and
 //! namespaces that stopped receiving writes. Pure: the command feeds it snapshots.
+//!
+//! Memory is what bounds a watch of a large database, so a row costs 32 bytes plus its
+//! key's bytes once: rows sit in one vector sorted by a 64-bit hash of (namespace, key),
+//! the key text (needed to name a DELETED row) in one byte arena, and namespaces are
+//! numbered. A snapshot is streamed through `observe`, never held.
 
 use crate::store::rules::is_live;
 use crate::store::stamps::Stamp;
 use crate::timefmt::Ms;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// What happened to a row, as `kubectl get -w --output-watch-events` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EventType {
     Added,
@@ -45,32 +51,343 @@ pub struct Event {
     pub expires_at: Option<Ms>,
 }
 
-type RowKey = (String, String, String);
+/// `expires_at` of a row without expiry.
+const NEVER: Ms = Ms::MIN;
+/// The bit of `Row::group` that says EXPIRED was reported (or the row was never seen
+/// live): nothing more to say about it until it is written again.
+const GONE: u32 = 1 << 31;
 
+/// One watched row: 32 bytes; its key lives in the arena.
 #[derive(Debug, Clone, Copy)]
-struct Slot {
+struct Row {
+    hash: u64,
     created_at: Ms,
-    expires_at: Option<Ms>,
-    /// EXPIRED was reported (or the row was never seen live): nothing more to say.
-    gone: bool,
+    expires_at: Ms,
+    /// Offset of the key in the arena.
+    key: u32,
+    /// Namespace number, and the GONE bit.
+    group: u32,
+}
+
+impl Row {
+    fn expires(&self) -> Option<Ms> {
+        (self.expires_at != NEVER).then_some(self.expires_at)
+    }
+    fn gone(&self) -> bool {
+        self.group & GONE != 0
+    }
+    fn group(&self) -> usize {
+        (self.group & !GONE) as usize
+    }
+    fn set_gone(&mut self, gone: bool) {
+        self.group = if gone {
+            self.group | GONE
+        } else {
+            self.group & !GONE
+        };
+    }
+}
+
+/// Key bytes, each behind its length; space of removed keys is reclaimed by `compact`.
+#[derive(Debug, Default)]
+struct Arena {
+    bytes: Vec<u8>,
+    dead: usize,
+}
+
+impl Arena {
+    fn push(&mut self, key: &str) -> u32 {
+        let at = self.bytes.len();
+        self.bytes
+            .extend_from_slice(&(key.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(key.as_bytes());
+        // Offsets are 32-bit: past 4 GiB of keys, start over (compaction keeps the live).
+        u32::try_from(at).expect("watch key arena under 4 GiB")
+    }
+    fn get(&self, at: u32) -> &str {
+        let at = at as usize;
+        let len = u32::from_le_bytes(self.bytes[at..at + 4].try_into().unwrap()) as usize;
+        // Written from a &str by `push`.
+        std::str::from_utf8(&self.bytes[at + 4..at + 4 + len]).unwrap_or_default()
+    }
+    fn free(&mut self, at: u32) {
+        self.dead += 4 + self.get(at).len();
+    }
 }
 
 /// The rows seen so far, and per namespace the newest write.
 #[derive(Debug, Default)]
 pub struct Watcher {
-    rows: HashMap<RowKey, Slot>,
-    newest: HashMap<(String, String), (Ms, bool)>,
+    /// Sorted by hash.
+    rows: Vec<Row>,
+    keys: Arena,
+    /// (plugin_id, namespace) by number, and the newest write seen in each.
+    groups: Vec<(String, String)>,
+    group_ids: HashMap<(String, String), u32>,
+    newest: Vec<(Ms, bool)>,
     stale_after: Option<Ms>,
+    /// The pass in progress: which rows it saw, and the rows new to it.
+    seen: Vec<bool>,
+    fresh: Vec<Row>,
+    events: Vec<Event>,
+    now: Ms,
+    last_group: Option<u32>,
 }
 
-fn event(kind: EventType, k: &RowKey, created_at: Ms, expires_at: Option<Ms>) -> Event {
-    Event {
-        kind,
-        plugin_id: k.0.clone(),
-        namespace: k.1.clone(),
-        key: k.2.clone(),
-        created_at,
-        expires_at,
+fn hash_of(group: u32, key: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    group.hash(&mut h);
+    key.hash(&mut h);
+    h.finish()
+}
+
+impl Watcher {
+    pub fn new(stale_after: Option<Ms>) -> Watcher {
+        Watcher {
+            stale_after,
+            ..Default::default()
+        }
+    }
+
+    /// Starts from a first snapshot; returns ADDED for the live rows created at or
+    /// after `replay_from` (`--since`).
+    pub fn start(
+        stamps: impl IntoIterator<Item = Stamp>,
+        now: Ms,
+        replay_from: Option<Ms>,
+        stale_after: Option<Ms>,
+    ) -> (Watcher, Vec<Event>) {
+        let mut w = Watcher::new(stale_after);
+        w.begin(now);
+        for s in stamps {
+            w.observe(s);
+        }
+        let events = w.end_first(replay_from);
+        (w, events)
+    }
+
+    /// The net change from the last snapshot to `stamps`, read at `now`.
+    pub fn changed(&mut self, stamps: impl IntoIterator<Item = Stamp>, now: Ms) -> Vec<Event> {
+        self.begin(now);
+        for s in stamps {
+            self.observe(s);
+        }
+        self.end()
+    }
+
+    /// Starts a pass over a new snapshot read at `now`; feed it with `observe`.
+    pub fn begin(&mut self, now: Ms) {
+        self.now = now;
+        self.seen.clear();
+        self.seen.resize(self.rows.len(), false);
+        self.fresh.clear();
+        self.events.clear();
+    }
+
+    fn group_of(&mut self, plugin: String, namespace: String) -> u32 {
+        if let Some(g) = self.last_group {
+            let (p, n) = &self.groups[g as usize];
+            if *p == plugin && *n == namespace {
+                return g;
+            }
+        }
+        let next = self.groups.len() as u32;
+        let g = *self
+            .group_ids
+            .entry((plugin, namespace))
+            .or_insert_with_key(|k| {
+                self.groups.push(k.clone());
+                self.newest.push((Ms::MIN, false));
+                next
+            });
+        self.last_group = Some(g);
+        g
+    }
+
+    fn find(&self, hash: u64, group: u32, key: &str) -> Option<usize> {
+        let from = self.rows.partition_point(|r| r.hash < hash);
+        (from..self.rows.len())
+            .take_while(|&i| self.rows[i].hash == hash)
+            .find(|&i| {
+                self.rows[i].group() == group as usize && self.keys.get(self.rows[i].key) == key
+            })
+    }
+
+    /// One row of the snapshot in progress.
+    pub fn observe(&mut self, s: Stamp) {
+        let g = self.group_of(s.plugin_id, s.namespace);
+        let hash = hash_of(g, &s.key);
+        let live = is_live(s.expires_at, self.now);
+        if s.created_at != 0 {
+            self.note_write(g, s.created_at);
+        }
+        let expires_at = s.expires_at.unwrap_or(NEVER);
+        let Some(i) = self.find(hash, g, &s.key) else {
+            if live {
+                self.push_event(
+                    EventType::Added,
+                    g,
+                    s.key.clone(),
+                    s.created_at,
+                    s.expires_at,
+                );
+            }
+            let mut row = Row {
+                hash,
+                created_at: s.created_at,
+                expires_at,
+                key: self.keys.push(&s.key),
+                group: g,
+            };
+            row.set_gone(!live);
+            self.fresh.push(row);
+            return;
+        };
+        self.seen[i] = true;
+        let old = self.rows[i];
+        if (old.created_at, old.expires_at) == (s.created_at, expires_at) {
+            return;
+        }
+        if live {
+            self.push_event(EventType::Updated, g, s.key, s.created_at, s.expires_at);
+        } else if !old.gone() {
+            self.push_event(EventType::Expired, g, s.key, s.created_at, s.expires_at);
+        }
+        let row = &mut self.rows[i];
+        row.created_at = s.created_at;
+        row.expires_at = expires_at;
+        row.set_gone(!live);
+    }
+
+    fn push_event(
+        &mut self,
+        kind: EventType,
+        g: u32,
+        key: String,
+        created_at: Ms,
+        expires_at: Option<Ms>,
+    ) {
+        let (plugin_id, namespace) = self.groups[g as usize].clone();
+        self.events.push(Event {
+            kind,
+            plugin_id,
+            namespace,
+            key,
+            created_at,
+            expires_at,
+        });
+    }
+
+    fn row_event(&mut self, kind: EventType, r: Row) {
+        let key = self.keys.get(r.key).to_string();
+        self.push_event(kind, r.group() as u32, key, r.created_at, r.expires());
+    }
+
+    /// Ends the first pass: only `--since` replays rows.
+    pub fn end_first(&mut self, replay_from: Option<Ms>) -> Vec<Event> {
+        let added = std::mem::take(&mut self.events);
+        self.events = added
+            .into_iter()
+            .filter(|e| replay_from.is_some_and(|t| e.created_at >= t))
+            .collect();
+        self.merge_fresh();
+        sorted(std::mem::take(&mut self.events))
+    }
+
+    /// Ends the pass: what is no longer there was deleted, or swept after it expired.
+    pub fn end(&mut self) -> Vec<Event> {
+        let now = self.now;
+        let mut kept = 0;
+        for i in 0..self.rows.len() {
+            let r = self.rows[i];
+            if self.seen[i] {
+                self.rows[kept] = r;
+                kept += 1;
+                continue;
+            }
+            self.keys.free(r.key);
+            if !r.gone() {
+                let kind = if is_live(r.expires(), now) {
+                    EventType::Deleted
+                } else {
+                    EventType::Expired
+                };
+                self.row_event(kind, r);
+            }
+        }
+        self.rows.truncate(kept);
+        self.merge_fresh();
+        if self.keys.dead > self.keys.bytes.len() / 2 {
+            self.compact();
+        }
+        let mut events = std::mem::take(&mut self.events);
+        events.extend(self.tick(now));
+        sorted(events)
+    }
+
+    /// Merges the pass's new rows into the sorted rows, in place from the back.
+    fn merge_fresh(&mut self) {
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.sort_unstable_by_key(|r| r.hash);
+        let old = self.rows.len();
+        self.rows.reserve_exact(fresh.len());
+        self.rows.extend(fresh.iter().copied());
+        let (mut i, mut j, mut k) = (old, fresh.len(), self.rows.len());
+        while j > 0 {
+            k -= 1;
+            if i > 0 && self.rows[i - 1].hash > fresh[j - 1].hash {
+                i -= 1;
+                self.rows[k] = self.rows[i];
+            } else {
+                j -= 1;
+                self.rows[k] = fresh[j];
+            }
+        }
+        fresh.clear();
+        self.fresh = fresh;
+    }
+
+    /// Rewrites the arena with the live keys only.
+    fn compact(&mut self) {
+        let mut next = Arena::default();
+        for r in &mut self.rows {
+            r.key = next.push(self.keys.get(r.key));
+        }
+        self.keys = next;
+    }
+
+    fn note_write(&mut self, g: u32, created_at: Ms) {
+        let e = &mut self.newest[g as usize];
+        if created_at > e.0 {
+            *e = (created_at, false);
+        }
+    }
+
+    /// Rows that passed their expiry by `now`, and namespaces gone stale.
+    pub fn tick(&mut self, now: Ms) -> Vec<Event> {
+        let saved = std::mem::take(&mut self.events);
+        for i in 0..self.rows.len() {
+            let r = self.rows[i];
+            if !r.gone() && !is_live(r.expires(), now) {
+                self.rows[i].set_gone(true);
+                self.row_event(EventType::Expired, r);
+            }
+        }
+        if let Some(after) = self.stale_after {
+            for g in 0..self.newest.len() {
+                let (newest, reported) = self.newest[g];
+                if !reported && newest != Ms::MIN && now.saturating_sub(newest) >= after {
+                    self.newest[g].1 = true;
+                    self.push_event(EventType::Stale, g as u32, String::new(), newest, None);
+                }
+            }
+        }
+        let events = std::mem::replace(&mut self.events, saved);
+        sorted(events)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows.len()
     }
 }
 
@@ -85,140 +402,6 @@ fn sorted(mut events: Vec<Event>) -> Vec<Event> {
         ))
     });
     events
-}
-
-impl Watcher {
-    /// Starts from a first snapshot; returns ADDED for the live rows created at or
-    /// after `replay_from` (`--since`).
-    pub fn start(
-        stamps: Vec<Stamp>,
-        now: Ms,
-        replay_from: Option<Ms>,
-        stale_after: Option<Ms>,
-    ) -> (Watcher, Vec<Event>) {
-        let mut w = Watcher {
-            stale_after,
-            ..Default::default()
-        };
-        let mut events = Vec::new();
-        for s in stamps {
-            let k = (s.plugin_id, s.namespace, s.key);
-            let live = is_live(s.expires_at, now);
-            if live && replay_from.is_some_and(|t| s.created_at >= t) {
-                events.push(event(EventType::Added, &k, s.created_at, s.expires_at));
-            }
-            w.note_write(&k, s.created_at);
-            w.rows.insert(
-                k,
-                Slot {
-                    created_at: s.created_at,
-                    expires_at: s.expires_at,
-                    gone: !live,
-                },
-            );
-        }
-        (w, sorted(events))
-    }
-
-    fn note_write(&mut self, k: &RowKey, created_at: Ms) {
-        let e = self
-            .newest
-            .entry((k.0.clone(), k.1.clone()))
-            .or_insert((created_at, false));
-        if created_at > e.0 {
-            *e = (created_at, false);
-        }
-    }
-
-    /// The net change from the last snapshot to `stamps`, read at `now`.
-    pub fn changed(&mut self, stamps: Vec<Stamp>, now: Ms) -> Vec<Event> {
-        let mut events = Vec::new();
-        let mut next: HashMap<RowKey, Slot> = HashMap::with_capacity(stamps.len());
-        for s in stamps {
-            let k = (s.plugin_id, s.namespace, s.key);
-            let live = is_live(s.expires_at, now);
-            let slot = match self.rows.remove(&k) {
-                None => {
-                    if live {
-                        events.push(event(EventType::Added, &k, s.created_at, s.expires_at));
-                    }
-                    Slot {
-                        created_at: s.created_at,
-                        expires_at: s.expires_at,
-                        gone: !live,
-                    }
-                }
-                Some(old) if (old.created_at, old.expires_at) != (s.created_at, s.expires_at) => {
-                    if live {
-                        events.push(event(EventType::Updated, &k, s.created_at, s.expires_at));
-                    } else if !old.gone {
-                        events.push(event(EventType::Expired, &k, s.created_at, s.expires_at));
-                    }
-                    Slot {
-                        created_at: s.created_at,
-                        expires_at: s.expires_at,
-                        gone: !live,
-                    }
-                }
-                Some(old) => old,
-            };
-            if slot.created_at != 0 {
-                self.note_write(&k, slot.created_at);
-            }
-            next.insert(k, slot);
-        }
-        // What is no longer there: deleted, or swept after it expired.
-        for (k, old) in self.rows.drain() {
-            if old.gone {
-                continue;
-            }
-            let kind = if is_live(old.expires_at, now) {
-                EventType::Deleted
-            } else {
-                EventType::Expired
-            };
-            events.push(event(kind, &k, old.created_at, old.expires_at));
-        }
-        self.rows = next;
-        events.extend(self.tick(now));
-        sorted(events)
-    }
-
-    /// Rows that passed their expiry by `now`, and namespaces gone stale.
-    pub fn tick(&mut self, now: Ms) -> Vec<Event> {
-        let mut events = Vec::new();
-        for (k, slot) in self.rows.iter_mut() {
-            if !slot.gone && !is_live(slot.expires_at, now) {
-                slot.gone = true;
-                events.push(event(
-                    EventType::Expired,
-                    k,
-                    slot.created_at,
-                    slot.expires_at,
-                ));
-            }
-        }
-        if let Some(after) = self.stale_after {
-            for ((plugin, ns), (newest, reported)) in self.newest.iter_mut() {
-                if !*reported && now.saturating_sub(*newest) >= after {
-                    *reported = true;
-                    events.push(Event {
-                        kind: EventType::Stale,
-                        plugin_id: plugin.clone(),
-                        namespace: ns.clone(),
-                        key: String::new(),
-                        created_at: *newest,
-                        expires_at: None,
-                    });
-                }
-            }
-        }
-        sorted(events)
-    }
-
-    pub fn rows(&self) -> usize {
-        self.rows.len()
-    }
 }
 
 #[cfg(test)]
@@ -293,5 +476,119 @@ mod tests {
         w.changed(vec![st("a", 310, None)], 310);
         assert!(w.tick(359).is_empty());
         assert_eq!(w.tick(360)[0].kind, EventType::Stale);
+    }
+
+    /// The watcher's compact rows give the same events as a plain map of every row.
+    mod model {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Clone, Copy)]
+        struct Seen {
+            c: Ms,
+            e: Option<Ms>,
+            gone: bool,
+        }
+
+        /// The rule in its simplest form: one map entry per row.
+        fn step(
+            old: &mut HashMap<(String, String), Seen>,
+            snap: &[Stamp],
+            now: Ms,
+        ) -> Vec<(EventType, String, String)> {
+            let mut ev = Vec::new();
+            let mut next = HashMap::new();
+            for s in snap {
+                let k = (s.namespace.clone(), s.key.clone());
+                let live = is_live(s.expires_at, now);
+                let gone = match old.remove(&k) {
+                    None => {
+                        if live {
+                            ev.push((EventType::Added, k.0.clone(), k.1.clone()));
+                        }
+                        !live
+                    }
+                    Some(o) if (o.c, o.e) != (s.created_at, s.expires_at) => {
+                        if live {
+                            ev.push((EventType::Updated, k.0.clone(), k.1.clone()));
+                        } else if !o.gone {
+                            ev.push((EventType::Expired, k.0.clone(), k.1.clone()));
+                        }
+                        !live
+                    }
+                    Some(o) => o.gone,
+                };
+                next.insert(
+                    k,
+                    Seen {
+                        c: s.created_at,
+                        e: s.expires_at,
+                        gone,
+                    },
+                );
+            }
+            for (k, o) in old.drain() {
+                if !o.gone {
+                    let kind = if is_live(o.e, now) {
+                        EventType::Deleted
+                    } else {
+                        EventType::Expired
+                    };
+                    ev.push((kind, k.0, k.1));
+                }
+            }
+            for (k, o) in next.iter_mut() {
+                if !o.gone && !is_live(o.e, now) {
+                    o.gone = true;
+                    ev.push((EventType::Expired, k.0.clone(), k.1.clone()));
+                }
+            }
+            *old = next;
+            ev.sort();
+            ev
+        }
+
+        fn snapshot() -> impl Strategy<Value = Vec<Stamp>> {
+            // Few keys and times, so rows recur, change, vanish and expire.
+            proptest::collection::btree_map(
+                (0..3u8, 0..12u8),
+                (0..6i64, proptest::option::of(0..12i64)),
+                0..20,
+            )
+            .prop_map(|m| {
+                m.into_iter()
+                    .map(|((n, k), (c, e))| Stamp {
+                        plugin_id: "p".into(),
+                        namespace: format!("n{n}"),
+                        key: format!("k{k}"),
+                        created_at: c,
+                        expires_at: e,
+                    })
+                    .collect()
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn compact_rows_report_what_a_plain_map_reports(
+                snaps in proptest::collection::vec(snapshot(), 1..12)
+            ) {
+                let mut model = HashMap::new();
+                step(&mut model, &snaps[0], 0);
+                let (mut w, _) = Watcher::start(snaps[0].clone(), 0, None, None);
+                for (t, snap) in snaps.iter().enumerate().skip(1) {
+                    let now = t as Ms;
+                    let want = step(&mut model, snap, now);
+                    let mut got: Vec<_> = w
+                        .changed(snap.clone(), now)
+                        .into_iter()
+                        .map(|e| (e.kind, e.namespace, e.key))
+                        .collect();
+                    got.sort();
+                    prop_assert_eq!(got, want);
+                    prop_assert_eq!(w.rows(), snap.len());
+                }
+            }
+        }
     }
 }

@@ -66,15 +66,21 @@ fn watched(ctx: &Ctx, args: &WatchArgs) -> Result<Vec<Selection>> {
     Ok(sels)
 }
 
-fn read(conn: &rusqlite::Connection, sels: &[Selection]) -> Result<Vec<stamps::Stamp>> {
-    let mut out = Vec::new();
+/// Streams one snapshot of the watched rows into the watcher: nothing is collected.
+fn read(
+    conn: &rusqlite::Connection,
+    sels: &[Selection],
+    watcher: &mut Watcher,
+    now: Ms,
+) -> Result<()> {
+    watcher.begin(now);
     for s in sels {
         stamps::for_each_stamp(conn, s, |st| {
-            out.push(st);
+            watcher.observe(st);
             Ok(())
         })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
@@ -97,14 +103,12 @@ pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
     let sels = watched(ctx, args)?;
     let mut version = stamps::data_version(&db.conn)?;
     let now = clock();
-    let (mut watcher, first) = Watcher::start(
-        read(&db.conn, &sels)?,
-        now,
-        since
-            .map(|d| timefmt::offset(now, -d, "the clock minus --since"))
-            .transpose()?,
-        stale_after,
-    );
+    let replay_from = since
+        .map(|d| timefmt::offset(now, -d, "the clock minus --since"))
+        .transpose()?;
+    let mut watcher = Watcher::new(stale_after);
+    read(&db.conn, &sels, &mut watcher, now)?;
+    let first = watcher.end_first(replay_from);
     let mut printer = Printer::new(ctx.format, args.show_secrets);
     printer.print(ctx, &db.conn, &first, now)?;
     loop {
@@ -116,7 +120,8 @@ pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
         let v = stamps::data_version(&db.conn)?;
         let events = if v != version {
             version = v;
-            watcher.changed(read(&db.conn, &sels)?, now)
+            read(&db.conn, &sels, &mut watcher, now)?;
+            watcher.end()
         } else {
             watcher.tick(now)
         };
