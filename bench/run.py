@@ -196,6 +196,55 @@ def torture(rows, work, seconds):
     return baseline, during, timings, err.decode()
 
 
+def bench_watch(db, work, writes, idle_seconds):
+    """`statectl watch` of every namespace: its first snapshot, peak memory, CPU while
+    nothing is written, and the time from a commit to its event (--interval 1s)."""
+    import sqlite3
+    path = os.path.join(work, "watch.sqlite")
+    fresh_copy(db, path)()
+    conn = sqlite3.connect(path, timeout=5, isolation_level=None)
+
+    def put(key, created):
+        conn.execute("INSERT OR REPLACE INTO plugin_state_entries (plugin_id, namespace, entry_key, value_json, created_at, expires_at) "
+                     "VALUES ('bench', 'bench.watch', ?, '{}', ?, NULL)", (key, created))
+
+    # The marker is replayed by --since: its ADDED says the first snapshot is read.
+    put("ready", NOW)
+    start = time.perf_counter()
+    proc = subprocess.Popen([STATECTL, "--db", path, "--now", str(NOW), "watch", "-o", "jsonl", "--interval", "1s", "--since", "1s"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait_for(key):
+        for line in proc.stdout:
+            if json.loads(line).get("key") == key:
+                return time.perf_counter()
+        sys.exit(f"watch ended before reporting {key}: {proc.stderr.read()}")
+
+    first = wait_for("ready") - start
+    latencies = []
+    for i in range(writes):
+        time.sleep(0.3 + 0.7 * i / max(writes, 1))  # spread the commits over the poll phase
+        put(f"w{i}", NOW + 1000 * (i + 1))
+        t0 = time.perf_counter()
+        latencies.append(wait_for(f"w{i}") - t0)
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu():
+        f = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / tick
+
+    c0, t0 = cpu(), time.perf_counter()
+    time.sleep(idle_seconds)
+    idle = (cpu() - c0) / (time.perf_counter() - t0)
+    hwm = next(int(l.split()[1]) for l in open(f"/proc/{proc.pid}/status") if l.startswith("VmHWM:"))
+    proc.send_signal(2)
+    proc.communicate(timeout=30)
+    if proc.returncode != 0:
+        sys.exit(f"watch exited {proc.returncode} on Ctrl-C")
+    conn.close()
+    return first, hwm, idle, latencies
+
+
 def ratio(a, b):
     return a / b if b else float("inf")
 
@@ -270,6 +319,18 @@ def main():
             verdict = f"≤ 64 MiB and within 10% of N/10: {'met' if vals[1] <= 64 * 1024 and flat else 'MISSED'}"
         label = {"ls": "`ls NAMESPACE -o jsonl`", "export": "`export`", "import": "`import`", "top": "`top`", "top_values": "`top --values 20`"}[cmd]
         p(f"| {label} | {cells} | {verdict} |")
+    p("")
+
+    first, hwm, idle, lat = bench_watch(os.path.join(work, f"db-{n}.sqlite"), work, 3 if args.smoke else 10, 3 if args.smoke else 20)
+    p(f"## watch (N = {n:,})\n")
+    p("`statectl watch -o jsonl --interval 1s` of every namespace; a row committed by another connection, then the time until its ADDED line:\n")
+    p("| measure | value | target | |")
+    p("|---|---|---|---|")
+    p(f"| first snapshot read (start to first event) | {first:.2f} s | report | |")
+    p(f"| peak memory (VmHWM) | {hwm / 1024:.1f} MiB | ≤ 64 MiB | {'met' if hwm <= 64 * 1024 else 'MISSED'} |")
+    p(f"| CPU while idle ({3 if args.smoke else 20} s, no writes) | {idle * 100:.2f}% of a core | < 1% | {'met' if idle < 0.01 else 'MISSED'} |")
+    p(f"| commit to event, median of {len(lat)} | {statistics.median(lat):.2f} s | report | |")
+    p(f"| commit to event, max | {max(lat):.2f} s | report | |")
     p("")
 
     baseline, during, timings, werr = torture(n, work, 3 if args.smoke else args.torture_seconds)

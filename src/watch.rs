@@ -2,11 +2,12 @@
 //! row stamps (key, created_at, expires_at), the moment a row passes its expiry, and
 //! namespaces that stopped receiving writes. Pure: the command feeds it snapshots.
 //!
-//! Memory is what bounds a watch of a large database, so a row costs 32 bytes plus its
-//! key's bytes once: rows sit in one vector sorted by a 64-bit hash of (namespace, key),
+//! Memory is what bounds a watch of a large database, so a row costs 28 bytes plus its
+//! key's bytes (and a length byte) once: rows sit in one vector sorted by a 32-bit hash of (namespace, key),
 //! the key text (needed to name a DELETED row) in one byte arena, and namespaces are
 //! numbered. A snapshot is streamed through `observe`, never held.
 
+use crate::error::{Error, Kind, Result};
 use crate::store::rules::is_live;
 use crate::store::stamps::Stamp;
 use crate::timefmt::Ms;
@@ -57,10 +58,12 @@ const NEVER: Ms = Ms::MIN;
 /// live): nothing more to say about it until it is written again.
 const GONE: u32 = 1 << 31;
 
-/// One watched row: 32 bytes; its key lives in the arena.
+/// One watched row: 28 bytes (4-byte aligned); its key lives in the arena. A 32-bit
+/// hash is enough: rows of equal hash are told apart by their keys.
 #[derive(Debug, Clone, Copy)]
+#[repr(C, packed(4))]
 struct Row {
-    hash: u64,
+    hash: u32,
     created_at: Ms,
     expires_at: Ms,
     /// Offset of the key in the arena.
@@ -96,22 +99,40 @@ struct Arena {
 }
 
 impl Arena {
-    fn push(&mut self, key: &str) -> u32 {
-        let at = self.bytes.len();
-        self.bytes
-            .extend_from_slice(&(key.len() as u32).to_le_bytes());
+    /// Appends a key; None once the arena is past 4 GiB (32-bit offsets).
+    fn push(&mut self, key: &str) -> Option<u32> {
+        let at = u32::try_from(self.bytes.len()).ok()?;
+        let mut len = key.len();
+        while len >= 0x80 {
+            self.bytes.push((len as u8 & 0x7f) | 0x80);
+            len >>= 7;
+        }
+        self.bytes.push(len as u8);
         self.bytes.extend_from_slice(key.as_bytes());
-        // Offsets are 32-bit: past 4 GiB of keys, start over (compaction keeps the live).
-        u32::try_from(at).expect("watch key arena under 4 GiB")
+        Some(at)
+    }
+    /// The key at `at`, and the bytes its entry takes.
+    fn entry(&self, at: u32) -> (&str, usize) {
+        let (mut at, start) = (at as usize, at as usize);
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let b = self.bytes[at];
+            at += 1;
+            len |= ((b & 0x7f) as usize) << shift;
+            shift += 7;
+            if b < 0x80 {
+                break;
+            }
+        }
+        // Written from a &str by `push`.
+        let key = std::str::from_utf8(&self.bytes[at..at + len]).unwrap_or_default();
+        (key, at + len - start)
     }
     fn get(&self, at: u32) -> &str {
-        let at = at as usize;
-        let len = u32::from_le_bytes(self.bytes[at..at + 4].try_into().unwrap()) as usize;
-        // Written from a &str by `push`.
-        std::str::from_utf8(&self.bytes[at + 4..at + 4 + len]).unwrap_or_default()
+        self.entry(at).0
     }
     fn free(&mut self, at: u32) {
-        self.dead += 4 + self.get(at).len();
+        self.dead += self.entry(at).1;
     }
 }
 
@@ -131,14 +152,25 @@ pub struct Watcher {
     fresh: Vec<Row>,
     events: Vec<Event>,
     now: Ms,
+    /// No row that is still live expires before this: `tick` need not look.
+    next_expiry: Ms,
+    /// In the first pass: which new rows are ADDED (`--since`); none without it.
+    replay: Option<Option<Ms>>,
     last_group: Option<u32>,
 }
 
-fn hash_of(group: u32, key: &str) -> u64 {
+/// Unit tests keep 3 bits of the hash, so most rows share a hash with others and the
+/// key comparison that tells them apart is what the tests exercise.
+#[cfg(test)]
+const HASH_MASK: u32 = 0x7;
+#[cfg(not(test))]
+const HASH_MASK: u32 = u32::MAX;
+
+fn hash_of(group: u32, key: &str) -> u32 {
     let mut h = DefaultHasher::new();
     group.hash(&mut h);
     key.hash(&mut h);
-    h.finish()
+    h.finish() as u32 & HASH_MASK
 }
 
 impl Watcher {
@@ -149,8 +181,8 @@ impl Watcher {
         }
     }
 
-    /// Starts from a first snapshot; returns ADDED for the live rows created at or
-    /// after `replay_from` (`--since`).
+    /// Tests: a first pass over `stamps` (the command streams them into `observe`).
+    #[cfg(test)]
     pub fn start(
         stamps: impl IntoIterator<Item = Stamp>,
         now: Ms,
@@ -158,25 +190,34 @@ impl Watcher {
         stale_after: Option<Ms>,
     ) -> (Watcher, Vec<Event>) {
         let mut w = Watcher::new(stale_after);
-        w.begin(now);
+        w.begin_first(now, replay_from);
         for s in stamps {
-            w.observe(s);
+            w.observe(s).expect("test keys fit");
         }
-        let events = w.end_first(replay_from);
+        let events = w.end();
         (w, events)
     }
 
-    /// The net change from the last snapshot to `stamps`, read at `now`.
+    /// Tests: the net change from the last snapshot to `stamps`, read at `now`.
+    #[cfg(test)]
     pub fn changed(&mut self, stamps: impl IntoIterator<Item = Stamp>, now: Ms) -> Vec<Event> {
         self.begin(now);
         for s in stamps {
-            self.observe(s);
+            self.observe(s).expect("test keys fit");
         }
         self.end()
     }
 
+    /// Starts the first pass: rows created at or after `replay_from` (`--since`) are
+    /// reported ADDED, the others only remembered.
+    pub fn begin_first(&mut self, now: Ms, replay_from: Option<Ms>) {
+        self.begin(now);
+        self.replay = Some(replay_from);
+    }
+
     /// Starts a pass over a new snapshot read at `now`; feed it with `observe`.
     pub fn begin(&mut self, now: Ms) {
+        self.replay = None;
         self.now = now;
         self.seen.clear();
         self.seen.resize(self.rows.len(), false);
@@ -204,7 +245,7 @@ impl Watcher {
         g
     }
 
-    fn find(&self, hash: u64, group: u32, key: &str) -> Option<usize> {
+    fn find(&self, hash: u32, group: u32, key: &str) -> Option<usize> {
         let from = self.rows.partition_point(|r| r.hash < hash);
         (from..self.rows.len())
             .take_while(|&i| self.rows[i].hash == hash)
@@ -214,7 +255,7 @@ impl Watcher {
     }
 
     /// One row of the snapshot in progress.
-    pub fn observe(&mut self, s: Stamp) {
+    pub fn observe(&mut self, s: Stamp) -> Result<()> {
         let g = self.group_of(s.plugin_id, s.namespace);
         let hash = hash_of(g, &s.key);
         let live = is_live(s.expires_at, self.now);
@@ -222,8 +263,15 @@ impl Watcher {
             self.note_write(g, s.created_at);
         }
         let expires_at = s.expires_at.unwrap_or(NEVER);
+        if live && expires_at != NEVER {
+            self.next_expiry = self.next_expiry.min(expires_at);
+        }
         let Some(i) = self.find(hash, g, &s.key) else {
-            if live {
+            let replayed = match self.replay {
+                None => true,
+                Some(from) => from.is_some_and(|t| s.created_at >= t),
+            };
+            if live && replayed {
                 self.push_event(
                     EventType::Added,
                     g,
@@ -236,17 +284,22 @@ impl Watcher {
                 hash,
                 created_at: s.created_at,
                 expires_at,
-                key: self.keys.push(&s.key),
+                key: self.keys.push(&s.key).ok_or_else(|| {
+                    Error::new(
+                        Kind::Runtime,
+                        "watch holds at most 4 GiB of key text; watch fewer namespaces",
+                    )
+                })?,
                 group: g,
             };
             row.set_gone(!live);
             self.fresh.push(row);
-            return;
+            return Ok(());
         };
         self.seen[i] = true;
         let old = self.rows[i];
         if (old.created_at, old.expires_at) == (s.created_at, expires_at) {
-            return;
+            return Ok(());
         }
         if live {
             self.push_event(EventType::Updated, g, s.key, s.created_at, s.expires_at);
@@ -257,6 +310,7 @@ impl Watcher {
         row.created_at = s.created_at;
         row.expires_at = expires_at;
         row.set_gone(!live);
+        Ok(())
     }
 
     fn push_event(
@@ -281,17 +335,6 @@ impl Watcher {
     fn row_event(&mut self, kind: EventType, r: Row) {
         let key = self.keys.get(r.key).to_string();
         self.push_event(kind, r.group() as u32, key, r.created_at, r.expires());
-    }
-
-    /// Ends the first pass: only `--since` replays rows.
-    pub fn end_first(&mut self, replay_from: Option<Ms>) -> Vec<Event> {
-        let added = std::mem::take(&mut self.events);
-        self.events = added
-            .into_iter()
-            .filter(|e| replay_from.is_some_and(|t| e.created_at >= t))
-            .collect();
-        self.merge_fresh();
-        sorted(std::mem::take(&mut self.events))
     }
 
     /// Ends the pass: what is no longer there was deleted, or swept after it expired.
@@ -329,6 +372,12 @@ impl Watcher {
     fn merge_fresh(&mut self) {
         let mut fresh = std::mem::take(&mut self.fresh);
         fresh.sort_unstable_by_key(|r| r.hash);
+        if self.rows.is_empty() {
+            // The first pass: every row is new.
+            fresh.shrink_to_fit();
+            self.rows = fresh;
+            return;
+        }
         let old = self.rows.len();
         self.rows.reserve_exact(fresh.len());
         self.rows.extend(fresh.iter().copied());
@@ -343,15 +392,19 @@ impl Watcher {
                 self.rows[k] = fresh[j];
             }
         }
-        fresh.clear();
-        self.fresh = fresh;
+        // A burst of new rows leaves no buffer of its size behind.
+        if fresh.capacity() <= 4096 {
+            fresh.clear();
+            self.fresh = fresh;
+        }
     }
 
     /// Rewrites the arena with the live keys only.
     fn compact(&mut self) {
         let mut next = Arena::default();
         for r in &mut self.rows {
-            r.key = next.push(self.keys.get(r.key));
+            // The live keys fit: they took less than the arena they came from.
+            r.key = next.push(self.keys.get(r.key)).unwrap_or_default();
         }
         self.keys = next;
     }
@@ -366,11 +419,19 @@ impl Watcher {
     /// Rows that passed their expiry by `now`, and namespaces gone stale.
     pub fn tick(&mut self, now: Ms) -> Vec<Event> {
         let saved = std::mem::take(&mut self.events);
-        for i in 0..self.rows.len() {
-            let r = self.rows[i];
-            if !r.gone() && !is_live(r.expires(), now) {
-                self.rows[i].set_gone(true);
-                self.row_event(EventType::Expired, r);
+        if now >= self.next_expiry {
+            self.next_expiry = Ms::MAX;
+            for i in 0..self.rows.len() {
+                let r = self.rows[i];
+                if r.gone() || r.expires_at == NEVER {
+                    continue;
+                }
+                if is_live(r.expires(), now) {
+                    self.next_expiry = self.next_expiry.min(r.expires_at);
+                } else {
+                    self.rows[i].set_gone(true);
+                    self.row_event(EventType::Expired, r);
+                }
             }
         }
         if let Some(after) = self.stale_after {

@@ -66,19 +66,11 @@ fn watched(ctx: &Ctx, args: &WatchArgs) -> Result<Vec<Selection>> {
     Ok(sels)
 }
 
-/// Streams one snapshot of the watched rows into the watcher: nothing is collected.
-fn read(
-    conn: &rusqlite::Connection,
-    sels: &[Selection],
-    watcher: &mut Watcher,
-    now: Ms,
-) -> Result<()> {
-    watcher.begin(now);
+/// Streams one snapshot of the watched rows into the watcher (a pass it has begun):
+/// nothing is collected.
+fn read(conn: &rusqlite::Connection, sels: &[Selection], watcher: &mut Watcher) -> Result<()> {
     for s in sels {
-        stamps::for_each_stamp(conn, s, |st| {
-            watcher.observe(st);
-            Ok(())
-        })?;
+        stamps::for_each_stamp(conn, s, |st| watcher.observe(st))?;
     }
     Ok(())
 }
@@ -107,8 +99,9 @@ pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
         .map(|d| timefmt::offset(now, -d, "the clock minus --since"))
         .transpose()?;
     let mut watcher = Watcher::new(stale_after);
-    read(&db.conn, &sels, &mut watcher, now)?;
-    let first = watcher.end_first(replay_from);
+    watcher.begin_first(now, replay_from);
+    read(&db.conn, &sels, &mut watcher)?;
+    let first = watcher.end();
     let mut printer = Printer::new(ctx.format, args.show_secrets);
     printer.print(ctx, &db.conn, &first, now)?;
     loop {
@@ -120,7 +113,8 @@ pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
         let v = stamps::data_version(&db.conn)?;
         let events = if v != version {
             version = v;
-            read(&db.conn, &sels, &mut watcher, now)?;
+            watcher.begin(now);
+            read(&db.conn, &sels, &mut watcher)?;
             watcher.end()
         } else {
             watcher.tick(now)
