@@ -8,7 +8,7 @@
 //! numbered. A snapshot is streamed through `observe`, never held.
 
 use crate::error::{Error, Kind, Result};
-use crate::store::rules::is_live;
+use crate::store::rules::{is_live, is_stale};
 use crate::store::stamps::Stamp;
 use crate::timefmt::Ms;
 use serde::Serialize;
@@ -437,7 +437,7 @@ impl Watcher {
         if let Some(after) = self.stale_after {
             for g in 0..self.newest.len() {
                 let (newest, reported) = self.newest[g];
-                if !reported && newest != Ms::MIN && now.saturating_sub(newest) >= after {
+                if !reported && newest != Ms::MIN && is_stale(newest, now, after) {
                     self.newest[g].1 = true;
                     self.push_event(EventType::Stale, g as u32, String::new(), newest, None);
                 }

@@ -339,6 +339,58 @@ fn check_never_writes() {
 /// Runs `statectl [global...] check [args...]` on a healthy database, for an error of
 /// `check` itself: it must be 3 UNKNOWN (never 2, which a monitor reads as CRITICAL),
 /// with the UNKNOWN line first on stdout and the reason on stderr.
+#[test]
+fn stale_names_namespaces_without_a_recent_write() {
+    // Both rows of healthy() were written a second before NOW.
+    let (_dir, db) = healthy();
+    let o = check(
+        &db,
+        &[
+            "--stale",
+            "discord.modals=1m,slack/slack.thread-participation=1m",
+        ],
+    );
+    assert_eq!(status_of(&o, "stale"), "ok");
+    assert_eq!(o.code, 0);
+    // The same rows, looked at an hour later: both stopped receiving writes.
+    let later = statectl_at(&db, NOW + 3_600_000)
+        .args(["check", "-o", "json", "--only", "stale"])
+        .args(["--stale", "discord.modals=1m,slack.thread-participation=2h"])
+        .output()
+        .unwrap();
+    let json = stdout_json(&later);
+    let c = &json["checks"][0];
+    assert_eq!(c["status"], "warning", "{json}");
+    let msg = c["message"].as_str().unwrap();
+    assert!(
+        msg.contains("discord.modals") && !msg.contains("slack"),
+        "{msg}"
+    );
+    assert_eq!(later.status.code(), Some(1));
+    // A namespace without rows cannot be judged; without --stale there is no such check.
+    let o = check(&db, &["--stale", "matrix.approval-reactions=1h"]);
+    assert_eq!(status_of(&o, "stale"), "unknown");
+    let o = check(&db, &[]);
+    assert!(
+        o.json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "stale")
+    );
+}
+
+#[test]
+fn a_stale_argument_without_a_duration_is_unknown_with_the_fix() {
+    let (_dir, db) = healthy();
+    let out = statectl_at(&db, NOW)
+        .args(["check", "--stale", "discord.modals"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NAMESPACE=DUR"));
+}
+
 fn check_error(global: &[&str], args: &[&str], says: &str) {
     let (_d, db) = healthy();
     let mut cmd = statectl();

@@ -13,7 +13,7 @@ use serde_json::json;
 #[derive(Debug, Args)]
 #[command(
     about = "Health check for scripts and monitoring: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
-    after_help = "Examples:\n  statectl check                         one line per check; first line for monitoring\n  statectl check -o json | jq .status\n  statectl check --now +1d               how will it look in a day\n  */5 * * * * statectl check >/dev/null || alert   (cron)\n\nChecks: open (layout and schema known), integrity (quick_check, --full for\nintegrity_check), corrupt_values, plugin_cap, namespace_cap, expired_backlog,\nmissing_ttl, timestamps, permissions, wal_size, db_size, legacy_file, forecast (a plugin cap or a\nreject-new namespace full within --full-crit / --full-warn, by the forecast of `statectl top`),\ncap_deadlock (a plugin at its cap whose growing namespace cannot get room; names the namespace\nto prune), value_size (values above --value-warn % of the version's value cap), listing_index\n(idx_plugin_state_listing has this version's 4- or 5-column definition). Choose with\n--only NAME,... or --skip NAME,...."
+    after_help = "Examples:\n  statectl check                         one line per check; first line for monitoring\n  statectl check -o json | jq .status\n  statectl check --now +1d               how will it look in a day\n  */5 * * * * statectl check >/dev/null || alert   (cron)\n\nChecks: open (layout and schema known), integrity (quick_check, --full for\nintegrity_check), corrupt_values, plugin_cap, namespace_cap, expired_backlog,\nmissing_ttl, timestamps, permissions, wal_size, db_size, legacy_file, forecast (a plugin cap or a\nreject-new namespace full within --full-crit / --full-warn, by the forecast of `statectl top`),\ncap_deadlock (a plugin at its cap whose growing namespace cannot get room; names the namespace\nto prune), value_size (values above --value-warn % of the version's value cap), listing_index\n(idx_plugin_state_listing has this version's 4- or 5-column definition), stale (with\n--stale NS=DUR,...: a namespace whose newest write is older than DUR). Choose with\n--only NAME,... or --skip NAME,...."
 )]
 pub struct CheckArgs {
     /// Run only these checks (comma-separated names, as listed below)
@@ -61,6 +61,9 @@ pub struct CheckArgs {
     /// A plugin counts as near its cap for cap_deadlock from PCT of it (or when full within W)
     #[arg(long, value_name = "PCT", default_value_t = crate::store::capacity::NEAR_CAP_PCT)]
     pub deadlock_pct: u64,
+    /// WARNING when a namespace's newest write is older than DUR (NAMESPACE=DUR, comma-separated)
+    #[arg(long, value_name = "NS=DUR,...", value_delimiter = ',')]
+    pub stale: Vec<String>,
 }
 
 impl CheckArgs {
@@ -80,8 +83,31 @@ impl CheckArgs {
             full_warn_ms: parse_duration(&self.full_warn)?,
             value_warn: self.value_warn,
             deadlock_pct: self.deadlock_pct,
+            stale: self
+                .stale
+                .iter()
+                .map(|s| stale_arg(s))
+                .collect::<Result<_>>()?,
         })
     }
+}
+
+/// One `--stale NAMESPACE=DUR`.
+fn stale_arg(s: &str) -> Result<(String, i64, String)> {
+    let Some((ns, dur)) = s.split_once('=') else {
+        return Err(crate::error::Error::new(
+            crate::error::Kind::Usage,
+            format!("--stale '{s}': expected NAMESPACE=DUR, e.g. slack.thread-participation=1h"),
+        ));
+    };
+    let ns = ns.trim();
+    if ns.is_empty() {
+        return Err(crate::error::Error::new(
+            crate::error::Kind::Usage,
+            format!("--stale '{s}': the namespace is empty; expected NAMESPACE=DUR"),
+        ));
+    }
+    Ok((ns.to_string(), parse_duration(dur)?, dur.to_string()))
 }
 
 /// The facts of the database `ctx` names; an error when it cannot be opened at all.

@@ -5,7 +5,7 @@
 use crate::output::{human_bytes, thousands};
 use crate::store::capacity::{self, Capacity, FullIn};
 use crate::store::known::Overflow;
-use crate::store::rules::RuleSet;
+use crate::store::rules::{RuleSet, is_stale};
 use crate::store::scan::{self, Finding, ScanMap, ScanParams};
 use crate::store::{Db, Layout, known};
 use crate::timefmt::format_span;
@@ -83,6 +83,9 @@ pub struct Limits {
     pub value_warn: u64,
     /// A plugin is near its cap for `cap_deadlock` from this %.
     pub deadlock_pct: u64,
+    /// `--stale`: namespaces (NAMESPACE or PLUGIN/NAMESPACE) that must have been written
+    /// within the duration (ms); the text as given, for messages.
+    pub stale: Vec<(String, i64, String)>,
 }
 
 /// Everything the checks judge, gathered in one pass. A fact that could not be
@@ -260,6 +263,7 @@ pub const CHECK_NAMES: &[&str] = &[
     "cap_deadlock",
     "value_size",
     "listing_index",
+    "stale",
 ];
 
 /// One performance figure: a number, its unit, and the thresholds it is judged by.
@@ -358,6 +362,9 @@ pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<Perf>) {
         lim,
     ));
     checks.push(listing_index(&f.listing_index, f.rules));
+    if !lim.stale.is_empty() {
+        checks.push(stale(scanned, f.now, &lim.stale));
+    }
     (checks, perf)
 }
 
@@ -454,6 +461,53 @@ pub fn cap_deadlock(cap: &Capacity) -> Check {
 }
 
 /// WARNING for live values above `--value-warn` % of the version's value cap.
+/// `--stale`: a WARNING for each named namespace whose newest write is older than its
+/// duration (the rule of `watch --stale-after`), UNKNOWN for one without rows.
+pub fn stale(scanned: &ScanMap, now: i64, wanted: &[(String, i64, String)]) -> Check {
+    let mut stale = Vec::new();
+    let mut unknown = Vec::new();
+    for (name, after, text) in wanted {
+        let (plugin, ns) = match name.split_once('/') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, name.as_str()),
+        };
+        let newest = scanned
+            .iter()
+            .filter(|((p, n), _)| n == ns && plugin.is_none_or(|want| want == p))
+            .map(|(_, x)| x.newest_write)
+            .max();
+        match newest {
+            None => unknown.push(format!("{name} has no rows")),
+            Some(t) if is_stale(t, now, *after) => stale.push(format!(
+                "{name}: no write for {} (over {text})",
+                format_span(now - t)
+            )),
+            Some(_) => {}
+        }
+    }
+    let n = wanted.len();
+    if !stale.is_empty() {
+        stale.extend(unknown);
+        check("stale", Status::Warning, stale.join("; "))
+    } else if !unknown.is_empty() {
+        check("stale", Status::Unknown, unknown.join("; "))
+    } else {
+        check(
+            "stale",
+            Status::Ok,
+            format!(
+                "{n} namespace{} written within {}",
+                if n == 1 { "" } else { "s" },
+                wanted
+                    .iter()
+                    .map(|w| w.2.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    }
+}
+
 pub fn value_size(
     large: u64,
     examples: &Result<String, String>,
@@ -859,6 +913,7 @@ mod tests {
             full_warn_ms: 7 * 86_400_000,
             value_warn: 90,
             deadlock_pct: 95,
+            stale: Vec::new(),
         }
     }
 

@@ -5,6 +5,12 @@ use crate::timefmt::Ms;
 
 /// Liveness exactly as the runtime evaluates it: `expires_at IS NULL OR expires_at > now`.
 /// At `now == expires_at` a row is already expired.
+/// A namespace whose newest write (`created_at`) is `after` or more before `now` has
+/// stopped receiving writes: `watch --stale-after` and `check --stale` both ask this.
+pub fn is_stale(newest_write: Ms, now: Ms, after: Ms) -> bool {
+    now.saturating_sub(newest_write) >= after
+}
+
 pub fn is_live(expires_at: Option<Ms>, now: Ms) -> bool {
     match expires_at {
         None => true,

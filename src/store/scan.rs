@@ -23,6 +23,8 @@ pub struct NsScan {
     pub expiring_window: u64,
     /// Live values longer than the scan's `large_value` bytes.
     pub large_values: u64,
+    /// The newest `created_at` (the last write), 0 for none.
+    pub newest_write: i64,
 }
 
 /// What the scan counts against besides its rules.
@@ -48,6 +50,7 @@ impl NsScan {
         self.writes_window += x.writes_window;
         self.expiring_window += x.expiring_window;
         self.large_values += x.large_values;
+        self.newest_write = self.newest_write.max(x.newest_write);
     }
 }
 
@@ -73,7 +76,8 @@ fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<
                 SUM(expires_at IS NOT NULL AND expires_at < created_at),
                 SUM(created_at > :future),
                 SUM({WRITTEN_IN_WINDOW_SQL}), SUM({EXPIRING_IN_WINDOW_SQL}),
-                SUM({LIVE_SQL} AND octet_length(value_json) > :large)
+                SUM({LIVE_SQL} AND octet_length(value_json) > :large),
+                MAX(created_at)
          FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi GROUP BY plugin_id, namespace"
     ))?;
     let rows = stmt.query_map(
@@ -93,6 +97,7 @@ fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<
                     writes_window: n(8)?,
                     expiring_window: n(9)?,
                     large_values: n(10)?,
+                    newest_write: r.get::<_, Option<i64>>(11).unwrap_or(None).unwrap_or(0),
                 },
             ))
         },
