@@ -472,3 +472,74 @@ fn diff_renders_every_format() {
         assert!(t.contains("poll-3") && t.contains("differ in"), "{t}");
     }
 }
+
+#[test]
+fn details_decode_known_namespaces_and_keep_secrets_hidden() {
+    // Rows the channel plugins' own code wrote (tests/decoded/make-fixtures.mjs).
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.sqlite"), dir.path().join("b.sqlite"));
+    for p in [&a, &b] {
+        std::fs::copy(Path::new(FIXTURES).join("decoded-2026.9.6.sqlite"), p).unwrap();
+    }
+    let c = Connection::open(&b).unwrap();
+    c.execute_batch(
+        "UPDATE plugin_state_entries SET value_json = json_set(value_json, '$.entry.label', 'Reject deploy')
+           WHERE namespace = 'discord.components' AND entry_key = 'btn_fixture1';
+         UPDATE plugin_state_entries SET value_json = json_set(value_json, '$.version', 2)
+           WHERE namespace = 'telegram.message-cache' AND entry_key = 'default:-1001234567890:4711';",
+    )
+    .unwrap();
+    drop(c);
+    let now: i64 = Connection::open(&a)
+        .unwrap()
+        .query_row(
+            "SELECT MAX(created_at) FROM plugin_state_entries",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let run = |extra: &[&str]| {
+        let out = statectl()
+            .args(["--now", &now.to_string(), "diff"])
+            .args([a.to_str().unwrap(), b.to_str().unwrap(), "--details"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let lines = |text: String| -> Vec<Value> {
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let find = |docs: &[Value], key: &str| -> Value {
+        docs.iter()
+            .find(|d| d["key"] == key)
+            .unwrap_or_else(|| panic!("no {key}"))
+            .clone()
+    };
+    let docs = lines(run(&["-o", "jsonl"]));
+    let btn = find(&docs, "btn_fixture1");
+    assert_eq!(btn["a"]["decoded"]["label"], "Approve deploy");
+    assert_eq!(btn["b"]["decoded"]["label"], "Reject deploy");
+    let secret = find(&docs, "default:-1001234567890:4711");
+    assert_eq!(secret["a"]["redacted"], true);
+    assert!(secret["a"].get("value").is_none() && secret["b"].get("value").is_none());
+    let shown = find(
+        &lines(run(&["-o", "jsonl", "--show-secrets"])),
+        "default:-1001234567890:4711",
+    );
+    assert_eq!(shown["b"]["value"]["version"], 2);
+    // The table names the decoded field that changed.
+    let table = run(&[]);
+    assert!(
+        table.contains("label: Approve deploy → Reject deploy"),
+        "{table}"
+    );
+}

@@ -8,7 +8,9 @@ use crate::error::{Error, Kind};
 use crate::export::ExportWriter;
 use crate::output::format::Format;
 use crate::output::{add_row, escape_control, new_table, rows, write_json, write_table};
-use crate::timefmt::format_rel;
+use crate::store::catalog::Decoded;
+use crate::store::known;
+use crate::timefmt::{Ms, format_rel};
 use crate::{Ctx, commands};
 use anyhow::Result;
 use clap::Args;
@@ -59,6 +61,9 @@ pub struct DiffArgs {
     /// Overwrite the --export-lost FILE if it exists
     #[arg(long, requires = "export_lost")]
     pub force: bool,
+    /// Show the values of secret namespaces (tokens, message content)
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 pub fn run(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32> {
@@ -88,10 +93,30 @@ fn side_json(s: &Source) -> Value {
     json!({"path": s.path.display().to_string(), "kind": s.kind, "describe": s.describe})
 }
 
-fn row_json(r: &Row) -> Value {
+/// A side's row as a known namespace's spec reads it (personal fields of a secret
+/// namespace only with --show-secrets); None for a namespace without a spec.
+fn decoded(d: &Difference, r: &Row, show_secrets: bool) -> Option<Decoded> {
+    let spec = crate::store::catalog::spec(&d.plugin_id, &d.namespace)?;
+    let personal = show_secrets || !known::policy(&d.plugin_id, &d.namespace).secret;
+    Some(spec.decode(&d.key, &r.value_json, personal))
+}
+
+/// A secret namespace's values stay hidden unless --show-secrets.
+fn hidden(d: &Difference, show_secrets: bool) -> bool {
+    !show_secrets && known::policy(&d.plugin_id, &d.namespace).secret
+}
+
+fn row_json(d: &Difference, r: &Row, show_secrets: bool) -> Value {
+    let mut o = json!({"created_at": r.created_at, "expires_at": r.expires_at});
+    if let Some(dec) = decoded(d, r, show_secrets) {
+        o["decoded"] = dec.to_json();
+    }
+    if hidden(d, show_secrets) {
+        o["redacted"] = Value::Bool(true);
+        return o;
+    }
     let value = crate::output::entries::parse_value(&r.value_json)
         .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
-    let mut o = json!({"created_at": r.created_at, "expires_at": r.expires_at});
     match value {
         Some(v) => o["value"] = v,
         None => {
@@ -102,15 +127,15 @@ fn row_json(r: &Row) -> Value {
     o
 }
 
-fn difference_json(d: &Difference) -> Value {
+fn difference_json(d: &Difference, show_secrets: bool) -> Value {
     json!({
         "change": d.change.as_str(),
         "plugin_id": d.plugin_id,
         "namespace": d.namespace,
         "key": d.key,
         "newer": d.newer,
-        "a": d.a.as_ref().map(row_json),
-        "b": d.b.as_ref().map(row_json),
+        "a": d.a.as_ref().map(|r| row_json(d, r, show_secrets)),
+        "b": d.b.as_ref().map(|r| row_json(d, r, show_secrets)),
     })
 }
 
@@ -133,18 +158,18 @@ fn render(
                 "b": side_json(b),
                 "now": ctx.now,
                 "namespaces": counts,
-                "differences": changed.iter().map(|d| difference_json(d)).collect::<Vec<_>>(),
+                "differences": changed.iter().map(|d| difference_json(d, args.show_secrets)).collect::<Vec<_>>(),
             });
             Ok(write_json(ctx.out, Format::Json, &doc)?)
         }
         Format::Jsonl => {
             for d in &changed {
-                serde_json::to_writer(&mut *ctx.out, &difference_json(d))?;
+                serde_json::to_writer(&mut *ctx.out, &difference_json(d, args.show_secrets))?;
                 writeln!(ctx.out)?;
             }
             Ok(())
         }
-        Format::Csv if args.details => details_csv(ctx.out, &changed),
+        Format::Csv if args.details => details_csv(ctx.out, &changed, args.show_secrets),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut *ctx.out);
             w.write_record([
@@ -204,7 +229,7 @@ fn render(
             }
             if args.details && !changed.is_empty() {
                 writeln!(ctx.out)?;
-                details_table(ctx, &changed)?;
+                details_table(ctx, &changed, args.show_secrets)?;
             }
             let namespaces = counts.iter().filter(|c| c.differences() > 0).count();
             if changed.is_empty() {
@@ -233,7 +258,33 @@ fn times(r: Option<&Row>, now: i64) -> (String, String) {
     }
 }
 
-fn details_table(ctx: &mut Ctx, changed: &[&Difference]) -> Result<()> {
+/// The decoded fields that differ between the sides (`field: A → B`), or a one-sided
+/// row's fields; empty for a namespace without a spec.
+fn decoded_cell(d: &Difference, show_secrets: bool, now: Ms) -> String {
+    use crate::output::entries::dval_cell;
+    let side = |r: Option<&Row>| r.and_then(|r| decoded(d, r, show_secrets));
+    let fields = |x: &Decoded| -> Vec<String> {
+        x.fields
+            .iter()
+            .map(|(n, v)| format!("{n}={}", dval_cell(v, now)))
+            .collect()
+    };
+    match (side(d.a.as_ref()), side(d.b.as_ref())) {
+        (Some(a), Some(b)) => a
+            .fields
+            .iter()
+            .filter_map(|(n, va)| {
+                let vb = b.get(n)?;
+                (va != vb).then(|| format!("{n}: {} → {}", dval_cell(va, now), dval_cell(vb, now)))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        (Some(x), None) | (None, Some(x)) => fields(&x).join(" "),
+        (None, None) => String::new(),
+    }
+}
+
+fn details_table(ctx: &mut Ctx, changed: &[&Difference], show_secrets: bool) -> Result<()> {
     let mut t = new_table(
         ctx.term,
         &[
@@ -246,6 +297,7 @@ fn details_table(ctx: &mut Ctx, changed: &[&Difference]) -> Result<()> {
             "A-EXPIRES",
             "B-CREATED",
             "B-EXPIRES",
+            "DECODED",
         ],
     );
     for d in changed {
@@ -269,6 +321,7 @@ fn details_table(ctx: &mut Ctx, changed: &[&Difference]) -> Result<()> {
                 ae,
                 bc,
                 be,
+                escape_control(&decoded_cell(d, show_secrets, ctx.now)).into_owned(),
             ],
         );
     }
@@ -276,7 +329,7 @@ fn details_table(ctx: &mut Ctx, changed: &[&Difference]) -> Result<()> {
     Ok(())
 }
 
-fn details_csv(out: &mut dyn Write, changed: &[&Difference]) -> Result<()> {
+fn details_csv(out: &mut dyn Write, changed: &[&Difference], show_secrets: bool) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "change",
@@ -291,11 +344,15 @@ fn details_csv(out: &mut dyn Write, changed: &[&Difference]) -> Result<()> {
         "b_created_at",
         "b_expires_at",
     ])?;
-    let side = |r: Option<&Row>| -> [String; 3] {
+    let side = |d: &Difference, r: Option<&Row>| -> [String; 3] {
         match r {
             None => Default::default(),
             Some(r) => [
-                r.value_json.clone(),
+                if hidden(d, show_secrets) {
+                    format!("<secret: {} bytes, --show-secrets>", r.value_json.len())
+                } else {
+                    r.value_json.clone()
+                },
                 r.created_at.to_string(),
                 r.expires_at.map(|t| t.to_string()).unwrap_or_default(),
             ],
@@ -314,8 +371,8 @@ fn details_csv(out: &mut dyn Write, changed: &[&Difference]) -> Result<()> {
             d.key.clone(),
             newer,
         ];
-        rec.extend(side(d.a.as_ref()));
-        rec.extend(side(d.b.as_ref()));
+        rec.extend(side(d, d.a.as_ref()));
+        rec.extend(side(d, d.b.as_ref()));
         w.write_record(rec)?;
     }
     w.flush()?;
@@ -350,14 +407,14 @@ fn run_sidecar(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32> {
                 "legacy_rows": verdict.legacy_rows,
                 "identical": verdict.identical,
                 "newer_in_shared": verdict.newer_in_shared,
-                "lost": verdict.lost.iter().map(difference_json).collect::<Vec<_>>(),
-                "conflicts": verdict.conflicts.iter().map(difference_json).collect::<Vec<_>>(),
+                "lost": verdict.lost.iter().map(|d| difference_json(d, args.show_secrets)).collect::<Vec<_>>(),
+                "conflicts": verdict.conflicts.iter().map(|d| difference_json(d, args.show_secrets)).collect::<Vec<_>>(),
             });
             write_json(ctx.out, Format::Json, &doc)?;
         }
         Format::Jsonl => {
             for d in &problem_rows {
-                let mut o = difference_json(d);
+                let mut o = difference_json(d, args.show_secrets);
                 o["verdict"] = json!(if verdict.lost.iter().any(|l| std::ptr::eq(l, *d)) {
                     "lost"
                 } else {
@@ -367,7 +424,7 @@ fn run_sidecar(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32> {
                 writeln!(ctx.out)?;
             }
         }
-        Format::Csv => details_csv(ctx.out, &problem_rows)?,
+        Format::Csv => details_csv(ctx.out, &problem_rows, args.show_secrets)?,
         Format::Table | Format::Wide => {
             writeln!(
                 ctx.out,
@@ -376,7 +433,7 @@ fn run_sidecar(ctx: &mut Ctx, args: &DiffArgs) -> Result<i32> {
                 escape_control(&pair.shared.display().to_string())
             )?;
             if !problem_rows.is_empty() {
-                details_table(ctx, &problem_rows)?;
+                details_table(ctx, &problem_rows, args.show_secrets)?;
             }
             if safe {
                 writeln!(
