@@ -297,13 +297,40 @@ fn check_caps(
     }
     for (plugin, (live, added)) in per_plugin {
         if added > 0 && live + added > cap {
+            // The namespaces at risk: every one of the plugin's, here or imported.
+            let mut at_risk: Vec<&str> = before
+                .keys()
+                .chain(stats.keys())
+                .filter(|(p, _)| p == plugin)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            at_risk.sort_unstable();
+            at_risk.dedup();
+            let effects: Vec<String> = rules
+                .plugin_caps
+                .iter()
+                .map(|c| {
+                    if live + added > c.cap {
+                        format!(
+                            "{} (cap {}): {}",
+                            c.versions,
+                            thousands(c.cap),
+                            c.at_cap.describe()
+                        )
+                    } else {
+                        format!("{} (cap {}): under its cap", c.versions, thousands(c.cap))
+                    }
+                })
+                .collect();
             return Err(Error::new(
                 Kind::PluginCap,
                 format!(
-                    "importing would give plugin '{plugin}' {} live rows, over this database's cap of {} ({}); the runtime would then refuse every write of that plugin; nothing was imported; import fewer namespaces or prune first",
+                    "importing would give plugin '{plugin}' {} live rows, over this database's cap of {} ({}); then {}; namespaces at risk: {}; nothing was imported; import fewer namespaces or prune first",
                     thousands(live + added),
                     thousands(cap),
-                    rules.name
+                    rules.name,
+                    effects.join("; "),
+                    at_risk.join(", ")
                 ),
             ));
         }
