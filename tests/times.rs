@@ -200,3 +200,85 @@ proptest! {
         }
     }
 }
+
+/// Issue 13, defect 5 (hand-made rows; tests/interop/times.mjs has the runtime's own):
+/// an INTEGER time above 2^53-1 makes the runtime's entries() of the namespace fail.
+/// check is CRITICAL naming the namespace, ls marks the row, prune removes it; a REAL
+/// expires_at is compared unrounded, as the runtime compares it.
+#[test]
+fn times_the_runtime_cannot_read_are_found_marked_and_prunable() {
+    let (_d, path) = legacy_db();
+    let big = (1i64 << 53) + 1;
+    insert(
+        &path,
+        &[
+            ("p", "lost", "big", "1", NOW, Some(big)),
+            ("p", "lost", "fine", "1", NOW, None),
+            ("p", "lost-too", "bigc", "1", big, None),
+            ("p", "ok", "edge", "1", NOW, Some((1 << 53) - 1)),
+        ],
+    );
+    let out = run(&path, &NOW.to_string(), &["check", "-o", "json"]);
+    let doc = stdout_json(&out);
+    let c = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "unreadable_times")
+        .unwrap()
+        .clone();
+    assert_eq!(c["status"], "critical", "{c}");
+    let msg = c["message"].as_str().unwrap();
+    assert!(msg.contains("p/lost (1 row: \"big\")"), "{msg}");
+    assert!(msg.contains("p/lost-too (1 row: \"bigc\")"), "{msg}");
+    assert!(!msg.contains("p/ok"), "{msg}");
+    let ls = stdout_json(&run(
+        &path,
+        &NOW.to_string(),
+        &["ls", "p/lost", "-o", "json"],
+    ));
+    let marked: Vec<(&str, bool)> = ls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["key"].as_str().unwrap(), e["unreadable_time"] == true))
+        .collect();
+    assert_eq!(marked, [("big", true), ("fine", false)]);
+    let table = run(&path, &NOW.to_string(), &["ls", "p/lost-too"]);
+    assert!(
+        String::from_utf8_lossy(&table.stdout).contains("UNREADABLE: created_at above 2^53-1"),
+        "{table:?}"
+    );
+    for (ns, key) in [("p/lost", "big"), ("p/lost-too", "bigc")] {
+        let out = run(&path, &NOW.to_string(), &["prune", ns, "--key", key, "-y"]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let out = run(
+        &path,
+        &NOW.to_string(),
+        &["check", "--only", "unreadable_times"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    // A REAL expires_at half a millisecond after --now: the runtime still returns it.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE plugin_state_entries SET expires_at = ?1 WHERE entry_key = 'fine'",
+            [NOW as f64 + 0.5],
+        )
+        .unwrap();
+    let ls = stdout_json(&run(
+        &path,
+        &NOW.to_string(),
+        &["ls", "p/lost", "-o", "json"],
+    ));
+    assert_eq!(ls[0]["key"], "fine");
+    assert_eq!(ls[0]["expired"], false, "{ls}");
+    let ls = stdout_json(&run(
+        &path,
+        &(NOW + 1).to_string(),
+        &["ls", "p/lost", "-o", "json", "--include-expired"],
+    ));
+    assert_eq!(ls[0]["expired"], true, "{ls}");
+}

@@ -5,7 +5,7 @@
 use crate::output::{human_bytes, thousands};
 use crate::store::capacity::{self, Capacity, FullIn};
 use crate::store::known::Overflow;
-use crate::store::rules::{RuleSet, is_stale};
+use crate::store::rules::{AtCap, PluginCap, RuleSet, is_stale};
 use crate::store::scan::{self, Finding, ScanMap, ScanParams};
 use crate::store::{Db, Layout, known};
 use crate::timefmt::format_span;
@@ -115,6 +115,8 @@ pub struct Facts {
     pub db_size: u64,
     pub wal_size: u64,
     pub legacy: Option<PathBuf>,
+    /// Per namespace, the rows with a time the runtime cannot read, and example keys.
+    pub unreadable: Result<Vec<crate::store::query::UnreadableNs>, String>,
 }
 
 /// The one pass over the database and its files.
@@ -153,6 +155,7 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         rules: s.rules,
         now,
         listing_index: capacity::listing_index_columns(&db.conn).map_err(|e| e.to_string()),
+        unreadable: crate::store::query::unreadable_times(&db.conn).map_err(|e| e.to_string()),
         large_examples: examples(
             total(|x| x.large_values),
             Finding::LargeValue(now, large_value),
@@ -250,6 +253,7 @@ pub const CHECK_NAMES: &[&str] = &[
     "integrity",
     "table_scan",
     "corrupt_values",
+    "unreadable_times",
     "plugin_cap",
     "namespace_cap",
     "expired_backlog",
@@ -334,7 +338,8 @@ pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<Perf>) {
         Perf::count("expired", expired),
     ];
     checks.push(corrupt_values(total(|x| x.corrupt), &f.corrupt_examples));
-    let (cap_check, cap_perf) = plugin_cap(scanned, f.plugin_live_cap, lim);
+    checks.push(unreadable_times(&f.unreadable));
+    let (cap_check, cap_perf) = plugin_cap(scanned, f.plugin_live_cap, f.rules.plugin_caps, lim);
     checks.push(cap_check);
     perf.extend(cap_perf);
     checks.push(namespace_cap(scanned));
@@ -628,8 +633,50 @@ pub fn corrupt_values(corrupt: u64, examples: &Result<String, String>) -> Check 
     }
 }
 
+/// Rows whose `created_at`/`expires_at` is an INTEGER beyond 2^53-1: every runtime
+/// version's `entries()` of that namespace fails, so the namespace is lost to its plugin.
+pub fn unreadable_times(found: &Result<Vec<crate::store::query::UnreadableNs>, String>) -> Check {
+    match found {
+        Err(e) => check("unreadable_times", Status::Unknown, e.clone()),
+        Ok(v) if v.is_empty() => check(
+            "unreadable_times",
+            Status::Ok,
+            "every created_at and expires_at is a number the runtime can read",
+        ),
+        Ok(v) => {
+            let parts: Vec<String> = v
+                .iter()
+                .map(|(p, n, count, keys)| {
+                    let keys: Vec<String> = keys
+                        .iter()
+                        .map(|k| format!("\"{}\"", crate::output::escape_control(k)))
+                        .collect();
+                    format!(
+                        "{p}/{n} ({}: {})",
+                        crate::output::rows(*count),
+                        keys.join(", ")
+                    )
+                })
+                .collect();
+            check(
+                "unreadable_times",
+                Status::Critical,
+                format!(
+                    "the runtime can no longer read namespace {}: a created_at or expires_at above 2^53-1 makes its entries() fail (PLUGIN_STATE_READ_FAILED); remove the rows with `statectl prune NAMESPACE --key KEY`",
+                    parts.join(", ")
+                ),
+            )
+        }
+    }
+}
+
 /// Per-plugin live rows against the version's cap, with perfdata for those over a threshold.
-pub fn plugin_cap(scanned: &ScanMap, cap: Option<u64>, lim: &Limits) -> (Check, Vec<Perf>) {
+pub fn plugin_cap(
+    scanned: &ScanMap,
+    cap: Option<u64>,
+    caps: &[PluginCap],
+    lim: &Limits,
+) -> (Check, Vec<Perf>) {
     let Some(cap) = cap else {
         return (
             check(
@@ -682,15 +729,88 @@ pub fn plugin_cap(scanned: &ScanMap, cap: Option<u64>, lim: &Limits) -> (Check, 
         };
         return (check("plugin_cap", Status::Ok, msg), perf);
     }
-    let note = if worst == Status::Critical {
-        " (new writes of that plugin fail)"
+    let mut notes = Vec::new();
+    if worst == Status::Critical {
+        for (p, n) in &per_plugin {
+            if n * 100 / cap >= lim.plugin_crit {
+                notes.push(at_cap_effects(scanned, p, *n, caps));
+            }
+        }
+    }
+    let note = if notes.is_empty() {
+        String::new()
     } else {
-        ""
+        format!(": {}", notes.join("; "))
     };
     (
         check("plugin_cap", worst, format!("{}{note}", msgs.join(", "))),
         perf,
     )
+}
+
+/// What the runtime versions of the rule set do with `plugin`'s writes at its cap,
+/// naming the namespaces at risk. A legacy file may be 2026.5.6's or 2026.5.28's: both.
+pub fn at_cap_effects(scanned: &ScanMap, plugin: &str, live: u64, caps: &[PluginCap]) -> String {
+    let mut mine: Vec<(&str, u64, Overflow)> = scanned
+        .iter()
+        .filter(|((p, _), _)| p == plugin)
+        .map(|((p, n), x)| (n.as_str(), x.live, known::policy(p, n).overflow))
+        .collect();
+    mine.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let named = |v: &[&(&str, u64, Overflow)]| -> String {
+        let mut parts: Vec<String> = v
+            .iter()
+            .take(5)
+            .map(|(n, l, _)| format!("{n} ({})", thousands(*l)))
+            .collect();
+        if v.len() > 5 {
+            parts.push(format!("{} more", v.len() - 5));
+        }
+        parts.join(", ")
+    };
+    let all: Vec<&(&str, u64, Overflow)> = mine.iter().collect();
+    let mut out = Vec::new();
+    for c in caps {
+        let text = if live < c.cap {
+            format!(
+                "{}: under its cap of {}, writes go in",
+                c.versions,
+                thousands(c.cap)
+            )
+        } else {
+            match c.at_cap {
+                AtCap::WriteFails => format!(
+                    "{}: every new write of plugin {plugin} fails (PLUGIN_STATE_LIMIT_EXCEEDED) in all its namespaces: {}",
+                    c.versions,
+                    named(&all)
+                ),
+                AtCap::EvictWrittenNamespace { reject_new_refused } => {
+                    let busy: Vec<&(&str, u64, Overflow)> =
+                        mine.iter().filter(|(_, l, _)| *l > 0).collect();
+                    let mut t = format!(
+                        "{}: each write silently evicts the oldest rows of the namespace written (at risk: {}); a write fails only where that namespace has nothing to evict (a new namespace)",
+                        c.versions,
+                        named(&busy)
+                    );
+                    let reject: Vec<&(&str, u64, Overflow)> = mine
+                        .iter()
+                        .filter(|(_, _, o)| *o == Overflow::RejectNew)
+                        .collect();
+                    if reject_new_refused && !reject.is_empty() {
+                        t.push_str(&format!(
+                            "; reject-new namespaces are refused up front: {}",
+                            named(&reject)
+                        ));
+                    } else if reject_new_refused {
+                        t.push_str("; reject-new namespaces are refused up front");
+                    }
+                    t
+                }
+            }
+        };
+        out.push(text);
+    }
+    out.join("; ")
 }
 
 pub fn namespace_cap(scanned: &ScanMap) -> Check {
@@ -942,6 +1062,7 @@ mod tests {
                     .collect(),
             )),
             large_examples: Ok(String::new()),
+            unreadable: Ok(Vec::new()),
             integrity: Ok("ok".into()),
             scan: Ok(scan),
             corrupt_examples: Ok(String::new()),
@@ -984,6 +1105,65 @@ mod tests {
         assert_eq!(Status::Unknown.exit_code(), 3);
     }
 
+    /// Issue 13 defect 4: what the cap does is said per detected version, naming the
+    /// namespaces at risk; a legacy file says both 2026.5.6's and 2026.5.28's.
+    #[test]
+    fn the_cap_message_says_what_the_detected_version_does() {
+        use crate::store::rules::{LEGACY, SHARED_V1, SHARED_V15, SHARED_V18};
+        let mut scan = ScanMap::new();
+        for (ns, live) in [
+            ("telegram.poll-registry", 400u64),
+            ("telegram.message-cache", 50_100),
+        ] {
+            scan.insert(
+                ("telegram".into(), ns.into()),
+                NsScan {
+                    live,
+                    ..Default::default()
+                },
+            );
+        }
+        let msg = |r: RuleSet| {
+            let (c, _) = plugin_cap(&scan, r.plugin_live_cap, r.plugin_caps, &limits());
+            (c.status, c.message)
+        };
+        let (st, m) = msg(LEGACY);
+        assert_eq!(st, Status::Critical);
+        assert!(
+            m.contains("2026.5.6: every new write of plugin telegram fails"),
+            "{m}"
+        );
+        assert!(
+            m.contains("2026.5.28: each write silently evicts the oldest rows"),
+            "{m}"
+        );
+        assert!(
+            m.contains("telegram.message-cache (50,500)")
+                || m.contains("telegram.message-cache (50,100)"),
+            "{m}"
+        );
+        assert!(!m.contains("new writes of that plugin fail"), "{m}");
+        let (_, m) = msg(SHARED_V1);
+        assert!(
+            m.contains("2026.6-2026.7: each write silently evicts"),
+            "{m}"
+        );
+        assert!(m.contains("a new namespace"), "{m}");
+        assert!(
+            !m.contains("fails (PLUGIN_STATE_LIMIT_EXCEEDED) in all"),
+            "{m}"
+        );
+        assert!(!m.contains("reject-new"), "{m}");
+        let (_, m) = msg(SHARED_V15);
+        assert!(
+            m.contains("reject-new namespaces are refused up front: telegram.poll-registry (400)"),
+            "{m}"
+        );
+        let (st, m) = msg(SHARED_V18);
+        assert_eq!(st, Status::Ok);
+        assert!(m.contains("no per-plugin cap"), "{m}");
+    }
+
     #[test]
     fn a_check_that_cannot_run_is_unknown_alone() {
         let mut f = healthy();
@@ -993,7 +1173,7 @@ mod tests {
         assert_eq!(status_of(&checks, "permissions"), Status::Unknown);
         assert_eq!(status_of(&checks, "wal_size"), Status::Warning);
         assert_eq!(status_of(&checks, "integrity"), Status::Ok);
-        assert_eq!(checks.len(), 16, "every other check still reported");
+        assert_eq!(checks.len(), 17, "every other check still reported");
     }
 
     #[test]
@@ -1058,13 +1238,23 @@ mod tests {
             }
         };
         set(&mut f, 800);
-        let (c, perf) = plugin_cap(f.scan.as_ref().unwrap(), f.plugin_live_cap, &limits());
+        let (c, perf) = plugin_cap(
+            f.scan.as_ref().unwrap(),
+            f.plugin_live_cap,
+            f.rules.plugin_caps,
+            &limits(),
+        );
         assert_eq!(
             (c.status, perf[0].text().as_str()),
             (Status::Warning, "live_discord=800;800;1000")
         );
         set(&mut f, 1000);
-        let (c, _) = plugin_cap(f.scan.as_ref().unwrap(), f.plugin_live_cap, &limits());
+        let (c, _) = plugin_cap(
+            f.scan.as_ref().unwrap(),
+            f.plugin_live_cap,
+            f.rules.plugin_caps,
+            &limits(),
+        );
         assert_eq!(c.status, Status::Critical);
     }
 }

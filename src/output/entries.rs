@@ -40,6 +40,10 @@ pub struct EntryJson<'a> {
     pub size_bytes: usize,
     #[serde(skip_serializing_if = "is_false")]
     pub corrupt: bool,
+    /// A time beyond 2^53-1: the runtime's `entries()` of this namespace and `lookup()`
+    /// of this key fail (`statectl prune` removes the row).
+    #[serde(skip_serializing_if = "is_false")]
+    pub unreadable_time: bool,
     /// A secret namespace's value left out (`--show-secrets` prints it).
     #[serde(skip_serializing_if = "is_false")]
     pub redacted: bool,
@@ -74,6 +78,7 @@ impl<'a> EntryJson<'a> {
             expired: !is_live(e.expires_at, now),
             size_bytes: e.size_bytes(),
             corrupt,
+            unreadable_time: !unreadable_time(e).is_empty(),
             redacted: redact,
             decoded: None,
             decode_error: None,
@@ -113,6 +118,29 @@ pub fn dval_cell(v: &DVal, now: Ms) -> String {
 /// Whether an entry's value must be hidden: secret namespaces unless `--show-secrets`.
 pub fn redact(e: &Entry, show_secrets: bool) -> bool {
     !show_secrets && known::policy(&e.plugin_id, &e.namespace).secret
+}
+
+/// The columns of `e` holding a time the runtime cannot read (beyond 2^53-1).
+pub fn unreadable_time(e: &Entry) -> Vec<&'static str> {
+    use crate::store::rules::time_readable;
+    let mut cols = Vec::new();
+    if !time_readable(e.created_at) {
+        cols.push("created_at");
+    }
+    if e.expires_at.is_some_and(|t| !time_readable(t)) {
+        cols.push("expires_at");
+    }
+    cols
+}
+
+/// The expiry cell of a table: [`expiry_text`], or what makes the row unreadable.
+pub fn expiry_cell(e: &Entry, now: Ms) -> String {
+    let bad = unreadable_time(e);
+    if bad.is_empty() {
+        expiry_text(e.expires_at, now)
+    } else {
+        format!("UNREADABLE: {} above 2^53-1", bad.join(" and "))
+    }
 }
 
 /// `in 29m 59s`, `never`, or `expired 3m ago`.
@@ -366,7 +394,7 @@ impl<'w> EntrySink<'w> {
                 );
             }
             cells.push(format_rel(e.created_at, self.now));
-            cells.push(expiry_text(e.expires_at, self.now));
+            cells.push(expiry_cell(e, self.now));
             if any_problem {
                 cells.push(match &d.problem {
                     None => String::new(),
@@ -400,7 +428,7 @@ impl<'w> EntrySink<'w> {
             let mut cells = vec![
                 e.key.clone(),
                 format_rel(e.created_at, self.now),
-                expiry_text(e.expires_at, self.now),
+                expiry_cell(e, self.now),
                 e.size_bytes().to_string(),
                 value_cell(e, redact),
             ];

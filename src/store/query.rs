@@ -202,6 +202,21 @@ pub(crate) fn text(v: ValueRef<'_>) -> String {
     }
 }
 
+/// A stored `expires_at`. A REAL one (a non-STRICT table) is compared by the runtime
+/// unrounded (`expires_at > now`): its ceiling gives the same answer for every whole
+/// `now`, so liveness here is the runtime's (a truncated 1000.5 would be expired at
+/// 1000, where the runtime still returns the row). A REAL beyond the safe range stays a
+/// readable number.
+fn expiry(v: ValueRef<'_>) -> Option<Ms> {
+    match v {
+        ValueRef::Real(f) => Some(f.ceil().clamp(
+            -super::rules::MAX_SAFE_INTEGER as f64,
+            super::rules::MAX_SAFE_INTEGER as f64,
+        ) as Ms),
+        v => int(v),
+    }
+}
+
 fn int(v: ValueRef<'_>) -> Option<Ms> {
     match v {
         ValueRef::Integer(i) => Some(i),
@@ -225,7 +240,7 @@ pub fn entry_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
         key: text(row.get_ref(at + 2)?),
         value_json: text(row.get_ref(at + 3)?),
         created_at: int(row.get_ref(at + 4)?).unwrap_or(0),
-        expires_at: int(row.get_ref(at + 5)?),
+        expires_at: expiry(row.get_ref(at + 5)?),
     })
 }
 
@@ -445,6 +460,38 @@ pub fn plan(
         })?;
     }
     Ok((groups, newest))
+}
+
+/// (plugin, namespace, rows, up to three keys) of a namespace the runtime cannot list.
+pub type UnreadableNs = (String, String, u64, Vec<String>);
+
+/// The namespaces the runtime can no longer list: per (plugin, namespace), the rows
+/// with a time beyond `MAX_SAFE_INTEGER` and up to three of their keys.
+pub fn unreadable_times(conn: &Connection) -> Result<Vec<UnreadableNs>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT plugin_id, namespace, entry_key FROM plugin_state_entries \
+         WHERE {} ORDER BY plugin_id, namespace, entry_key",
+        super::rules::UNREADABLE_TIME_SQL
+    ))?;
+    let mut out: Vec<UnreadableNs> = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (p, n, k) = (
+            text(r.get_ref(0)?),
+            text(r.get_ref(1)?),
+            text(r.get_ref(2)?),
+        );
+        match out.last_mut() {
+            Some(last) if last.0 == p && last.1 == n => {
+                last.2 += 1;
+                if last.3.len() < 3 {
+                    last.3.push(k);
+                }
+            }
+            _ => out.push((p, n, 1, vec![k])),
+        }
+    }
+    Ok(out)
 }
 
 /// Rows of a write's selection whose `created_at` is NULL (hand-made tables): a write

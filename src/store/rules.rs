@@ -39,6 +39,24 @@ pub fn time_in_range(ms: Ms) -> bool {
     (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms)
 }
 
+/// JavaScript's `Number.MAX_SAFE_INTEGER`. node:sqlite throws `ERR_OUT_OF_RANGE` reading
+/// an INTEGER beyond it, so a row whose `created_at` or `expires_at` is one makes every
+/// runtime version's `entries()` of its namespace, and `lookup()` of its key, fail with
+/// `PLUGIN_STATE_READ_FAILED` (measured on 2026.5.6, 6.1, 8.1 and 9.6; other keys'
+/// `lookup()` still works).
+pub const MAX_SAFE_INTEGER: Ms = (1 << 53) - 1;
+
+/// Whether the runtime can read this stored INTEGER time.
+pub fn time_readable(ms: Ms) -> bool {
+    (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&ms)
+}
+
+/// The SQL form of "a time the runtime cannot read": an INTEGER `created_at` or
+/// `expires_at` beyond [`MAX_SAFE_INTEGER`]. A REAL time reads as a JavaScript number
+/// (only a non-STRICT table holds one; the runtime compares it unrounded).
+pub const UNREADABLE_TIME_SQL: &str = "((typeof(created_at) = 'integer' AND (created_at > 9007199254740991 OR created_at < -9007199254740991)) \
+     OR (typeof(expires_at) = 'integer' AND (expires_at > 9007199254740991 OR expires_at < -9007199254740991)))";
+
 /// Prefix that 2026.9.6 gives "retained" namespaces: never pruned, no TTL, no cap.
 pub const RETAINED_PREFIX: &str = "@retained.";
 
@@ -323,6 +341,13 @@ pub fn shared_rules(version: i64) -> RuleSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unreadable_time_sql_names_max_safe_integer() {
+        assert!(UNREADABLE_TIME_SQL.contains(&MAX_SAFE_INTEGER.to_string()));
+        assert!(time_readable(MAX_SAFE_INTEGER) && !time_readable(MAX_SAFE_INTEGER + 1));
+        assert!(time_readable(-MAX_SAFE_INTEGER) && !time_readable(i64::MIN));
+    }
 
     #[test]
     fn a_row_expires_exactly_at_expires_at() {

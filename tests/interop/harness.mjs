@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
 import { DatabaseSync } from "node:sqlite";
+import { loadRuntime } from "./runtime.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -24,16 +25,8 @@ const workDir = path.resolve(args.work);
 const pkg = JSON.parse(fs.readFileSync(path.join(runtimeDir, "node_modules/openclaw/package.json"), "utf8"));
 const version = pkg.version;
 
-// --- load the runtime's store ------------------------------------------------------
-// Chunk names change per build; exported functions keep their names.
-const dist = path.join(runtimeDir, "node_modules/openclaw/dist");
-const fns = {};
-for (const f of fs.readdirSync(dist).filter((f) => /^plugin-state-store-.*\.m?js$/.test(f))) {
-  const mod = await import(path.join(dist, f));
-  for (const v of Object.values(mod)) if (typeof v === "function") fns[v.name] = v;
-}
-const factory = fns.createPluginStateSyncKeyedStore ?? fns.createPluginStateKeyedStore;
-if (!factory) throw new Error(`no plugin state store factory found in ${dist}`);
+// The runtime's store, loaded by the one shared loader (runtime.mjs).
+const { factory } = await loadRuntime(runtimeDir);
 
 fs.rmSync(workDir, { recursive: true, force: true });
 const stateDir = path.join(workDir, "state-dir");

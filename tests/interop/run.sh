@@ -46,6 +46,12 @@ for v in $versions; do
       --work "$dir/import-$peer-into-$v" --import-from "$dir/work-$peer" || status=1
   done
 done
+# Times the runtime cannot read (issue 13 defect 5): check, ls and prune against the
+# runtime's own entries().
+for v in $versions; do
+  "$dir/node/bin/node" "$here/times.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
+    --work "$dir/times-$v" || status=1
+done
 # watch beside the real runtime (the shared layout's sync store), in synchronised steps.
 for v in $versions; do
   case $v in 2026.9.*)

@@ -10,20 +10,14 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { spawn } from "node:child_process";
+import { loadRuntime } from "./runtime.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
 const runtimeDir = path.resolve(args.runtime);
 const workDir = path.resolve(args.work);
-const dist = path.join(runtimeDir, "node_modules/openclaw/dist");
-const fns = {};
-for (const f of fs.readdirSync(dist).filter((f) => /^plugin-state-store-.*\.m?js$/.test(f))) {
-  const mod = await import(path.join(dist, f));
-  for (const v of Object.values(mod)) if (typeof v === "function") fns[v.name] = v;
-}
-const factory = fns.createPluginStateSyncKeyedStore ?? fns.createPluginStateKeyedStore;
-if (!factory) throw new Error(`no plugin state store factory in ${dist}`);
+const { factory } = await loadRuntime(runtimeDir);
 
 fs.rmSync(workDir, { recursive: true, force: true });
 const stateDir = path.join(workDir, "state-dir");
