@@ -245,6 +245,45 @@ def bench_watch(db, work, writes, idle_seconds):
     return first, hwm, idle, latencies
 
 
+def watch_section(p, db, work, n, smoke):
+    idle_s = 3 if smoke else 20
+    first, hwm, idle, lat = bench_watch(db, work, 3 if smoke else 10, idle_s)
+    p(f"## watch (N = {n:,})\n")
+    p("`statectl watch -o jsonl --interval 1s` of every namespace; a row committed by another connection, then the time until its ADDED line:\n")
+    p("| measure | value | target | |")
+    p("|---|---|---|---|")
+    p(f"| first snapshot read (start to first event) | {first:.2f} s | report | |")
+    p(f"| peak memory (VmHWM) | {hwm / 1024:.1f} MiB | ≤ 64 MiB | {'met' if hwm <= 64 * 1024 else 'MISSED'} |")
+    p(f"| CPU while idle ({idle_s} s, no writes) | {idle * 100:.2f}% of a core | < 1% | {'met' if idle < 0.01 else 'MISSED'} |")
+    p(f"| commit to event, median of {len(lat)} | {statistics.median(lat):.2f} s | report | |")
+    p(f"| commit to event, max | {max(lat):.2f} s | report | |")
+    p("")
+
+
+def only_watch(args):
+    """`--only watch`: measures watch alone and replaces its section of --out."""
+    work = tempfile.mkdtemp(prefix="statectl-bench-")
+    db = os.path.join(work, "db.sqlite")
+    gen(args.rows, "shared", db)
+    lines = []
+    lines.append(f"<!-- watch section: `bench/run.py --only watch --rows {args.rows}` on {time.strftime('%Y-%m-%d')}, {machine()} -->\n")
+    watch_section(lines.append, db, work, args.rows, args.smoke)
+    section = "\n".join(lines) + "\n"
+    old = open(args.out).read() if os.path.exists(args.out) else "# Benchmarks\n"
+    start = old.find("<!-- watch section")
+    if start < 0:
+        start = old.find("## watch (")
+    if start >= 0:
+        end = old.find("\n## ", old.find("## watch (", start) + 1)
+        old = old[:start] + old[end + 1:] if end >= 0 else old[:start]
+    at = old.find("## Live-gateway torture test")
+    at = at if at >= 0 else len(old)
+    with open(args.out, "w") as f:
+        f.write(old[:at] + section + old[at:])
+    print(section)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def ratio(a, b):
     return a / b if b else float("inf")
 
@@ -256,9 +295,12 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="CI size: one run, fail only on correctness")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--torture-seconds", type=float, default=10)
+    ap.add_argument("--only", choices=["watch"], help="measure one part and replace its section of --out")
     args = ap.parse_args()
     runs = 1 if args.smoke else args.runs
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "statectl", "--example", "gen_db", "--example", "gateway_writer"], cwd=ROOT, check=True)
+    if args.only == "watch":
+        return only_watch(args)
     if not shutil.which("sqlite3"):
         sys.exit("bench needs the sqlite3 shell (apt-get install sqlite3)")
 
@@ -321,17 +363,7 @@ def main():
         p(f"| {label} | {cells} | {verdict} |")
     p("")
 
-    first, hwm, idle, lat = bench_watch(os.path.join(work, f"db-{n}.sqlite"), work, 3 if args.smoke else 10, 3 if args.smoke else 20)
-    p(f"## watch (N = {n:,})\n")
-    p("`statectl watch -o jsonl --interval 1s` of every namespace; a row committed by another connection, then the time until its ADDED line:\n")
-    p("| measure | value | target | |")
-    p("|---|---|---|---|")
-    p(f"| first snapshot read (start to first event) | {first:.2f} s | report | |")
-    p(f"| peak memory (VmHWM) | {hwm / 1024:.1f} MiB | ≤ 64 MiB | {'met' if hwm <= 64 * 1024 else 'MISSED'} |")
-    p(f"| CPU while idle ({3 if args.smoke else 20} s, no writes) | {idle * 100:.2f}% of a core | < 1% | {'met' if idle < 0.01 else 'MISSED'} |")
-    p(f"| commit to event, median of {len(lat)} | {statistics.median(lat):.2f} s | report | |")
-    p(f"| commit to event, max | {max(lat):.2f} s | report | |")
-    p("")
+    watch_section(p, os.path.join(work, f"db-{n}.sqlite"), work, n, args.smoke)
 
     baseline, during, timings, werr = torture(n, work, 3 if args.smoke else args.torture_seconds)
     p(f"## Live-gateway torture test (N = {n:,})\n")
