@@ -499,6 +499,22 @@ fn only_expired_matches_say_so() {
             predicate::str::contains("1 expired row matches, and expire changes live rows only")
                 .and(predicate::str::contains("--include-expired").not()),
         );
+    // An export of only expired rows is empty, and says how to include them.
+    let dir = tempfile::tempdir().unwrap();
+    statectl_at(&db, NOW)
+        .args([
+            "export",
+            "telegram.sent-messages",
+            "--key",
+            "-1001237979429:57103",
+            "-O",
+        ])
+        .arg(dir.path().join("x.jsonl"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "1 expired row matches; add --include-expired to export it too",
+        ));
 }
 
 #[test]

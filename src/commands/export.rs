@@ -149,6 +149,16 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
     if let Some(path) = output {
         writeln!(ctx.err, "exported {} to {}", rows(count), path.display())?;
     }
+    if count == 0 {
+        // An empty export of rows that are only expired: say how to include them.
+        for sel in &sels {
+            let why = super::ls::nothing_matches(&db.conn, sel, super::ls::ExpiredHint::Export)?;
+            if why != "no entries match" {
+                ctx.warn(format_args!("nothing exported: {why}"));
+                break;
+            }
+        }
+    }
     if !secrets.is_empty() {
         ctx.warn(format_args!(
             "the export contains secret namespaces ({}): tokens or message content; keep the file private, or use --exclude-secrets",

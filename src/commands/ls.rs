@@ -151,6 +151,8 @@ pub enum ExpiredHint {
     See,
     /// `prune`: `--include-expired` deletes them too.
     Delete,
+    /// `export`: `--include-expired` exports them too.
+    Export,
     /// `expire`: it changes live rows only; `prune --expired` deletes expired ones.
     LiveOnly,
 }
@@ -180,6 +182,9 @@ pub fn nothing_matches(
                 ExpiredHint::See => format!("{what} {verb}; add --include-expired to see {them}"),
                 ExpiredHint::Delete => {
                     format!("{what} {verb}; add --include-expired to delete {them} too")
+                }
+                ExpiredHint::Export => {
+                    format!("{what} {verb}; add --include-expired to export {them} too")
                 }
                 ExpiredHint::LiveOnly => format!(
                     "{what} {verb}, and expire changes live rows only (`statectl prune --expired` deletes expired rows)"
