@@ -6,7 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 dir=${STATECTL_INTEROP_DIR:-$root/target/interop}
-versions=${OPENCLAW_VERSIONS:-"2026.5.6 2026.9.6"}
+# Every version the contract names.
+versions=${OPENCLAW_VERSIONS:-"2026.5.6 2026.6.1 2026.8.1 2026.9.6"}
 # Runtimes filled to their plugin cap by capacity.mjs (1,000 rows in 2026.5.6, 50,000 in 2026.8.1).
 capacity_versions=${OPENCLAW_CAPACITY_VERSIONS:-"2026.5.6 2026.8.1"}
 
@@ -38,10 +39,10 @@ for v in $versions; do
   "$dir/node/bin/node" "$here/harness.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
     --work "$dir/work-$v" "${fixtures[@]}" || status=1
 done
-# Export from one runtime's database, import into a fresh database of the other layout.
+# Export from each runtime's database, import into a fresh database of each version
+# (every ordered pair, a version with itself included: 16 with four versions).
 for v in $versions; do
   for peer in $versions; do
-    [ "$v" = "$peer" ] && continue
     "$dir/node/bin/node" "$here/harness.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
       --work "$dir/import-$peer-into-$v" --import-from "$dir/work-$peer" || status=1
   done
