@@ -512,6 +512,7 @@ pub fn lost_entries(lost: &[Difference]) -> Vec<store::Entry> {
                 value_json: r.value_json.clone(),
                 created_at: r.created_at,
                 expires_at: r.expires_at,
+                blob: false,
             })
         })
         .collect();

@@ -144,6 +144,8 @@ error_kinds! {
     ConfirmationNeeded = Refused, "confirmation_needed";
     NotConfirmed = Refused, "not_confirmed";
     ImportConflict = Refused, "import_conflict";
+    /// `import --strict` of a file with rows the target runtime cannot take.
+    ImportNotTaken = Refused, "import_not_taken";
     PluginCap = Refused, "plugin_cap";
     LockDirUntrusted = Refused, "lock_dir_untrusted";
 

@@ -7,7 +7,7 @@ use crate::error::{Error, Kind, Result};
 use crate::interrupt;
 use crate::store::rules::{self, RuleSet};
 use crate::store::seen::Seen;
-use crate::store::{Db, Entry, Selection, known, query};
+use crate::store::{Db, Entry, Selection, known, query, value};
 use crate::timefmt::Ms;
 use crate::timefmt::system_now_ms;
 use indicatif::ProgressBar;
@@ -31,15 +31,22 @@ struct LineOut<'a> {
     value: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     value_raw: Option<&'a str>,
+    /// The stored value was a BLOB (carried as text; no runtime reads it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    blob: bool,
     created_at: Ms,
     expires_at: Option<Ms>,
 }
 
 /// `value` when the stored text can travel verbatim as JSON on one line; otherwise the
-/// text goes in `value_raw` (a corrupt row, or JSON with line breaks or outer blanks).
-fn verbatim(value_json: &str) -> Option<&RawValue> {
-    let raw: &RawValue = serde_json::from_str(value_json).ok()?;
-    (raw.get() == value_json && !value_json.contains(['\n', '\r'])).then_some(raw)
+/// text goes in `value_raw` as a string, byte for byte (whitespace around or between
+/// tokens, a corrupt value, a BLOB). Whether
+/// the runtime can read it is `store::value`'s verdict, not the field it travels in.
+fn verbatim(e: &Entry) -> Option<&RawValue> {
+    match value::embed(&e.value_json, e.blob) {
+        value::Embed::Verbatim(raw) => Some(raw),
+        _ => None,
+    }
 }
 
 /// Writes an export: header first, entries streamed, trailer on `finish`.
@@ -63,13 +70,14 @@ impl<W: Write> ExportWriter<W> {
     }
 
     pub fn entry(&mut self, e: &Entry) -> Result<()> {
-        let value = verbatim(&e.value_json);
+        let value = verbatim(e);
         let line = LineOut {
             plugin_id: &e.plugin_id,
             namespace: &e.namespace,
             key: &e.key,
             value,
             value_raw: value.is_none().then_some(e.value_json.as_str()),
+            blob: e.blob,
             created_at: e.created_at,
             expires_at: e.expires_at,
         };
@@ -181,29 +189,30 @@ struct LineIn<'a> {
     value: Option<&'a RawValue>,
     #[serde(default)]
     value_raw: Option<String>,
+    #[serde(default)]
+    blob: bool,
     created_at: i64,
     #[serde(default, deserialize_with = "present")]
     expires_at: Option<Option<i64>>,
 }
 
-/// An entry read from an export, checked for shape and the runtime's syntax rules.
+/// An entry read from an export, and whether the target runtime can take it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportEntry {
     pub line: u64,
     pub entry: Entry,
-    /// Travelled as `value_raw`: not JSON the runtime could read.
-    pub corrupt: bool,
+    /// Why the target cannot take this row (`store::value::can_take`); `None`: it is
+    /// carried byte for byte.
+    pub refused: Option<String>,
 }
 
 fn bad(line: u64, msg: impl std::fmt::Display) -> Error {
     Error::new(Kind::InvalidExport, format!("line {line}: {msg}"))
 }
 
-/// Largest integer JavaScript represents exactly: the runtime's timestamps are numbers.
-const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
-
-/// Parses and checks one entry line against the runtime's rules (`rules` = the target
-/// database's, for the value size limit; `None` checks syntax with the largest limit).
+/// Parses one entry line. Only a line that is not an entry is an error (the file is
+/// damaged); a well-formed entry the target cannot take comes back with `refused`
+/// (`rules` = the target database's; `None` judges by the newest runtime's rules).
 fn parse_entry(text: &str, line: u64, rules: Option<&RuleSet>) -> Result<ImportEntry> {
     let l: LineIn =
         serde_json::from_str(text).map_err(|e| bad(line, format!("not a valid entry: {e}")))?;
@@ -213,84 +222,51 @@ fn parse_entry(text: &str, line: u64, rules: Option<&RuleSet>) -> Result<ImportE
             "missing field `expires_at` (null when there is no TTL)",
         )
     })?;
-    let ns = rules::validate_namespace(&l.namespace).map_err(|e| bad(line, e))?;
-    if ns != l.namespace {
-        return Err(bad(
-            line,
-            format!(
-                "namespace '{}' has surrounding whitespace; the runtime stores it trimmed",
-                l.namespace
-            ),
-        ));
-    }
-    if l.plugin_id.trim().is_empty() {
-        return Err(bad(line, "empty plugin_id"));
-    }
-    let key = rules::validate_key(&l.key).map_err(|e| bad(line, e))?;
-    if key != l.key {
-        return Err(bad(
-            line,
-            "key has surrounding whitespace; the runtime stores keys trimmed",
-        ));
-    }
-    if !(0..=MAX_SAFE_INTEGER).contains(&l.created_at) {
-        return Err(bad(
-            line,
-            format!(
-                "created_at {} is not a valid epoch-ms timestamp",
-                l.created_at
-            ),
-        ));
-    }
-    if let Some(e) = expires_at
-        && !(0..=MAX_SAFE_INTEGER).contains(&e)
-    {
-        return Err(bad(
-            line,
-            format!("expires_at {e} is not a valid epoch-ms timestamp"),
-        ));
-    }
-    if l.namespace.starts_with(rules::RETAINED_PREFIX) {
-        if rules.is_some_and(|r| !r.retained_namespaces) {
-            return Err(bad(
-                line,
-                format!(
-                    "retained namespace '{}' needs an OpenClaw 2026.9 (schema 18) database",
-                    l.namespace
-                ),
-            ));
-        }
-        if expires_at.is_some() {
-            return Err(bad(
-                line,
-                "retained namespaces have no TTL, but expires_at is set",
-            ));
-        }
-    }
-    let max = rules.map_or(rules::SHARED_V18.max_value_bytes, |r| r.max_value_bytes);
-    let (value_json, corrupt) = match (l.value, l.value_raw) {
-        (Some(v), None) => {
-            rules::validate_value(v.get(), max).map_err(|e| bad(line, e))?;
-            (v.get().to_string(), false)
-        }
-        (None, Some(raw)) => (raw, true),
+    let value_json = match (l.value, l.value_raw) {
+        (Some(v), None) => v.get().to_string(),
+        (None, Some(raw)) => raw,
         (Some(_), Some(_)) => {
             return Err(bad(line, "both `value` and `value_raw`; an entry has one"));
         }
         (None, None) => return Err(bad(line, "missing field `value`")),
     };
+    let entry = Entry {
+        plugin_id: l.plugin_id,
+        namespace: l.namespace,
+        key: l.key,
+        value_json,
+        created_at: l.created_at,
+        expires_at,
+        blob: l.blob,
+    };
+    let refused = value::can_take(&entry, rules.unwrap_or(&rules::SHARED_V18)).err();
     Ok(ImportEntry {
         line,
-        entry: Entry {
-            plugin_id: l.plugin_id,
-            namespace: l.namespace,
-            key: l.key,
-            value_json,
-            created_at: l.created_at,
-            expires_at,
-        },
-        corrupt,
+        entry,
+        refused,
     })
+}
+
+/// A row of an export the target runtime cannot take: where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refused {
+    pub line: u64,
+    pub plugin_id: String,
+    pub namespace: String,
+    pub key: String,
+    pub reason: String,
+}
+
+impl Refused {
+    pub fn of(ie: &ImportEntry) -> Option<Refused> {
+        ie.refused.as_ref().map(|reason| Refused {
+            line: ie.line,
+            plugin_id: ie.entry.plugin_id.clone(),
+            namespace: ie.entry.namespace.clone(),
+            key: ie.entry.key.clone(),
+            reason: reason.clone(),
+        })
+    }
 }
 
 /// What a verified export holds.
@@ -301,7 +277,10 @@ pub struct Summary {
     pub sha256: String,
     /// Entries per (plugin, namespace).
     pub namespaces: BTreeMap<(String, String), u64>,
+    /// Entries whose value the runtime cannot read (`store::value::verdict`).
     pub corrupt: u64,
+    /// Entries the target (or, without one, the newest runtime) cannot take.
+    pub refused: Vec<Refused>,
 }
 
 /// Opens an export file for [`read`].
@@ -439,6 +418,7 @@ pub fn read(
     let mut hasher = Sha256::new();
     let mut count = 0u64;
     let mut corrupt = 0u64;
+    let mut refused = Vec::new();
     let seen = Seen::new()?;
     let mut namespaces: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut trailer: Option<(u64, serde_json::Value)> = None;
@@ -480,7 +460,8 @@ pub fn read(
             ));
         }
         count += 1;
-        corrupt += u64::from(e.corrupt);
+        corrupt += u64::from(!value::verdict(&e.entry.value_json, e.entry.blob).is_valid());
+        refused.extend(Refused::of(&e));
         *namespaces
             .entry((e.entry.plugin_id.clone(), e.entry.namespace.clone()))
             .or_default() += 1;
@@ -524,6 +505,7 @@ pub fn read(
         sha256: sum,
         namespaces,
         corrupt,
+        refused,
     })
 }
 
@@ -539,6 +521,7 @@ mod tests {
             value_json: value.into(),
             created_at: 1,
             expires_at: None,
+            blob: false,
         }
     }
 
@@ -578,7 +561,11 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.entries, 5);
-        assert_eq!(s.corrupt, 3);
+        assert_eq!(
+            s.corrupt, 1,
+            "only `{{not json` is corrupt; whitespace is valid JSON"
+        );
+        assert_eq!(s.refused.len(), 1);
         let got: Vec<Entry> = back.into_iter().map(|e| e.entry).collect();
         assert_eq!(got, entries);
     }

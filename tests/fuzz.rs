@@ -27,6 +27,7 @@ fn valid_export() -> Vec<u8> {
             value_json: v.to_string(),
             created_at: 1_795_707_055_987 + i as i64,
             expires_at: (i % 2 == 0).then_some(1_795_707_999_999),
+            blob: false,
         })
         .unwrap();
     }

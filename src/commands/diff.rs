@@ -115,13 +115,13 @@ fn row_json(d: &Difference, r: &Row, show_secrets: bool) -> Value {
         o["redacted"] = Value::Bool(true);
         return o;
     }
-    let value = crate::output::entries::parse_value(&r.value_json)
-        .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
-    match value {
+    match crate::output::entries::serde_value(&r.value_json) {
         Some(v) => o["value"] = v,
         None => {
             o["value_raw"] = Value::String(r.value_json.clone());
-            o["corrupt"] = Value::Bool(true);
+            if !crate::store::value::verdict(&r.value_json, false).is_valid() {
+                o["corrupt"] = Value::Bool(true);
+            }
         }
     }
     o

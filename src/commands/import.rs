@@ -1,4 +1,5 @@
-//! `statectl import`: restore an export, all or nothing.
+//! `statectl import`: restore an export in one transaction; rows the target runtime
+//! cannot take are skipped and named (`--strict` refuses the import instead).
 
 use crate::Ctx;
 use crate::atomic::AtomicFile;
@@ -31,7 +32,7 @@ pub enum OnConflict {
 #[derive(Debug, Args)]
 #[command(
     about = "Restore an export, or part of it: verified first, then applied in one atomic transaction",
-    after_help = "Examples:\n  statectl import before-upgrade.jsonl --dry-run\n  statectl import before-upgrade.jsonl --on-conflict newer\n  statectl import before-upgrade.jsonl discord.components --prefix btn_\n  statectl import before-upgrade.jsonl --plugin telegram --on-conflict replace --backup replaced.jsonl --yes\n\nThe header, count and checksum are verified before the database is touched; every\nentry is checked with the target database's rules. Entries already expired are\ndropped unless --include-expired. Either every accepted row is imported or none.\n--on-conflict replace asks before it overwrites live rows (--yes without a terminal)."
+    after_help = "Examples:\n  statectl import before-upgrade.jsonl --dry-run\n  statectl import before-upgrade.jsonl --on-conflict newer\n  statectl import before-upgrade.jsonl discord.components --prefix btn_\n  statectl import before-upgrade.jsonl --plugin telegram --on-conflict replace --backup replaced.jsonl --yes\n\nThe header, count and checksum are verified before the database is touched: only\ndamage to the file (header, count, checksum, a line that is not an entry) refuses it.\nA row is carried byte for byte when the target runtime can read it; a row it cannot\ntake (a value JSON.parse refuses or a BLOB, over its value size or depth write limits,\na time outside 0..=8.64e15 ms, a key or namespace it would refuse) is skipped and\nnamed in a warning, exit 0; --strict refuses the whole import instead (exit 4).\nEntries already expired are dropped unless --include-expired. Either every accepted\nrow is imported or none. --on-conflict replace asks before it overwrites live rows\n(--yes without a terminal)."
 )]
 pub struct ImportArgs {
     /// The export file (`-` reads stdin)
@@ -62,6 +63,10 @@ pub struct ImportArgs {
     /// Also import entries that are already expired
     #[arg(long)]
     pub include_expired: bool,
+    /// Refuse the whole import (exit 4) when any selected row cannot be taken by the
+    /// target runtime, instead of skipping and naming it
+    #[arg(long, help_heading = crate::cli::SAFETY)]
+    pub strict: bool,
 }
 
 /// Per (plugin, namespace) outcome.
@@ -71,7 +76,10 @@ struct Counts {
     replaced: u64,
     skipped: u64,
     dropped_expired: u64,
-    dropped_corrupt: u64,
+    /// Rows the target runtime cannot take (`export::Refused`): skipped and named.
+    not_taken: u64,
+    /// Added rows live at `--now`: only these count toward the plugin cap.
+    added_live: u64,
 }
 
 fn nothing_imported() -> String {
@@ -216,12 +224,12 @@ fn apply(
         let c = stats
             .entry((e.plugin_id.clone(), e.namespace.clone()))
             .or_default();
-        if ie.corrupt {
-            c.dropped_corrupt += 1;
-            return Ok(());
-        }
         if !args.include_expired && !is_live(e.expires_at, now) {
             c.dropped_expired += 1;
+            return Ok(());
+        }
+        if ie.refused.is_some() {
+            c.not_taken += 1;
             return Ok(());
         }
         let existing = target.existing(&e.plugin_id, &e.namespace, &e.key)?;
@@ -261,6 +269,7 @@ fn apply(
             }
         } else {
             c.added += 1;
+            c.added_live += u64::from(is_live(e.expires_at, now));
         }
         if write {
             target.upsert(&store_import::NewRow {
@@ -292,8 +301,10 @@ fn check_caps(
     for ((p, _), n) in before {
         per_plugin.entry(p).or_default().0 += n;
     }
+    // Live rows only, as the runtime counts: a row already expired at --now (imported
+    // with --include-expired) takes no room.
     for ((p, _), c) in stats {
-        per_plugin.entry(p).or_default().1 += c.added;
+        per_plugin.entry(p).or_default().1 += c.added_live;
     }
     for (plugin, (live, added)) in per_plugin {
         if added > 0 && live + added > cap {
@@ -350,9 +361,15 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let spooled = export::spool_if_stream(&args.file)?;
     let file = spooled.as_ref().map_or(args.file.as_path(), |t| t.path());
 
+    let now = ctx.now;
     let mut in_file: Vec<(String, String)> = Vec::new();
+    // The selected rows the target cannot take, as the import will skip them.
+    let mut refused: Vec<export::Refused> = Vec::new();
     let summary = export::read(export::open(file)?, Some(&rules), |ie| {
         let e = &ie.entry;
+        if pick.matches(e) && (args.include_expired || is_live(e.expires_at, now)) {
+            refused.extend(export::Refused::of(&ie));
+        }
         if in_file
             .last()
             .is_none_or(|(p, n)| *p != e.plugin_id || *n != e.namespace)
@@ -366,7 +383,23 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     if !pick.is_everything() {
         pick.check_in_file(&in_file, &args.file)?;
     }
-    let now = ctx.now;
+    if args.strict && !refused.is_empty() {
+        return Err(Error::new(
+            Kind::ImportNotTaken,
+            format!(
+                "{} of {} cannot be taken by this database's runtime ({}), first: line {}: {}/{} '{}': {}; nothing was imported (--strict); without --strict they are skipped and named",
+                rows(refused.len() as u64),
+                args.file.display(),
+                rules.name,
+                refused[0].line,
+                refused[0].plugin_id,
+                refused[0].namespace,
+                refused[0].key,
+                refused[0].reason
+            ),
+        )
+        .into());
+    }
     // Replacing live rows loses data: plan first, save the rows when asked, confirm.
     let replaces = matches!(args.on_conflict, OnConflict::Replace | OnConflict::Newer);
     if !args.dry_run
@@ -444,7 +477,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
         ctx.report_txn_stats(&writer);
         result?
     };
-    report(ctx, &stats, summary.entries, args.dry_run)?;
+    report(ctx, &stats, &refused, summary.entries, args.dry_run)?;
     if !args.dry_run {
         let db = Db::open_read_only(&found.path, ctx.global.busy_timeout)?;
         let after = store_import::live_counts(&db.conn, ctx.now)?;
@@ -468,9 +501,13 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How many rows the target cannot take a warning names one by one (JSON lists all).
+const NAMED_NOT_TAKEN: usize = 20;
+
 fn report(
     ctx: &mut Ctx,
     stats: &BTreeMap<(String, String), Counts>,
+    refused: &[export::Refused],
     entries: u64,
     dry_run: bool,
 ) -> Result<()> {
@@ -479,8 +516,25 @@ fn report(
         replaced: a.replaced + c.replaced,
         skipped: a.skipped + c.skipped,
         dropped_expired: a.dropped_expired + c.dropped_expired,
-        dropped_corrupt: a.dropped_corrupt + c.dropped_corrupt,
+        not_taken: a.not_taken + c.not_taken,
+        added_live: a.added_live + c.added_live,
     });
+    for r in refused.iter().take(NAMED_NOT_TAKEN) {
+        ctx.warn(format_args!(
+            "line {}: {}/{} '{}' not imported: {}",
+            r.line,
+            crate::output::escape_control(&r.plugin_id),
+            crate::output::escape_control(&r.namespace),
+            crate::output::escape_control(&r.key),
+            r.reason
+        ));
+    }
+    if refused.len() > NAMED_NOT_TAKEN {
+        ctx.warn(format_args!(
+            "and {} more the target cannot take (-o json lists them all)",
+            thousands((refused.len() - NAMED_NOT_TAKEN) as u64)
+        ));
+    }
     if ctx.format.is_json() {
         let doc = json!({
             "dry_run": dry_run,
@@ -489,10 +543,11 @@ fn report(
             "replaced": total.replaced,
             "skipped": total.skipped,
             "dropped_expired": total.dropped_expired,
-            "dropped_corrupt": total.dropped_corrupt,
+            "not_taken": total.not_taken,
+            "not_taken_rows": refused,
             "namespaces": stats.iter().map(|((p, n), c)| json!({
                 "plugin_id": p, "namespace": n, "added": c.added, "replaced": c.replaced,
-                "skipped": c.skipped, "dropped_expired": c.dropped_expired, "dropped_corrupt": c.dropped_corrupt,
+                "skipped": c.skipped, "dropped_expired": c.dropped_expired, "not_taken": c.not_taken,
             })).collect::<Vec<_>>(),
         });
         return write_json(ctx.out, ctx.format, &doc);
@@ -507,7 +562,7 @@ fn report(
                 "REPLACE",
                 "SKIP",
                 "DROP-EXPIRED",
-                "DROP-CORRUPT",
+                "NOT-TAKEN",
             ],
         );
         for ((p, n), c) in stats {
@@ -520,7 +575,7 @@ fn report(
                     thousands(c.replaced),
                     thousands(c.skipped),
                     thousands(c.dropped_expired),
-                    thousands(c.dropped_corrupt),
+                    thousands(c.not_taken),
                 ],
             );
         }
@@ -528,7 +583,7 @@ fn report(
     }
     writeln!(
         ctx.out,
-        "{}{} ({} added, {} replaced), {} skipped, {} dropped as expired, {} dropped as corrupt",
+        "{}{} ({} added, {} replaced), {} skipped, {} dropped as expired, {} not taken (the target runtime cannot read or write them)",
         if dry_run {
             "dry run: would import "
         } else {
@@ -539,7 +594,7 @@ fn report(
         thousands(total.replaced),
         thousands(total.skipped),
         thousands(total.dropped_expired),
-        thousands(total.dropped_corrupt),
+        thousands(total.not_taken),
     )?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Kind, Result};
 use crate::output::Format;
-use crate::output::entries::{EntryJson, expiry_text, parse_value, redact};
+use crate::output::entries::{EntryJson, expiry_text, is_corrupt, redact, serde_value};
 use crate::output::write_json;
 use crate::store::rules::{is_live, js_trim};
 use crate::store::{Entry, Liveness, Selection, known, names, query};
@@ -186,9 +186,12 @@ fn print_fields(ctx: &mut Ctx, e: &Entry, redacted: bool) -> Result<()> {
             ctx.out,
             "  <secret namespace: add --show-secrets to print it>"
         )?;
-    } else if parse_value(&e.value_json).is_some() {
-        let v: serde_json::Value = serde_json::from_str(&e.value_json)?;
-        serde_json::to_writer_pretty(&mut *ctx.out, &v)?;
+    } else if !is_corrupt(e) {
+        // serde_json cannot hold a lone surrogate or 1e400: those print as stored.
+        match serde_value(&e.value_json) {
+            Some(v) => serde_json::to_writer_pretty(&mut *ctx.out, &v)?,
+            None => write!(ctx.out, "{}", crate::output::escape_control(&e.value_json))?,
+        }
         writeln!(ctx.out)?;
     } else {
         writeln!(

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 #[command(
     about = "Check an export's header, entries, count and checksum and summarise it (no database needed)",
+    long_about = "Check an export's header, entries, count and checksum and summarise it (no database needed).\n\nOnly damage to the file (header, count, checksum, a line that is not an entry) fails. Rows no runtime could take (a value JSON.parse refuses, a BLOB, over the newest runtime's size or depth write limits, a time outside 0..=8.64e15 ms) are named in warnings and counted: an import skips them (or refuses, with --strict).",
     after_help = "Examples:\n  statectl verify before-upgrade.jsonl\n  statectl verify before-upgrade.jsonl -o json | jq .entries"
 )]
 pub struct VerifyArgs {
@@ -34,6 +35,8 @@ pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
             "selection": s.header.selection,
             "entries": s.entries,
             "corrupt": s.corrupt,
+            "not_taken": s.refused.len(),
+            "not_taken_rows": s.refused,
             "sha256": s.sha256,
             "namespaces": s.namespaces.iter().map(|((p, n), c)| json!({"plugin_id": p, "namespace": n, "entries": c})).collect::<Vec<_>>(),
         });
@@ -68,9 +71,25 @@ pub fn run(ctx: &mut Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
     if s.corrupt > 0 {
         writeln!(
             ctx.out,
-            "{} corrupt entries travel as value_raw",
-            thousands(s.corrupt)
+            "{} the runtime cannot read (JSON.parse refuses the value, or a BLOB)",
+            crate::output::rows(s.corrupt)
         )?;
+    }
+    for r in s.refused.iter().take(20) {
+        ctx.warn(format_args!(
+            "line {}: {}/{} '{}': an import skips it: {}",
+            r.line,
+            crate::output::escape_control(&r.plugin_id),
+            crate::output::escape_control(&r.namespace),
+            crate::output::escape_control(&r.key),
+            r.reason
+        ));
+    }
+    if s.refused.len() > 20 {
+        ctx.warn(format_args!(
+            "and {} more an import skips (-o json lists them all)",
+            thousands(s.refused.len() as u64 - 20)
+        ));
     }
     let mut t = new_table(ctx.term, &["PLUGIN", "NAMESPACE", "ENTRIES"]);
     for ((p, n), c) in &s.namespaces {

@@ -180,10 +180,8 @@ impl Printer {
                         "expires_at": e.expires_at,
                     });
                     if let Some(v) = &value {
-                        match crate::output::entries::parse_value(v) {
-                            Some(raw) => {
-                                o["value"] = serde_json::from_str(raw.get()).unwrap_or_default()
-                            }
+                        match crate::output::entries::serde_value(v) {
+                            Some(value) => o["value"] = value,
                             None => o["value_raw"] = json!(v),
                         }
                     }

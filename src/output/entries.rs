@@ -9,6 +9,7 @@ use crate::store::Entry;
 use crate::store::catalog::{self, DVal, Decoded, Spec};
 use crate::store::known;
 use crate::store::rules::is_live;
+use crate::store::value;
 use crate::timefmt::{Ms, format_abs, format_rel};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -25,7 +26,7 @@ pub struct EntryJson<'a> {
     pub namespace: &'a str,
     pub key: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<&'a RawValue>,
+    pub value: Option<JsonValue<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_raw: Option<&'a str>,
     pub created_at: Ms,
@@ -55,21 +56,58 @@ pub struct EntryJson<'a> {
     pub decode_error: Option<String>,
 }
 
-/// The stored value as JSON, or `None` when it does not parse (a corrupt row).
-pub fn parse_value(value_json: &str) -> Option<&RawValue> {
-    serde_json::from_str::<&RawValue>(value_json).ok()
+/// A stored value inside a JSON document: the stored text itself, or (when it has
+/// whitespace around or between tokens, which would break a JSON line) the same JSON
+/// without that whitespace.
+pub enum JsonValue<'a> {
+    Stored(&'a RawValue),
+    Compacted(Box<RawValue>),
+}
+
+impl Serialize for JsonValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            JsonValue::Stored(r) => r.serialize(s),
+            JsonValue::Compacted(r) => r.serialize(s),
+        }
+    }
+}
+
+/// The stored value as JSON to embed, or `None` when it must travel as text in
+/// `value_raw` (corrupt, or a BLOB).
+pub fn json_value(value_json: &str, blob: bool) -> Option<JsonValue<'_>> {
+    match value::embed(value_json, blob) {
+        value::Embed::Verbatim(r) => Some(JsonValue::Stored(r)),
+        value::Embed::Compacted(r) => Some(JsonValue::Compacted(r)),
+        value::Embed::Text => None,
+    }
+}
+
+/// Whether the runtime cannot read the row's value (`store::value::verdict`).
+pub fn is_corrupt(e: &Entry) -> bool {
+    !value::verdict(&e.value_json, e.blob).is_valid()
+}
+
+/// The value as a `serde_json::Value` (for documents built as values), or `None` when
+/// serde_json cannot hold it (a lone surrogate, `1e400`, depth beyond 128, corrupt).
+pub fn serde_value(value_json: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(value_json).ok()
 }
 
 impl<'a> EntryJson<'a> {
     pub fn new(e: &'a Entry, now: Ms, redact: bool) -> Self {
-        let parsed = parse_value(&e.value_json);
-        let corrupt = parsed.is_none();
+        let corrupt = is_corrupt(e);
+        let parsed = if redact {
+            None
+        } else {
+            json_value(&e.value_json, e.blob)
+        };
         EntryJson {
             plugin_id: &e.plugin_id,
             namespace: &e.namespace,
             key: &e.key,
-            value: if redact { None } else { parsed },
-            value_raw: (corrupt && !redact).then_some(e.value_json.as_str()),
+            value_raw: (parsed.is_none() && !redact).then_some(e.value_json.as_str()),
+            value: parsed,
             created_at: e.created_at,
             expires_at: e.expires_at,
             created_at_iso: format_abs(e.created_at),
@@ -156,7 +194,7 @@ pub fn expiry_text(expires_at: Option<Ms>, now: Ms) -> String {
 pub fn value_cell(e: &Entry, redact: bool) -> String {
     if redact {
         format!("<secret: {} bytes, --show-secrets>", e.size_bytes())
-    } else if parse_value(&e.value_json).is_none() {
+    } else if is_corrupt(e) {
         format!("<corrupt> {}", e.value_json)
     } else {
         e.value_json.clone()

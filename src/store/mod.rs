@@ -14,6 +14,7 @@ pub mod scan;
 pub mod scratch;
 pub mod seen;
 pub mod stamps;
+pub mod value;
 pub mod write;
 
 use crate::error::{Error, Kind, Result};

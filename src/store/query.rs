@@ -182,6 +182,8 @@ pub struct Entry {
     pub value_json: String,
     pub created_at: Ms,
     pub expires_at: Option<Ms>,
+    /// `value_json` holds a BLOB (`value_json` is then its bytes, lossily as text).
+    pub blob: bool,
 }
 
 impl Entry {
@@ -241,6 +243,7 @@ pub fn entry_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Entry> {
         value_json: text(row.get_ref(at + 3)?),
         created_at: int(row.get_ref(at + 4)?).unwrap_or(0),
         expires_at: expiry(row.get_ref(at + 5)?),
+        blob: matches!(row.get_ref(at + 3)?, ValueRef::Blob(_)),
     })
 }
 

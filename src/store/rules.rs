@@ -124,40 +124,6 @@ pub fn validate_key(raw: &str) -> Result<&str, String> {
     Ok(key)
 }
 
-/// Validates a stored value: JSON that parses, within the size limit of the rule set
-/// and the runtime's nesting depth (root at depth 0, at most 64).
-pub fn validate_value(json: &str, max_bytes: usize) -> Result<(), String> {
-    if json.len() > max_bytes {
-        return Err(format!(
-            "value is {} bytes, over this database's limit of {max_bytes}",
-            json.len()
-        ));
-    }
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| format!("value is not valid JSON: {e}"))?;
-    if json_depth(&value) > MAX_JSON_DEPTH {
-        return Err(format!(
-            "value nesting exceeds the runtime's maximum depth of {MAX_JSON_DEPTH}"
-        ));
-    }
-    Ok(())
-}
-
-/// Depth of the deepest value, counting the root as 0 (the runtime's count).
-fn json_depth(v: &serde_json::Value) -> usize {
-    let mut max = 0;
-    let mut stack = vec![(v, 0usize)];
-    while let Some((v, d)) = stack.pop() {
-        max = max.max(d);
-        match v {
-            serde_json::Value::Array(a) => stack.extend(a.iter().map(|c| (c, d + 1))),
-            serde_json::Value::Object(o) => stack.extend(o.values().map(|c| (c, d + 1))),
-            _ => {}
-        }
-    }
-    max
-}
-
 /// The behaviour of one family of runtime versions, chosen from the database's layout
 /// and schema version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -388,22 +354,6 @@ mod tests {
         // 171 three-byte characters = 513 bytes.
         assert!(validate_key(&"€".repeat(171)).is_err());
         assert!(validate_key(&"€".repeat(170)).is_ok());
-    }
-
-    #[test]
-    fn values_are_checked_for_syntax_size_and_depth() {
-        assert!(validate_value(r#"{"a":1}"#, 100).is_ok());
-        assert!(validate_value("{", 100).is_err());
-        assert!(validate_value(&format!("\"{}\"", "x".repeat(100)), 100).is_err());
-        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert!(
-            validate_value(&nested(65), 1 << 20).is_ok(),
-            "innermost at depth 64"
-        );
-        assert!(validate_value(&nested(66), 1 << 20).is_err());
-        let scalar_at = |d: usize| format!("{}1{}", "[".repeat(d), "]".repeat(d));
-        assert!(validate_value(&scalar_at(64), 1 << 20).is_ok());
-        assert!(validate_value(&scalar_at(65), 1 << 20).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::Db;
 use super::capacity::{EXPIRING_IN_WINDOW_SQL, WRITTEN_IN_WINDOW_SQL};
 use super::rules::{EXPIRED_SQL, LIVE_SQL};
+use super::value::{CORRUPT_SQL, register_sql};
 use crate::error::{Error, Kind, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -70,9 +71,10 @@ pub enum Finding {
 
 /// Per-namespace counts over the rows whose rowid lies in `lo..=hi`.
 fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<ScanMap> {
+    register_sql(conn)?;
     let mut stmt = conn.prepare(&format!(
         "SELECT plugin_id, namespace, SUM({LIVE_SQL}), SUM({EXPIRED_SQL}), SUM(expires_at IS NULL),
-                SUM(json_valid(value_json) = 0),
+                SUM({CORRUPT_SQL}),
                 SUM(expires_at IS NOT NULL AND expires_at < created_at),
                 SUM(created_at > :future),
                 SUM({WRITTEN_IN_WINDOW_SQL}), SUM({EXPIRING_IN_WINDOW_SQL}),
@@ -134,7 +136,10 @@ pub fn scan_all(db: &Db, params: ScanParams) -> Result<ScanMap> {
 /// Up to three rows of a finding, as `plugin/namespace "key"`, comma-separated.
 pub fn examples(db: &Db, finding: Finding) -> Result<String> {
     let (where_sql, future) = match finding {
-        Finding::Corrupt => ("json_valid(value_json) = 0".to_string(), None),
+        Finding::Corrupt => {
+            register_sql(&db.conn)?;
+            (CORRUPT_SQL.to_string(), None)
+        }
         Finding::ExpiresBeforeCreated => (
             "expires_at IS NOT NULL AND expires_at < created_at".to_string(),
             None,

@@ -1,0 +1,529 @@
+//! What the runtime makes of a stored value, decided once: [`verdict`] says whether the
+//! runtime can read it (exactly when JavaScript's `JSON.parse` accepts the text; a BLOB
+//! never), [`write_limits`] whether a runtime version would let it be written (size and
+//! depth). Every command asks these two functions; nothing else judges a value.
+//!
+//! The validator is hand-written on purpose: `JSON.parse` (ECMA-404 grammar) accepts
+//! lone UTF-16 surrogate escapes (`"\ud83d"`, what `JSON.stringify` writes for text cut
+//! inside an emoji), numbers beyond f64 (`1e400` reads as Infinity) and any nesting
+//! depth, which serde_json refuses by default. It is iterative (a stack of open
+//! containers, no recursion), so no nesting depth can overflow the call stack.
+
+use super::Entry;
+use super::rules::{self, MAX_JSON_DEPTH, RuleSet};
+use serde_json::value::RawValue;
+
+/// What the runtime's read path makes of a stored value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// `JSON.parse` accepts it: the runtime reads the row.
+    Valid,
+    /// `JSON.parse` throws: the runtime reports `PLUGIN_STATE_CORRUPT`.
+    Corrupt(Corruption),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Corruption {
+    /// The column holds a BLOB, not text (only a non-STRICT legacy table can).
+    Blob,
+    /// Text that is not JSON: what is wrong, and at which byte.
+    NotJson(SyntaxError),
+}
+
+impl Verdict {
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Verdict::Valid)
+    }
+}
+
+impl std::fmt::Display for Corruption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Corruption::Blob => write!(f, "value_json is a BLOB, not text"),
+            Corruption::NotJson(e) => write!(f, "value_json is not JSON ({e})"),
+        }
+    }
+}
+
+/// The one rule: what the runtime makes of the stored `value_json` (`blob`: the column
+/// holds a BLOB; `text` is then its bytes as read).
+pub fn verdict(text: &str, blob: bool) -> Verdict {
+    if blob {
+        return Verdict::Corrupt(Corruption::Blob);
+    }
+    match parse(text) {
+        Ok(_) => Verdict::Valid,
+        Err(e) => Verdict::Corrupt(Corruption::NotJson(e)),
+    }
+}
+
+/// Whether the runtime version of `rules` would write this value itself: at most
+/// `max_value_bytes` UTF-8 bytes, nesting at most 64 deep (the root at depth 0). Only
+/// meaningful for a valid value; a corrupt one is refused here too.
+pub fn write_limits(text: &str, rules: &RuleSet) -> Result<(), String> {
+    if text.len() > rules.max_value_bytes {
+        return Err(format!(
+            "value is {} bytes, over the limit of {} for {}",
+            text.len(),
+            rules.max_value_bytes,
+            rules.name
+        ));
+    }
+    let shape = parse(text).map_err(|e| format!("value is not JSON ({e})"))?;
+    if shape.depth > MAX_JSON_DEPTH {
+        return Err(format!(
+            "value is nested {} deep, over the runtime's write limit of {MAX_JSON_DEPTH}",
+            shape.depth
+        ));
+    }
+    Ok(())
+}
+
+/// The SQL name of [`verdict`] on a connection where [`register_sql`] ran:
+/// `statectl_corrupt(value_json)` is 1 where the runtime cannot read the value.
+pub const CORRUPT_SQL: &str = "statectl_corrupt(value_json)";
+
+/// Makes [`verdict`] callable from SQL on `conn` (SQLite's own `json_valid` disagrees
+/// with `JSON.parse`), so a scan judges values in the same pass that counts them.
+pub fn register_sql(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    use rusqlite::types::ValueRef;
+    conn.create_scalar_function(
+        "statectl_corrupt",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(t) => !verdict(&String::from_utf8_lossy(t), false).is_valid(),
+                ValueRef::Blob(_) => true,
+                // The runtime reads a number as JSON text (`JSON.parse(5)` is 5), and
+                // NULL cannot be stored (NOT NULL): neither is corrupt.
+                ValueRef::Integer(_) | ValueRef::Real(_) => false,
+                ValueRef::Null => true,
+            })
+        },
+    )
+}
+
+/// Whether the runtime of `rules` can take this row as it is: a readable value within
+/// its write limits, times a valid JavaScript Date can hold (`rules::time_in_range`,
+/// as for every time statectl writes), a key and namespace it would accept as they
+/// are. `Err` says why not, for the import/verify report.
+pub fn can_take(e: &Entry, rules: &RuleSet) -> Result<(), String> {
+    if let Verdict::Corrupt(why) = verdict(&e.value_json, e.blob) {
+        return Err(format!("the runtime cannot read it: {why}"));
+    }
+    write_limits(&e.value_json, rules)?;
+    for (name, t) in [
+        ("created_at", Some(e.created_at)),
+        ("expires_at", e.expires_at),
+    ] {
+        if let Some(t) = t
+            && !rules::time_in_range(t)
+        {
+            return Err(format!(
+                "{name} {t} is outside 0..={} ms, a time the runtime cannot read",
+                rules::MAX_TIME_MS
+            ));
+        }
+    }
+    if e.plugin_id.trim().is_empty() {
+        return Err("empty plugin_id".into());
+    }
+    if rules::validate_namespace(&e.namespace)? != e.namespace {
+        return Err(
+            "the namespace has surrounding whitespace; the runtime stores it trimmed".into(),
+        );
+    }
+    if rules::validate_key(&e.key)? != e.key {
+        return Err("the key has surrounding whitespace; the runtime stores keys trimmed".into());
+    }
+    if e.namespace.starts_with(rules::RETAINED_PREFIX) {
+        if !rules.retained_namespaces {
+            return Err(format!(
+                "a retained namespace needs an OpenClaw 2026.9 (schema 18) database, not {}",
+                rules.name
+            ));
+        }
+        if e.expires_at.is_some() {
+            return Err("retained namespaces have no TTL, but expires_at is set".into());
+        }
+    }
+    Ok(())
+}
+
+/// Where `JSON.parse` would throw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte offset in the text.
+    pub at: usize,
+    pub what: &'static str,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.at)
+    }
+}
+
+/// What the validator learnt of a valid text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Depth of the deepest value, the root at 0 (the runtime's count).
+    pub depth: usize,
+    /// Whitespace outside strings (around or between tokens).
+    pub has_whitespace: bool,
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+    ws: bool,
+}
+
+impl Cursor<'_> {
+    fn err(&self, what: &'static str) -> SyntaxError {
+        SyntaxError { at: self.i, what }
+    }
+    fn skip_ws(&mut self) {
+        while self.i < self.b.len() && is_ws(self.b[self.i]) {
+            self.i += 1;
+            self.ws = true;
+        }
+    }
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+    /// A string, the cursor on its opening quote.
+    fn string(&mut self) -> Result<(), SyntaxError> {
+        self.i += 1;
+        loop {
+            match self.peek() {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                        Some(b'u') => {
+                            self.i += 1;
+                            for _ in 0..4 {
+                                if !self.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+                                    return Err(self.err("bad \\u escape"));
+                                }
+                                self.i += 1;
+                            }
+                        }
+                        _ => return Err(self.err("bad escape")),
+                    }
+                }
+                Some(c) if c < 0x20 => return Err(self.err("control character in string")),
+                Some(_) => self.i += 1,
+            }
+        }
+    }
+    /// A number, the cursor on its first byte (`-` or a digit).
+    fn number(&mut self) -> Result<(), SyntaxError> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err("bad number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.err("no digit after the decimal point"));
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err("no digit in the exponent"));
+            }
+        }
+        Ok(())
+    }
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), SyntaxError> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(self.err("unexpected token"))
+        }
+    }
+    /// `"key" :` of an object member, the cursor on the key (whitespace skipped).
+    fn member_key(&mut self) -> Result<(), SyntaxError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.err("expected a property name"));
+        }
+        self.string()?;
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return Err(self.err("expected ':'"));
+        }
+        self.i += 1;
+        Ok(())
+    }
+}
+
+/// Checks `text` against the JSON grammar exactly as `JSON.parse` does (ECMA-404; JSON
+/// whitespace is space, tab, LF and CR only; no BOM, no trailing commas, no comments).
+pub fn parse(text: &str) -> Result<Shape, SyntaxError> {
+    let mut c = Cursor {
+        b: text.as_bytes(),
+        i: 0,
+        ws: false,
+    };
+    // Open containers: `[` or `{`.
+    let mut stack: Vec<u8> = Vec::new();
+    let mut depth = 0;
+    'value: loop {
+        c.skip_ws();
+        depth = depth.max(stack.len());
+        match c.peek() {
+            Some(b'{') => {
+                c.i += 1;
+                c.skip_ws();
+                if c.peek() == Some(b'}') {
+                    c.i += 1;
+                } else {
+                    stack.push(b'{');
+                    c.member_key()?;
+                    continue 'value;
+                }
+            }
+            Some(b'[') => {
+                c.i += 1;
+                c.skip_ws();
+                if c.peek() == Some(b']') {
+                    c.i += 1;
+                } else {
+                    stack.push(b'[');
+                    continue 'value;
+                }
+            }
+            Some(b'"') => c.string()?,
+            Some(b't') => c.literal(b"true")?,
+            Some(b'f') => c.literal(b"false")?,
+            Some(b'n') => c.literal(b"null")?,
+            Some(b'-' | b'0'..=b'9') => c.number()?,
+            None => return Err(c.err("unexpected end of JSON input")),
+            Some(_) => return Err(c.err("unexpected token")),
+        }
+        // After a complete value: close containers until one wants another member.
+        loop {
+            c.skip_ws();
+            let Some(&open) = stack.last() else {
+                return if c.i == c.b.len() {
+                    Ok(Shape {
+                        depth,
+                        has_whitespace: c.ws,
+                    })
+                } else {
+                    Err(c.err("unexpected non-whitespace after JSON"))
+                };
+            };
+            let close = if open == b'[' { b']' } else { b'}' };
+            match c.peek() {
+                Some(b',') => {
+                    c.i += 1;
+                    if open == b'{' {
+                        c.skip_ws();
+                        c.member_key()?;
+                    }
+                    continue 'value;
+                }
+                Some(x) if x == close => {
+                    c.i += 1;
+                    stack.pop();
+                }
+                None => return Err(c.err("unexpected end of JSON input")),
+                Some(_) => return Err(c.err("expected ',' or a closing bracket")),
+            }
+        }
+    }
+}
+
+/// `text` (valid) without its whitespace outside strings.
+fn minify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_str, mut escaped) = (false, false);
+    for ch in text.chars() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '"' {
+                in_str = false;
+            }
+        } else if ch == '"' {
+            in_str = true;
+        } else if matches!(ch, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// How a stored value is put inside one JSON line (an export line, `ls -o jsonl`).
+pub enum Embed<'a> {
+    /// The stored text itself, byte for byte.
+    Verbatim(&'a RawValue),
+    /// Valid, but with whitespace around or between tokens (which would break a line):
+    /// the same JSON without it. Not byte-exact: an export carries such text as a string.
+    Compacted(Box<RawValue>),
+    /// As a JSON string holding the text: corrupt (or a BLOB).
+    Text,
+}
+
+/// How to carry `text` inside a JSON line (`blob`: the column holds a BLOB).
+pub fn embed(text: &str, blob: bool) -> Embed<'_> {
+    if blob {
+        return Embed::Text;
+    }
+    let Ok(shape) = parse(text) else {
+        return Embed::Text;
+    };
+    if !shape.has_whitespace {
+        // serde_json's RawValue takes lone surrogates, 1e400 and any depth (it skips
+        // over the text, never builds a value); anything else it refuses goes as text.
+        return match serde_json::from_str::<&RawValue>(text) {
+            Ok(raw) if raw.get() == text => Embed::Verbatim(raw),
+            _ => Embed::Text,
+        };
+    }
+    match RawValue::from_string(minify(text)) {
+        Ok(raw) => Embed::Compacted(raw),
+        Err(_) => Embed::Text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::rules::{LEGACY, SHARED_V18};
+
+    fn ok(t: &str) -> bool {
+        verdict(t, false).is_valid()
+    }
+
+    #[test]
+    fn what_json_parse_accepts() {
+        for t in [
+            r#"{"text":"cut \ud83d"}"#,
+            r#""\udc00\ud800""#,
+            "1e400",
+            "-1E-400",
+            "0",
+            "-0.5e+3",
+            " {\"a\":1} ",
+            "{\"a\":\n1}",
+            "\t[ 1 ,\r\n2 ]\n",
+            "null",
+            "\"\u{7f}\u{2028}é😀\"",
+            r#"{"a":{},"b":[],"":""}"#,
+            r#"{"a":1,"a":2}"#,
+        ] {
+            assert!(ok(t), "{t:?} is valid");
+        }
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(ok(&deep(70)));
+        assert!(ok(&deep(100_000)), "any depth, no recursion");
+    }
+
+    #[test]
+    fn what_json_parse_refuses() {
+        for t in [
+            "",
+            " ",
+            "\u{feff}{}",
+            "{not json",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "Infinity",
+            "NaN",
+            "'a'",
+            "\"a\u{1}\"",
+            "\"\\x41\"",
+            "\"\\u12\"",
+            "{a:1}",
+            "[1]]",
+            "[1",
+            "{\"a\"}",
+            "true false",
+            "\u{a0}1",
+            "tru",
+            "nul",
+            "// c\n1",
+        ] {
+            assert!(!ok(t), "{t:?} is not valid");
+        }
+        assert_eq!(
+            verdict("{}", true),
+            Verdict::Corrupt(Corruption::Blob),
+            "a BLOB is corrupt"
+        );
+    }
+
+    #[test]
+    fn write_limits_are_size_and_depth_per_version() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(
+            write_limits(&nested(65), &SHARED_V18).is_ok(),
+            "innermost at 64"
+        );
+        assert!(write_limits(&nested(66), &SHARED_V18).is_err());
+        let scalar_at = |d: usize| format!("{}1{}", "[".repeat(d), "]".repeat(d));
+        assert!(write_limits(&scalar_at(64), &SHARED_V18).is_ok());
+        assert!(write_limits(&scalar_at(65), &SHARED_V18).is_err());
+        let big = format!("\"{}\"", "x".repeat(70_000));
+        assert!(write_limits(&big, &SHARED_V18).is_ok());
+        assert!(write_limits(&big, &LEGACY).is_err());
+        assert!(write_limits("1e400", &LEGACY).is_ok(), "valid and small");
+    }
+
+    #[test]
+    fn embedding_keeps_one_line() {
+        assert!(matches!(
+            embed(r#"{"a":"\ud83d"}"#, false),
+            Embed::Verbatim(_)
+        ));
+        match embed("{\"a\":\n [1, \" x \"]}", false) {
+            Embed::Compacted(r) => assert_eq!(r.get(), r#"{"a":[1," x "]}"#),
+            _ => panic!("compacted"),
+        }
+        assert!(matches!(embed("{x", false), Embed::Text));
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(matches!(embed(&deep, false), Embed::Verbatim(_)));
+        assert!(matches!(embed("{}", true), Embed::Text), "a BLOB");
+    }
+}
