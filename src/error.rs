@@ -138,6 +138,8 @@ error_kinds! {
 
     FileExists = Refused, "file_exists";
     SchemaTooNew = Refused, "schema_too_new";
+    /// A shared database whose `schema_meta` disagrees with `PRAGMA user_version`.
+    SchemaMetaMismatch = Refused, "schema_meta_mismatch";
     OwnershipFence = Refused, "ownership_fence";
     SecretNamespace = Refused, "secret_namespace";
     ProtectedNamespace = Refused, "protected_namespace";

@@ -116,6 +116,11 @@ impl Ctx<'_> {
                 db.schema.effective_version
             ));
         }
+        if let Some(why) = &db.schema.meta_mismatch {
+            self.warn(format_args!(
+                "{why}: OpenClaw 2026.9.6 refuses this database; reading anyway, writes will be refused"
+            ));
+        }
         Ok(db)
     }
 }

@@ -369,6 +369,48 @@ fn the_ownership_fence_refuses_writes_unless_supervisor_mode_is_external() {
         .success();
 }
 
+/// Issue 13, defect 11: 2026.9.6 refuses a shared database whose `schema_meta`
+/// primary row is missing or disagrees with `PRAGMA user_version` (hand-made rows:
+/// the runtime never writes such a file). Writes refuse naming both numbers; reads warn,
+/// and `-q` silences the warning.
+#[test]
+fn a_schema_meta_the_runtime_refuses_is_never_written_and_reads_warn() {
+    for (sql, numbers) in [
+        (
+            "UPDATE schema_meta SET schema_version = 17 WHERE meta_key = 'primary'",
+            ["schema_version 17", "user_version 18"],
+        ),
+        (
+            "DELETE FROM schema_meta WHERE meta_key = 'primary'",
+            ["schema_version missing", "user_version 18"],
+        ),
+    ] {
+        let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+        Connection::open(&db).unwrap().execute_batch(sql).unwrap();
+        let before = all_rows(&db);
+        for args in [
+            &["prune", "unicode.keys", "--all", "-y"][..],
+            &["expire", "unicode.keys", "--all", "--in", "1h", "-y"][..],
+        ] {
+            let out = run(&db, args).code(4).get_output().clone();
+            let err = String::from_utf8_lossy(&out.stderr);
+            for n in numbers {
+                assert!(err.contains(n), "{args:?} after {sql}: {err}");
+            }
+        }
+        assert_eq!(all_rows(&db), before);
+        let out = run(&db, &["ls"]).success().get_output().clone();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("warning:") && err.contains(numbers[0]) && err.contains(numbers[1]),
+            "{err}"
+        );
+        run(&db, &["-q", "ls"])
+            .success()
+            .stderr(predicate::str::is_empty());
+    }
+}
+
 #[test]
 fn a_locked_database_exits_5_and_changes_nothing() {
     let (_d, db) = sample();

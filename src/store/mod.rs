@@ -63,6 +63,10 @@ pub struct Schema {
     pub strict: bool,
     /// Newer than any version statectl knows: read with a warning, never written.
     pub newer_than_known: bool,
+    /// Why 2026.9.6 would refuse this shared database's `schema_meta` (its primary
+    /// row is missing, or its `schema_version` is not `PRAGMA user_version`): read
+    /// with a warning, never written. `None` when it agrees (and for a legacy file).
+    pub meta_mismatch: Option<String>,
     pub rules: RuleSet,
 }
 
@@ -395,6 +399,37 @@ fn check_table_shape(conn: &Connection, path: &Path) -> Result<()> {
     }
 }
 
+/// 2026.9.6's startup check of a shared database: the first `schema_meta` row with
+/// `meta_key = 'primary'` must hold a number `schema_version` equal to
+/// `PRAGMA user_version`. Says what disagrees (both numbers), or `None`.
+fn schema_meta_mismatch(conn: &Connection, user_version: i64) -> Result<Option<String>> {
+    use rusqlite::types::Value;
+    let recorded: Option<Value> = conn
+        .query_row(
+            "SELECT schema_version FROM schema_meta WHERE meta_key = 'primary' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let shown = match recorded {
+        None => {
+            return Ok(Some(format!(
+                "schema_meta has no primary row (schema_version missing, PRAGMA user_version {user_version})"
+            )));
+        }
+        Some(Value::Integer(v)) if v == user_version => return Ok(None),
+        Some(Value::Real(v)) if v == user_version as f64 => return Ok(None),
+        Some(Value::Integer(v)) => v.to_string(),
+        Some(Value::Real(v)) => v.to_string(),
+        Some(Value::Null) => "NULL".to_string(),
+        Some(Value::Text(t)) => format!("the text '{}'", t.escape_debug()),
+        Some(Value::Blob(_)) => "a BLOB".to_string(),
+    };
+    Ok(Some(format!(
+        "schema_meta schema_version {shown} disagrees with PRAGMA user_version {user_version}"
+    )))
+}
+
 /// Reads layout, versions and the rule set that follows from them.
 pub fn detect_schema(conn: &Connection, path: &Path) -> Result<Schema> {
     if !table_exists(conn, "plugin_state_entries")? {
@@ -427,6 +462,7 @@ pub fn detect_schema(conn: &Connection, path: &Path) -> Result<Schema> {
             app_version: None,
             strict,
             newer_than_known: user_version > rules::NEWEST_LEGACY_VERSION,
+            meta_mismatch: None,
             rules: rules::LEGACY,
         });
     }
@@ -465,6 +501,7 @@ pub fn detect_schema(conn: &Connection, path: &Path) -> Result<Schema> {
         app_version: meta.and_then(|m| m.1),
         strict,
         newer_than_known: effective_version > rules::NEWEST_SHARED_VERSION,
+        meta_mismatch: schema_meta_mismatch(conn, user_version)?,
         rules: rules::shared_rules(effective_version),
     })
 }

@@ -28,6 +28,14 @@ pub fn check_writable(db: &Db, supervisor_mode: Option<&str>) -> Result<()> {
             ),
         ));
     }
+    if let Some(why) = &db.schema.meta_mismatch {
+        return Err(Error::new(
+            Kind::SchemaMetaMismatch,
+            format!(
+                "{why}: OpenClaw 2026.9.6 refuses to open this database, so statectl refuses to write it; run `openclaw doctor` (or restore schema_meta from a backup)"
+            ),
+        ));
+    }
     if let Some(mode) = supervision_mode(&db.conn)?
         && mode == "external"
         && supervisor_mode != Some("external")
