@@ -411,6 +411,41 @@ fn a_schema_meta_the_runtime_refuses_is_never_written_and_reads_warn() {
     }
 }
 
+/// Issue 13, defect 10: one NUL-safe glob for every command. SQLite's GLOB stopped at
+/// the NUL, so `?` matched the key "k\u{0}nul" (five characters) in prune; `ls`,
+/// `prune` and `expire` now select the same keys.
+#[test]
+fn match_is_one_nul_safe_glob_for_every_command() {
+    let (_d, db) = legacy_db();
+    insert(
+        &db,
+        &[
+            ("p", "ns.a", "k\u{0}nul", "{}", NOW - 1_000, None),
+            ("p", "ns.a", "z", "{}", NOW - 1_000, None),
+        ],
+    );
+    let listed = |pattern: &str| -> Vec<String> {
+        let out = run(&db, &["ls", "ns.a", "--match", pattern, "-o", "json"])
+            .success()
+            .get_output()
+            .clone();
+        let v = stdout_json(&out);
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(listed("?"), ["z"]);
+    assert_eq!(listed("*nul"), ["k\u{0}nul"]);
+    assert_eq!(listed("k?nul"), ["k\u{0}nul"]);
+    run(&db, &["expire", "ns.a", "--match", "?", "--in", "1h", "-y"]).success();
+    run(&db, &["prune", "ns.a", "--match", "?", "-y"]).success();
+    assert_eq!(keys_of(&db, "p", "ns.a"), ["k\u{0}nul"]);
+    run(&db, &["prune", "ns.a", "--match", "k*", "-y"]).success();
+    assert!(keys_of(&db, "p", "ns.a").is_empty());
+}
+
 #[test]
 fn a_locked_database_exits_5_and_changes_nothing() {
     let (_d, db) = sample();

@@ -286,6 +286,7 @@ impl Db {
             })
         })?;
         set_busy_timeout(&mut conn, busy_timeout_ms)?;
+        query::register_sql(&conn)?;
         let schema = detect_schema(&conn, path).map_err(|e| match e.kind {
             Kind::Sqlite | Kind::ReadOnly | Kind::OpenFailed => {
                 unreadable_here(path, read_only).unwrap_or(e)

@@ -118,8 +118,8 @@ impl Selection {
             clauses.push(format!("substr(entry_key, 1, length({n})) = {n}"));
         }
         if let Some(g) = &self.glob {
-            let n = bind(":glob".into(), Value::Text(escape_glob(g)), &mut params);
-            clauses.push(format!("entry_key GLOB {n}"));
+            let n = bind(":glob".into(), Value::Text(g.clone()), &mut params);
+            clauses.push(format!("statectl_glob({n}, entry_key)"));
         }
         if let Some(t) = self.created_at_most {
             let n = bind(":created_max".into(), Value::Integer(t), &mut params);
@@ -168,9 +168,60 @@ impl Selection {
     }
 }
 
-/// The user's glob knows `*` and `?`; SQLite's also knows `[...]`, so `[` is made literal.
-fn escape_glob(g: &str) -> String {
-    g.replace('[', "[[]")
+/// `--match GLOB` and `--where FIELD~GLOB`: `*` any run, `?` one character (a Unicode
+/// scalar value); everything else literal and case-sensitive. The one definition: SQL
+/// selection calls it as `statectl_glob` (see [`register_sql`]), never SQLite's
+/// `GLOB`, which stops at a NUL (`"k\u{0}nul"` matched `?`) and knows `[...]`.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && p[pi] == t[ti])) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Makes [`glob`] callable from SQL on `conn` as `statectl_glob(pattern, text)`: every
+/// connection a [`Selection`] runs on needs it (`Db::open` and the scratch tables do it).
+/// A key that is not valid UTF-8 is matched as its lossy text, so it never blocks a
+/// prune or expire of its namespace.
+pub fn register_sql(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "statectl_glob",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let as_text = |i: usize| -> rusqlite::Result<Option<String>> {
+                Ok(match ctx.get_raw(i) {
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        Some(String::from_utf8_lossy(t).into_owned())
+                    }
+                    ValueRef::Null => None,
+                    ValueRef::Integer(n) => Some(n.to_string()),
+                    ValueRef::Real(r) => Some(r.to_string()),
+                })
+            };
+            Ok(match (as_text(0)?, as_text(1)?) {
+                (Some(p), Some(t)) => glob(&p, &t),
+                _ => false,
+            })
+        },
+    )
 }
 
 /// One row of `plugin_state_entries`, as stored.
@@ -686,6 +737,7 @@ mod tests {
 
     fn db(rows: &[(&str, &str, &str, i64, Option<i64>)]) -> Connection {
         let c = Connection::open_in_memory().unwrap();
+        register_sql(&c).unwrap();
         c.execute_batch(
             "CREATE TABLE plugin_state_entries (plugin_id TEXT NOT NULL, namespace TEXT NOT NULL,
              entry_key TEXT NOT NULL, value_json TEXT NOT NULL, created_at INTEGER NOT NULL,

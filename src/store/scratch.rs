@@ -8,6 +8,7 @@ use rusqlite::Connection;
 /// An in-memory database holding `entries` in a table of the runtime's shape.
 pub fn from_entries(entries: impl IntoIterator<Item = Entry>) -> Result<Connection> {
     let conn = Connection::open_in_memory()?;
+    super::query::register_sql(&conn)?;
     conn.execute_batch(
         "CREATE TABLE plugin_state_entries (
            plugin_id TEXT NOT NULL, namespace TEXT NOT NULL, entry_key TEXT NOT NULL,
