@@ -14,6 +14,7 @@ capacity_versions=${OPENCLAW_CAPACITY_VERSIONS:-"2026.5.6 2026.8.1"}
 if [ -z "${STATECTL_INTEROP_PRIVATE_TMP:-}" ]; then
   OPENCLAW_VERSIONS="$versions $capacity_versions" "$here/install.sh" "$dir"
   cargo build --quiet --manifest-path "$root/Cargo.toml"
+  cargo build --quiet --manifest-path "$root/Cargo.toml" --example value_verdict
 fi
 bin="$root/target/debug/statectl"
 
@@ -53,6 +54,22 @@ for v in $versions; do
   "$dir/node/bin/node" "$here/times.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
     --work "$dir/times-$v" || status=1
 done
+# Values JSON.parse accepts and a strict parser refuses (issue 13 defects 1-2): the
+# runtime writes (lone surrogates) or reads back (1e400, whitespace, 70 deep) them;
+# ls/check/export/verify/import, then every ordered pair of versions restores them.
+for v in $versions; do
+  "$dir/node/bin/node" "$here/values.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
+    --work "$dir/values-$v" "${fixtures[@]}" || status=1
+done
+for v in $versions; do
+  for peer in $versions; do
+    "$dir/node/bin/node" "$here/values.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
+      --work "$dir/values-$peer-into-$v" --import-from "$dir/values-$peer" || status=1
+  done
+done
+# The validity rule against node's own JSON.parse, over generated strings.
+"$dir/node/bin/node" "$here/json-parse.mjs" --rule "$root/target/debug/examples/value_verdict" \
+  "${fixtures[@]}" || status=1
 # watch beside the real runtime (the shared layout's sync store), in synchronised steps.
 for v in $versions; do
   case $v in 2026.9.*)
