@@ -106,6 +106,8 @@ error_kinds! {
     Usage = Usage, "usage";
     UnsupportedFormat = Usage, "unsupported_format";
     InvalidNamespace = Usage, "invalid_namespace";
+    /// A key the runtime refuses: empty or whitespace-only, or over 512 bytes trimmed.
+    InvalidKey = Usage, "invalid_key";
     AmbiguousNamespace = Usage, "ambiguous_namespace";
     ConflictingPlugin = Usage, "conflicting_plugin";
     InvalidExport = Usage, "invalid_export";

@@ -147,6 +147,23 @@ pub fn split_namespace(arg: &str, plugin: Option<&str>) -> Result<(Option<String
     }
 }
 
+/// A key typed by the user (`--key`, `inspect KEY`), trimmed and checked as the runtime
+/// checks every key it is given: empty, whitespace-only or over 512 bytes is a usage
+/// error (exit 2), never "not found".
+pub fn valid_key<'a>(raw: &'a str, what: &str) -> Result<&'a str> {
+    store::rules::validate_key(raw).map_err(|why| {
+        let shown: String = raw.chars().take(40).collect();
+        let more = if shown.len() < raw.len() { "..." } else { "" };
+        Error::new(
+            error::Kind::InvalidKey,
+            format!(
+                "{what} '{}{more}': {why}; the runtime refuses such a key, so no entry can have it",
+                output::escape_control(&shown)
+            ),
+        )
+    })
+}
+
 impl SelectArgs {
     /// Turns the flags into a validated selection evaluated at `now`.
     pub fn to_selection(&self, now: Ms) -> Result<Selection> {
@@ -154,8 +171,8 @@ impl SelectArgs {
         let keys = self
             .keys
             .iter()
-            .map(|k| store::rules::js_trim(k).to_string())
-            .collect();
+            .map(|k| valid_key(k, "--key").map(str::to_string))
+            .collect::<Result<_>>()?;
         Ok(Selection {
             plugin: self.plugin.clone(),
             namespaces: Vec::new(),

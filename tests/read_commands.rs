@@ -445,3 +445,49 @@ fn a_newer_schema_is_read_with_a_warning() {
         .success()
         .stderr(predicate::str::contains("newer than statectl knows"));
 }
+
+/// Issue 13, defect 10: a key the runtime refuses (empty or whitespace-only after
+/// JavaScript's trim, or over 512 bytes trimmed) is a usage error (exit 2) for
+/// `inspect` and every `--key`, never "not found" and never a change; the hand-made
+/// oversized row (the runtime cannot write one) stays.
+#[test]
+fn keys_the_runtime_refuses_are_usage_errors() {
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let long = "x".repeat(513);
+    insert(
+        &db,
+        &[(
+            "community-x",
+            "unicode.keys",
+            &long,
+            "{}",
+            NOW - 1_000,
+            None,
+        )],
+    );
+    let before = all_rows(&db);
+    for key in ["", "  ", "\u{feff}\t", long.as_str()] {
+        statectl_at(&db, NOW)
+            .args(["inspect", "unicode.keys", key])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("the runtime refuses such a key"));
+        for cmd in [
+            &["ls", "unicode.keys", "--key", key][..],
+            &["prune", "unicode.keys", "--key", key, "-y"][..],
+            &["expire", "unicode.keys", "--key", key, "--in", "1h", "-y"][..],
+        ] {
+            statectl_at(&db, NOW)
+                .args(cmd)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("refuses such a key"));
+        }
+    }
+    assert_eq!(all_rows(&db), before);
+    // A key of exactly 512 bytes is the runtime's limit, and still a key.
+    statectl_at(&db, NOW)
+        .args(["inspect", "unicode.keys", &"y".repeat(512)])
+        .assert()
+        .code(3);
+}

@@ -4,7 +4,7 @@ use crate::error::{Error, Kind, Result};
 use crate::output::Format;
 use crate::output::entries::{EntryJson, expiry_text, is_corrupt, redact, serde_value};
 use crate::output::write_json;
-use crate::store::rules::{is_live, js_trim};
+use crate::store::rules::is_live;
 use crate::store::{Entry, Liveness, Selection, known, names, query};
 use crate::timefmt::{format_abs, format_rel, format_span};
 use crate::{Ctx, split_namespace};
@@ -38,7 +38,7 @@ pub struct InspectArgs {
 
 pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> anyhow::Result<()> {
     let (plugin, ns) = split_namespace(&args.namespace, args.plugin.as_deref())?;
-    let key = js_trim(&args.key).to_string();
+    let key = crate::valid_key(&args.key, "key")?.to_string();
     let db = ctx.open_read()?;
     if let Err(e) = names::check_named(&db.conn, &db.path, plugin.as_deref(), &ns) {
         // `inspect KEY NAMESPACE`: the arguments the other way round.
