@@ -446,6 +446,45 @@ fn match_is_one_nul_safe_glob_for_every_command() {
     assert!(keys_of(&db, "p", "ns.a").is_empty());
 }
 
+/// Issue 13, defect 10: a key that is not valid UTF-8 (hand-made: the runtime's keys
+/// are JavaScript strings) must not block an expire or prune of its namespace, also
+/// where it ends a page of candidates (the 1024th row) and the next page starts after it.
+#[test]
+fn a_key_that_is_not_utf8_never_blocks_expire_or_prune() {
+    let (_d, db) = legacy_db();
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch("BEGIN").unwrap();
+    let t = NOW - 1_000;
+    for i in 0..1023 {
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES ('p', 'ns.a', ?1, '{}', ?2, NULL)",
+            rusqlite::params![format!("a{i:04}"), t],
+        )
+        .unwrap();
+    }
+    c.execute(
+        "INSERT INTO plugin_state_entries VALUES ('p', 'ns.a', CAST(x'62ff' AS TEXT), '{}', ?1, NULL)",
+        [t],
+    )
+    .unwrap();
+    for i in 0..10 {
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES ('p', 'ns.a', ?1, '{}', ?2, NULL)",
+            rusqlite::params![format!("c{i:04}"), t],
+        )
+        .unwrap();
+    }
+    c.execute_batch("COMMIT").unwrap();
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    run(&db, &["expire", "ns.a", "--all", "--in", "1h", "-y"]).success();
+    assert_eq!(
+        count("SELECT count(*) FROM plugin_state_entries WHERE expires_at IS NOT NULL"),
+        1034
+    );
+    run(&db, &["prune", "ns.a", "--all", "-y"]).success();
+    assert_eq!(count("SELECT count(*) FROM plugin_state_entries"), 0);
+}
+
 #[test]
 fn a_locked_database_exits_5_and_changes_nothing() {
     let (_d, db) = sample();

@@ -488,7 +488,37 @@ fn partial_run(e: Error, done: u64, change: Change) -> Error {
 }
 
 /// Where a namespace's candidates continue: the last one's `(created_at, entry_key)`.
-type Position = (Value, Value);
+type Position = (Stored, Stored);
+
+/// A stored value bound back exactly as read: TEXT keeps its bytes even when they are
+/// not valid UTF-8 (a hand-made key), which rusqlite's `Value` cannot hold, so such a
+/// key never stops a prune or expire of its namespace.
+#[derive(Debug, Clone)]
+enum Stored {
+    Text(Vec<u8>),
+    Other(Value),
+}
+
+impl rusqlite::types::FromSql for Stored {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        Ok(match v {
+            rusqlite::types::ValueRef::Text(t) => Stored::Text(t.to_vec()),
+            rusqlite::types::ValueRef::Null => Stored::Other(Value::Null),
+            rusqlite::types::ValueRef::Integer(i) => Stored::Other(Value::Integer(i)),
+            rusqlite::types::ValueRef::Real(r) => Stored::Other(Value::Real(r)),
+            rusqlite::types::ValueRef::Blob(b) => Stored::Other(Value::Blob(b.to_vec())),
+        })
+    }
+}
+
+impl rusqlite::ToSql for Stored {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(match self {
+            Stored::Text(t) => rusqlite::types::ValueRef::Text(t),
+            Stored::Other(v) => v.into(),
+        }))
+    }
+}
 
 /// The candidate rowids of one namespace in runtime order, a page at a time, each
 /// page read from where the last one ended (through the listing index).
