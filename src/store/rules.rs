@@ -93,9 +93,13 @@ pub fn js_trim(s: &str) -> &str {
 pub fn validate_namespace(raw: &str) -> Result<&str, String> {
     let ns = js_trim(raw);
     let logical = ns.strip_prefix(RETAINED_PREFIX).unwrap_or(ns);
+    // `/^[a-z0-9][a-z0-9._-]*$/iu`: under `iu` JavaScript folds case the Unicode way,
+    // so `[a-z]` also admits U+017F (ſ, folds to s) and U+212A (Kelvin sign, folds to
+    // k), and nothing else outside ASCII (checked with node over every code point).
+    let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '\u{017F}' | '\u{212A}');
     let mut chars = logical.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let first_ok = chars.next().is_some_and(word);
+    let rest_ok = chars.all(|c| word(c) || matches!(c, '.' | '_' | '-'));
     if !first_ok || !rest_ok {
         return Err(format!(
             "invalid namespace '{raw}': it must start with a letter or digit and contain only letters, digits, '.', '_' and '-'"
@@ -338,6 +342,13 @@ mod tests {
         );
         assert!(validate_namespace("@retained.telegram.message-cache").is_ok());
         assert!(validate_namespace("A9_x-y.z").is_ok());
+        // The `u` flag: ſ and the Kelvin sign fold into [a-z]; other letters do not.
+        for ok in ["\u{017F}", "a\u{212A}", "\u{212A}.x"] {
+            assert!(validate_namespace(ok).is_ok(), "{ok:?}");
+        }
+        for bad in ["\u{0130}", "\u{00DF}", "\u{FB05}"] {
+            assert!(validate_namespace(bad).is_err(), "{bad:?}");
+        }
         for bad in ["", ".x", "-x", "a/b", "a b", "é", "@retained.", "@other.x"] {
             assert!(validate_namespace(bad).is_err(), "{bad:?}");
         }
