@@ -125,12 +125,17 @@ impl Ctx<'_> {
     }
 }
 
-/// `PLUGIN/NAMESPACE` or `NAMESPACE`, merged with `--plugin`.
+/// `PLUGIN/NAMESPACE` or `NAMESPACE`, merged with `--plugin`; the namespace trimmed as
+/// the runtime trims it.
 pub fn split_namespace(arg: &str, plugin: Option<&str>) -> Result<(Option<String>, String)> {
+    // The runtime trims every namespace it is given (JavaScript's `trim`); a
+    // `PLUGIN/NAMESPACE` argument loses its outer whitespace as a whole.
+    let arg = store::rules::js_trim(arg);
     let (from_arg, ns) = match arg.rsplit_once('/') {
         Some((p, n)) => (Some(p.to_string()), n.to_string()),
         None => (None, arg.to_string()),
     };
+    let ns = store::rules::js_trim(&ns).to_string();
     if ns.is_empty() || from_arg.as_deref() == Some("") {
         return Err(Error::new(
             Kind::InvalidNamespace,

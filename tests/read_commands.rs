@@ -491,3 +491,27 @@ fn keys_the_runtime_refuses_are_usage_errors() {
         .assert()
         .code(3);
 }
+
+/// Issue 13, defect 10: a namespace argument is trimmed as the runtime trims it
+/// (JavaScript's `trim`, which also strips U+FEFF), for `ls` and `inspect` alike.
+#[test]
+fn a_namespace_argument_is_trimmed_as_the_runtime_trims_it() {
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let keys = |ns: &str| {
+        let out = statectl_at(&db, NOW)
+            .args(["ls", ns, "--keys-only"])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = keys("unicode.keys");
+    assert!(!plain.is_empty());
+    assert_eq!(keys(" unicode.keys\n"), plain);
+    assert_eq!(keys("\u{feff}community-x/unicode.keys\u{3000}"), plain);
+    statectl_at(&db, NOW)
+        .args(["inspect", "\tunicode.keys ", "a"])
+        .assert()
+        .success();
+}
