@@ -515,3 +515,31 @@ fn a_namespace_argument_is_trimmed_as_the_runtime_trims_it() {
         .assert()
         .success();
 }
+
+/// Issue 13, defect 10: a namespace argument the runtime's
+/// `/^[a-z0-9][a-z0-9._-]*$/iu` refuses is a usage error (exit 2) that says why,
+/// not "not found"; a hand-made row under such a name stays addressable.
+#[test]
+fn a_namespace_the_runtime_refuses_is_a_usage_error() {
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    for ns in ["unicode keys", ".hidden", "community-x/x y", "é"] {
+        statectl_at(&db, NOW)
+            .args(["ls", ns])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("[a-z0-9._-]"));
+    }
+    statectl_at(&db, NOW)
+        .args(["prune", "unicode keys", "--all", "-y"])
+        .assert()
+        .code(2);
+    statectl_at(&db, NOW)
+        .args(["ls", "no.such.namespace"])
+        .assert()
+        .code(3);
+    insert(&db, &[("p", "Bad Name", "k", "{}", NOW - 1_000, None)]);
+    statectl_at(&db, NOW)
+        .args(["inspect", "Bad Name", "k"])
+        .assert()
+        .success();
+}

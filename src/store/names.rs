@@ -102,6 +102,22 @@ pub fn not_found(
 ) -> Error {
     let known = known::known_names();
     let all = || stored.iter().chain(known.iter());
+    // A name the runtime refuses cannot hold rows it wrote: say so (exit 2), not
+    // "not found". A stored row under such a name (hand-made) is still addressable:
+    // callers come here only when the name exists nowhere.
+    if !namespace.is_empty()
+        && let Err(why) = super::rules::validate_namespace(namespace)
+    {
+        let hint = did_you_mean(namespace, all().map(|(_, n)| n.as_str()))
+            .map(|best| format!("; did you mean '{best}'?"))
+            .unwrap_or_default();
+        return Error::new(
+            Kind::InvalidNamespace,
+            format!(
+                "{why} (the runtime's /^[a-z0-9][a-z0-9._-]*$/iu, at most 128 bytes), so no entry can be in it{hint}"
+            ),
+        );
+    }
     if let Some(p) = plugin {
         let plugin_exists = all().any(|(q, _)| q == p);
         if !plugin_exists {
