@@ -309,6 +309,24 @@ fn a_newer_schema_warns() {
     assert_eq!((o.code, status_of(&o, "open")), (1, "warning"));
 }
 
+/// Issue 13, defect 11: a `schema_meta` that 2026.9.6 refuses (hand-made: the runtime
+/// never writes one) is CRITICAL, naming both numbers: the gateway will not start.
+#[test]
+fn a_schema_meta_the_runtime_refuses_is_critical() {
+    let (_d, db) = fixture_copy("shared-2026.9.6.sqlite");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("UPDATE schema_meta SET schema_version = 17 WHERE meta_key = 'primary'")
+        .unwrap();
+    let o = check(&db, &[]);
+    assert_eq!((o.code, status_of(&o, "open")), (2, "critical"));
+    assert!(
+        o.first_line.contains("schema_version 17") && o.first_line.contains("user_version 18"),
+        "{}",
+        o.first_line
+    );
+}
+
 #[test]
 fn an_unreadable_database_is_unknown() {
     let dir = tempfile::tempdir().unwrap();

@@ -96,6 +96,8 @@ pub struct Facts {
     pub effective_version: i64,
     pub rules_name: &'static str,
     pub newer_than_known: bool,
+    /// Why 2026.9.6 would refuse the database's `schema_meta` (`Schema::meta_mismatch`).
+    pub meta_mismatch: Option<String>,
     pub plugin_live_cap: Option<u64>,
     /// The rule set (caps per version, value cap, listing index, journal size limit).
     pub rules: RuleSet,
@@ -151,6 +153,7 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         effective_version: s.effective_version,
         rules_name: s.rules.name,
         newer_than_known: s.newer_than_known,
+        meta_mismatch: s.meta_mismatch.clone(),
         plugin_live_cap: s.rules.plugin_live_cap,
         rules: s.rules,
         now,
@@ -565,7 +568,15 @@ pub fn listing_index(cols: &Result<Option<Vec<String>>, String>, rules: RuleSet)
 }
 
 pub fn open(f: &Facts) -> Check {
-    if f.newer_than_known {
+    if let Some(why) = &f.meta_mismatch {
+        check(
+            "open",
+            Status::Critical,
+            format!(
+                "{why}: OpenClaw 2026.9.6 refuses to open this database, and statectl refuses to write it"
+            ),
+        )
+    } else if f.newer_than_known {
         check(
             "open",
             Status::Warning,
@@ -1052,6 +1063,7 @@ mod tests {
             effective_version: 1,
             rules_name: "2026.5.6",
             newer_than_known: false,
+            meta_mismatch: None,
             plugin_live_cap: Some(1000),
             rules: crate::store::rules::LEGACY,
             now: 0,
