@@ -89,6 +89,22 @@ impl Ctx<'_> {
     }
 
     /// Locates and opens the database read-only, warning about what a reader should know.
+    /// A `schema_meta` that disagrees with `user_version`: writes are refused from
+    /// 2026.8.1's schema (store/write.rs), below it they go on; either way, say so.
+    pub fn warn_schema_meta(&mut self, schema: &store::Schema) {
+        if let Some(why) = &schema.meta_mismatch {
+            if store::rules::schema_meta_refuses_writes(schema.user_version) {
+                self.warn(format_args!(
+                    "{why}: OpenClaw 2026.8.1 and later refuse to write this database; reading anyway, writes will be refused"
+                ));
+            } else {
+                self.warn(format_args!(
+                    "{why}: OpenClaw 2026.6.1 still writes this database, later versions refuse to"
+                ));
+            }
+        }
+    }
+
     pub fn open_read(&mut self) -> Result<Db> {
         self.open_read_with(false)
     }
@@ -116,11 +132,7 @@ impl Ctx<'_> {
                 db.schema.effective_version
             ));
         }
-        if let Some(why) = &db.schema.meta_mismatch {
-            self.warn(format_args!(
-                "{why}: OpenClaw 2026.9.6 refuses this database; reading anyway, writes will be refused"
-            ));
-        }
+        self.warn_schema_meta(&db.schema);
         Ok(db)
     }
 }

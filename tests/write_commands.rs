@@ -411,6 +411,43 @@ fn a_schema_meta_the_runtime_refuses_is_never_written_and_reads_warn() {
     }
 }
 
+/// 2026.6.1 (schema 1) writes a database whose schema_meta disagrees (measured with the
+/// runtime; 2026.8.1 and later refuse): statectl writes it too, with a warning. The
+/// fixture is a database 2026.6.1's own store created (one discord.modals row).
+#[test]
+fn a_schema_meta_mismatch_under_2026_6_1_warns_and_writes() {
+    let (_d, db) = fixture_copy("schema-meta-2026.6.1.sqlite");
+    let c = Connection::open(&db).unwrap();
+    let uv: i64 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(uv, 1, "schema-meta-2026.6.1.sqlite is 2026.6.1's schema 1");
+    c.execute_batch("UPDATE schema_meta SET schema_version = 7 WHERE meta_key = 'primary'")
+        .unwrap();
+    drop(c);
+    let before = all_rows(&db).len();
+    assert!(before > 0);
+    let out = run(
+        &db,
+        &[
+            "prune",
+            "discord.modals",
+            "--all",
+            "--include-expired",
+            "-y",
+        ],
+    )
+    .success()
+    .get_output()
+    .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("schema_version 7") && err.contains("2026.6.1 still writes"),
+        "{err}"
+    );
+    assert!(all_rows(&db).len() < before);
+}
+
 /// Issue 13, defect 10: one NUL-safe glob for every command. SQLite's GLOB stopped at
 /// the NUL, so `?` matched the key "k\u{0}nul" (five characters) in prune; `ls`,
 /// `prune` and `expire` now select the same keys.

@@ -472,6 +472,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
         apply(&db.conn, file, &rules, args, &pick, now, false, None)?
     } else {
         let mut writer = Writer::open(&found.path, &ctx.write_env())?;
+        ctx.warn_schema_meta(&writer.db.schema);
         let result = writer.transaction(|tx| apply(tx, file, &rules, args, &pick, now, true, None));
         writer.checkpoint_over(write::AUTOCHECKPOINT_PAGES);
         ctx.report_txn_stats(&writer);

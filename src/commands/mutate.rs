@@ -286,6 +286,7 @@ fn capitalize(s: &str) -> String {
 pub fn run(ctx: &mut Ctx, mut sel: Selection, action: Action, m: &MutateArgs) -> Result<()> {
     let found = ctx.locate()?;
     let mut writer = Writer::open(&found.path, &ctx.write_env())?;
+    ctx.warn_schema_meta(&writer.db.schema);
     check_target(&writer, &sel)?;
     // Every runtime write sets created_at to its clock: a row written after this moment
     // has created_at at or beyond it (the rewrite guard below).

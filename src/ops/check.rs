@@ -96,7 +96,7 @@ pub struct Facts {
     pub effective_version: i64,
     pub rules_name: &'static str,
     pub newer_than_known: bool,
-    /// Why 2026.9.6 would refuse the database's `schema_meta` (`Schema::meta_mismatch`).
+    /// Why the runtime from 2026.8.1 would refuse to write the database (`Schema::meta_mismatch`).
     pub meta_mismatch: Option<String>,
     pub plugin_live_cap: Option<u64>,
     /// The rule set (caps per version, value cap, listing index, journal size limit).
@@ -569,13 +569,23 @@ pub fn listing_index(cols: &Result<Option<Vec<String>>, String>, rules: RuleSet)
 
 pub fn open(f: &Facts) -> Check {
     if let Some(why) = &f.meta_mismatch {
-        check(
-            "open",
-            Status::Critical,
-            format!(
-                "{why}: OpenClaw 2026.9.6 refuses to open this database, and statectl refuses to write it"
-            ),
-        )
+        if crate::store::rules::schema_meta_refuses_writes(f.effective_version) {
+            check(
+                "open",
+                Status::Critical,
+                format!(
+                    "{why}: OpenClaw 2026.8.1 and later refuse to write this database, and statectl refuses to write it"
+                ),
+            )
+        } else {
+            check(
+                "open",
+                Status::Warning,
+                format!(
+                    "{why}: OpenClaw 2026.6.1 still writes this database, later versions refuse to"
+                ),
+            )
+        }
     } else if f.newer_than_known {
         check(
             "open",

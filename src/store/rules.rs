@@ -11,6 +11,18 @@ pub fn is_stale(newest_write: Ms, now: Ms, after: Ms) -> bool {
     now.saturating_sub(newest_write) >= after
 }
 
+/// From this schema version (2026.8.1's 15; 2026.9.6 is 18) the runtime refuses to
+/// write a shared database whose `schema_meta` disagrees with `PRAGMA user_version`
+/// (PLUGIN_STATE_OPEN_FAILED; its reads still work). 2026.6.1 (schema 1) writes it
+/// anyway. Measured with each runtime; statectl follows: refuse from here, warn below.
+pub const SCHEMA_META_REFUSED_FROM: i64 = 15;
+
+/// Whether the runtime of this schema version refuses to write a database whose
+/// `schema_meta` disagrees with its `user_version`.
+pub fn schema_meta_refuses_writes(user_version: i64) -> bool {
+    user_version >= SCHEMA_META_REFUSED_FROM
+}
+
 pub fn is_live(expires_at: Option<Ms>, now: Ms) -> bool {
     match expires_at {
         None => true,

@@ -28,11 +28,13 @@ pub fn check_writable(db: &Db, supervisor_mode: Option<&str>) -> Result<()> {
             ),
         ));
     }
-    if let Some(why) = &db.schema.meta_mismatch {
+    if let Some(why) = &db.schema.meta_mismatch
+        && super::rules::schema_meta_refuses_writes(db.schema.user_version)
+    {
         return Err(Error::new(
             Kind::SchemaMetaMismatch,
             format!(
-                "{why}: OpenClaw 2026.9.6 refuses to open this database, so statectl refuses to write it; run `openclaw doctor` (or restore schema_meta from a backup)"
+                "{why}: OpenClaw 2026.8.1 and later refuse to write this database, so statectl refuses too; run `openclaw doctor` (or restore schema_meta from a backup)"
             ),
         ));
     }

@@ -70,6 +70,12 @@ done
 # The validity rule against node's own JSON.parse, over generated strings.
 "$dir/node/bin/node" "$here/json-parse.mjs" --rule "$root/target/debug/examples/value_verdict" \
   "${fixtures[@]}" || status=1
+# schema_meta that disagrees with user_version (issue 13 defect 11): statectl writes
+# or refuses as each version's runtime does.
+for v in $versions; do
+  "$dir/node/bin/node" "$here/schema-meta.mjs" --runtime "$dir/openclaw-$v" --statectl "$bin" \
+    --work "$dir/schema-meta-$v" || status=1
+done
 # watch beside the real runtime (the shared layout's sync store), in synchronised steps.
 for v in $versions; do
   case $v in 2026.9.*)
