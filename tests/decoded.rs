@@ -47,6 +47,8 @@ const KNOWN: &[&str] = &[
     "memory-core/dreaming-phase",
     "memory-core/memory-host.events",
     "memory-core/memory-host.event-cursors",
+    "memory-core/memory-host.event-migration-checkpoints",
+    "codex/app-server-thread-bindings",
     "core:system-agent/rescue-pending",
     "core:provider-auth/github-copilot-token",
 ];

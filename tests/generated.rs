@@ -325,3 +325,32 @@ fn where_completes_the_decoded_fields_of_the_namespace_on_the_line() {
     }
     assert!(!got.contains(&"label=".to_string()), "{got:?}");
 }
+
+/// `explain` needs no database, so its namespace completes from what statectl knows.
+#[test]
+fn explain_completes_known_namespaces_without_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = statectl()
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "4")
+        .env("_CLAP_IFS", "\n")
+        .args(["--", "statectl", "--state-dir"])
+        .arg(dir.path())
+        .args(["explain", "telegram.s"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for want in ["telegram.sent-messages", "telegram.sticker-cache"] {
+        assert!(got.contains(&want.to_string()), "{want} in {got:?}");
+    }
+    assert!(got.iter().all(|c| c.starts_with("telegram.s")), "{got:?}");
+}

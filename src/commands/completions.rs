@@ -169,16 +169,15 @@ pub fn complete_where(current: &OsStr) -> Vec<CompletionCandidate> {
     out
 }
 
+/// `explain` needs no database: it also completes every namespace statectl knows
+/// (a family such as `telegram.topic-name-cache.` by its prefix).
 pub fn complete_namespace(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = current.to_string_lossy();
     let words: Vec<String> = std::env::args().collect();
-    let Some(db) = open_line_db(&words) else {
-        return Vec::new();
-    };
-    let Ok(rows) = crate::store::query::namespace_row_counts(&db.conn) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
+    let rows = open_line_db(&words)
+        .and_then(|db| crate::store::query::namespace_row_counts(&db.conn).ok())
+        .unwrap_or_default();
     for (plugin, ns, n) in rows {
         for value in [ns.clone(), format!("{plugin}/{ns}")] {
             if value.starts_with(current.as_ref()) {
@@ -186,6 +185,27 @@ pub fn complete_namespace(current: &OsStr) -> Vec<CompletionCandidate> {
                     CompletionCandidate::new(value)
                         .help(Some(format!("{plugin}: {n} rows").into())),
                 );
+            }
+        }
+    }
+    if positionals_on_line(&words).first().map(String::as_str) == Some("explain") {
+        let mut names = crate::store::known::known_names();
+        for s in crate::store::catalog::specs() {
+            let n = match s.name {
+                crate::store::known::Name::Exact(n)
+                | crate::store::known::Name::HexSuffix(n, _)
+                | crate::store::known::Name::Prefix(n) => n,
+            };
+            names.push((s.plugin.clone(), n.to_string()));
+        }
+        for (plugin, ns) in names {
+            for value in [ns.clone(), format!("{plugin}/{ns}")] {
+                if value.starts_with(current.as_ref()) {
+                    out.push(
+                        CompletionCandidate::new(value)
+                            .help(Some(format!("{plugin}: known namespace").into())),
+                    );
+                }
             }
         }
     }
@@ -223,6 +243,15 @@ const VALUE_FLAGS: &[&str] = &[
 /// The NAMESPACE argument of the line being completed: the first positional word after
 /// the subcommand (for `import FILE NS`, the one after FILE).
 fn namespace_on_line(words: &[String]) -> Option<String> {
+    let positionals = positionals_on_line(words);
+    let sub = positionals.first()?;
+    let at = if sub == "import" { 2 } else { 1 };
+    positionals.get(at).cloned()
+}
+
+/// The positional words of the line being completed (subcommand first), without the
+/// word being completed.
+fn positionals_on_line(words: &[String]) -> Vec<String> {
     let line: Vec<&String> = match words.iter().position(|w| w == "--") {
         Some(i) => words[i + 1..].iter().skip(1).collect(),
         None => words.iter().skip(1).collect(),
@@ -237,13 +266,11 @@ fn namespace_on_line(words: &[String]) -> Option<String> {
             continue;
         }
         if !w.starts_with('-') {
-            positionals.push(w);
+            positionals.push(w.to_string());
         }
         i += 1;
     }
-    let sub = *positionals.first()?;
-    let at = if sub == "import" { 2 } else { 1 };
-    positionals.get(at).map(|s| s.to_string())
+    positionals
 }
 
 /// Keys of the namespace the line names (`inspect NS <TAB>`, `--key <TAB>`), from the

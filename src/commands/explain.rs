@@ -189,7 +189,11 @@ fn print_text(out: &mut dyn std::io::Write, k: &Known) -> Result<()> {
                     f.name,
                     f.ty.as_str(),
                     f.doc,
-                    if f.personal { " (personal)" } else { "" },
+                    if f.personal {
+                        " (personal: --show-secrets)"
+                    } else {
+                        ""
+                    },
                     src_text(&f.src),
                 ),
             );

@@ -968,9 +968,9 @@ fn builtin() -> Vec<Spec> {
                 field("message", Int, Src::Key("message".into()), "message id"),
                 field("thread", Text, Src::First(vec![Src::Path("threadId".into()), Src::Path("sourceMessage.message_thread_id".into())]), "topic (thread) id"),
                 path("time", TimeSecs, "sourceMessage.date", "message time"),
-                personal(path("sender", Text, "sourceMessage.from.username", "sender's username (personal: --show-secrets)")),
-                personal(path("sender_id", Text, "sourceMessage.from.id", "sender's user id (personal: --show-secrets)")),
-                personal(path("text", Text, "sourceMessage.text", "message text (personal: --show-secrets)")),
+                personal(path("sender", Text, "sourceMessage.from.username", "sender's username")),
+                personal(path("sender_id", Text, "sourceMessage.from.id", "sender's user id")),
+                personal(path("text", Text, "sourceMessage.text", "message text")),
             ])
             .source("extensions/telegram/src/message-cache.ts, message-cache-codec.ts (openclaw 2026.9.6)")
             .deleting("replies lose the context of older messages; nothing else breaks")

@@ -186,6 +186,9 @@ const TABLE: &[Row] = &[
     secret(row("onepassword", Exact("pending"), Some(512), None, Evict, Never)),
     row("memory-core", Exact("memory-host.events"), Some(10_000), None, Evict, Caution),
     row("memory-core", Exact("memory-host.event-cursors"), Some(1000), None, Evict, Caution),
+    row("memory-core", Exact("memory-host.event-migration-checkpoints"), None, None, Reject, Caution),
+    // shared/docs/namespace-shapes.md (#125910): 50k, reject-new, no TTL.
+    row("codex", Exact("app-server-thread-bindings"), Some(50_000), None, Reject, Caution),
     row("slack", Exact("slack.inbound-deliveries"), Some(20_000), Some(DAY), Evict, Caution),
     row("memory-core", Exact("short-term-recall"), Some(50_000), None, Evict, Caution),
     row("memory-core", Prefix("dreaming-"), Some(50_000), None, Evict, Caution),
