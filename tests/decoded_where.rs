@@ -592,3 +592,38 @@ fn where_errors_name_the_problem_and_the_fields() {
     assert_eq!(relative.len(), 1, "relative times compare against --now");
     assert_eq!(relative[0]["key"], "default:C2:1795600000.000200");
 }
+
+/// `--where` is AND-ed with `--key`, `--prefix`, `--match` and the time filters.
+#[test]
+fn where_is_anded_with_the_other_selectors() {
+    let (_d, db) = slack_db();
+    let keys = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = jsonl(
+            &statectl_at(&db, NOW)
+                .args(["ls", SLACK, "--where", "account=default", "-o", "jsonl"])
+                .args(extra)
+                .output()
+                .unwrap(),
+        )
+        .iter()
+        .map(|e| e["key"].as_str().unwrap().to_string())
+        .collect();
+        v.sort();
+        v
+    };
+    let both = [
+        "default:C2:1795600000.000200".to_string(),
+        "default:T1:C1:1795700000.000100".to_string(),
+    ];
+    assert_eq!(keys(&[]), both);
+    assert_eq!(keys(&["--prefix", "default:T1:"]), both[1..]);
+    assert_eq!(keys(&["--match", "*:C2:*"]), both[..1]);
+    assert_eq!(keys(&["--key", "default:C2:1795600000.000200"]), both[..1]);
+    assert_eq!(keys(&["--key", "no-grammar"]), Vec::<String>::new());
+    assert_eq!(keys(&["--older-than", "55s"]), both[1..]);
+    assert_eq!(keys(&["--newer-than", "55s"]), both[..1]);
+    assert_eq!(
+        keys(&["--prefix", "default:T1:", "--where", "agent=alt"]),
+        Vec::<String>::new()
+    );
+}
