@@ -140,6 +140,18 @@ pub fn all_rows(db: &Path) -> Vec<StoredRow> {
     .unwrap()
 }
 
+/// Rows of DB live at NOW, counted in SQL (not by statectl), optionally in one namespace.
+pub fn live_rows(db: &Path, now: i64, namespace: Option<&str>) -> i64 {
+    Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM plugin_state_entries WHERE (expires_at IS NULL OR expires_at > ?1) AND (?2 IS NULL OR namespace = ?2)",
+            rusqlite::params![now, namespace],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 /// `statectl --db DB --now NOW ARGS...`, run to the end.
 pub fn run_at(db: &Path, now: i64, args: &[&str]) -> std::process::Output {
     statectl_at(db, now).args(args).output().unwrap()

@@ -92,7 +92,7 @@ now += 1;
 
 // Unicode keys, keys the runtime trims, and same-millisecond writes ordered by key bytes.
 const unicode = open("community-x", "unicode.keys", { maxEntries: 100 });
-const sameMs = ["b", "B", "a", "é", "z", "Z", "ключ:😀", "日本語", "e\u0301", "  padded  ", "\u00a0nbsp\ufeff", "\u0085nel\u0085", "tab\tinside", 'quote"back\\slash'];
+const sameMs = ["b", "B", "a", "é", "z", "Z", "ключ:😀", "日本語", "e\u0301", "  padded  ", "\u00a0nbsp\ufeff", "\u0085nel\u0085", "tab\tinside", 'quote"back\\slash', "k\u0000nul"];
 const values = ["s", "line\u2028sep", { n: [1, -0, 0.1, 1e21, 123456789012345680000, -5e-7] }, null, true, [[[[]]]], { "é": "😀", "\u0000": "nul" }, "x".repeat(3000)];
 for (const [i, key] of sameMs.entries()) await put(unicode, key, values[i % values.length]);
 now += 1;
@@ -151,6 +151,8 @@ for (const t of checkpoints) {
       failures.push(`${t} ls ${s.plugin}/${s.namespace}:\n  runtime:  ${want}\n  statectl: ${JSON.stringify(got)}`);
     }
     for (const key of s.keys) {
+      // A command line cannot carry a NUL (execve): such a key is checked by ls above.
+      if (key.includes("\u0000")) continue;
       const value = await s.store.lookup(key);
       cp.lookups.push({ plugin_id: s.plugin, namespace: s.namespace, key, found: value !== undefined, value: value ?? null });
       const l = runStatectl(["inspect", "-o", "json", "--now", String(t), "--", `${s.plugin}/${s.namespace}`, key]);
@@ -233,6 +235,57 @@ await mutation(["expire", "discord/thread-bindings", "--all", "--persist"], (b) 
 await mutation(["prune", "slack/slack.thread-participation", "--older-than", "3s"], (b) => ({ ...b, "slack/slack.thread-participation": dropWhere(b["slack/slack.thread-participation"], (e) => e.createdAt <= now - 3000) }));
 await mutation(["prune", "telegram/telegram.poll-registry", "--all"], (b) => ({ ...b, "telegram/telegram.poll-registry": [] }));
 
+// Keys and namespaces as the runtime validates them (issue 13, defect 10), on rows the
+// runtime wrote: one NUL-safe glob for ls and prune ("?" is one character, so it never
+// matches the five-character key "k\u0000nul"; SQLite's GLOB stopped at the NUL).
+{
+  const unicodeId = "community-x/unicode.keys";
+  const r = runStatectl(["ls", unicodeId, "--match", "k?nul", "-o", "json", "--now", String(now)]);
+  const listed = r.code === 0 ? JSON.parse(r.stdout).map((e) => e.key) : `exit ${r.code}: ${r.stderr}`;
+  const want = (await unicode.store.entries()).map((e) => e.key).filter((k) => k === "k\u0000nul");
+  if (want.length !== 1 || JSON.stringify(listed) !== JSON.stringify(want)) {
+    failures.push(`ls --match 'k?nul': ${JSON.stringify(listed)}, runtime holds ${JSON.stringify(want)}`);
+  }
+}
+await mutation(["prune", "community-x/unicode.keys", "--match", "?"], (b) => ({ ...b, "community-x/unicode.keys": dropWhere(b["community-x/unicode.keys"], (e) => [...e.key].length === 1) }));
+{
+  // A key the runtime refuses is a usage error (exit 2), one it takes is looked up.
+  const keys = ["", "   ", "\u00a0\ufeff", "k".repeat(600), "k".repeat(100), " kept "];
+  const verdicts = [];
+  for (const key of keys) {
+    let refused = false;
+    try {
+      await unicode.store.register(key, 1);
+      await unicode.store.delete(key);
+    } catch {
+      refused = true;
+    }
+    verdicts.push(refused ? "refused" : "taken");
+    const r = runStatectl(["inspect", "--now", String(now), "--", "community-x/unicode.keys", key]);
+    if (refused ? r.code !== 2 : r.code === 2) failures.push(`inspect key ${JSON.stringify(key.slice(0, 20))}: runtime ${refused ? "refuses" : "takes"} it, statectl exit ${r.code}: ${r.stderr}`);
+  }
+  // Namespaces: trimmed as the runtime trims them, refused where its pattern refuses
+  // them (exit 2), taken with the `iu` flag's case folding (U+017F, the Kelvin sign).
+  const names = ["  unicode.keys  ", "bad name", "-dash", "\u017ftate.keys", "\u212aelvin", "x".repeat(129), "é.keys"];
+  for (const ns of names) {
+    let refused = false;
+    verdicts.push(ns.slice(0, 12));
+    try {
+      const s = factory("community-x", { namespace: ns, maxEntries: 100 }); // the options unicode.keys was opened with
+      await s.register("probe", 1);
+      await s.delete("probe");
+    } catch {
+      refused = true;
+    }
+    const r = runStatectl(["ls", "--now", String(now), "--", `community-x/${ns}`]);
+    // A name the runtime takes is found (trimmed to an existing one) or not found (3).
+    if (refused ? r.code !== 2 : ![0, 3].includes(r.code)) failures.push(`ls namespace ${JSON.stringify(ns.slice(0, 20))}: runtime ${refused ? "refuses" : "takes"} it, statectl exit ${r.code}: ${r.stderr}`);
+    verdicts[verdicts.length - 1] += refused ? ": refused" : ": taken";
+    if (ns.trim() === "unicode.keys" && r.code !== 0) failures.push(`ls ${JSON.stringify(ns)}: the runtime trims it to unicode.keys, statectl exit ${r.code}`);
+  }
+  console.log(`keys and namespaces, the runtime's verdict and statectl's agree: ${JSON.stringify(verdicts)}`);
+}
+
 // `prune --expired` left no expired row behind (the runtime cannot show those).
 const dbFile = path.join(stateDir, expected.layout === "shared" ? "state/openclaw.sqlite" : "plugin-state/state.sqlite");
 {
@@ -253,7 +306,7 @@ for (const s of stores) {
     failures.push(`${id(s)}: the runtime's write after statectl failed: ${e.code ?? e}`);
   }
 }
-console.log(`mutations checked against the runtime: prune --key/--prefix/--match/--older-than/--all/--expired, expire now/--in/--persist`);
+console.log(`mutations checked against the runtime: prune --key/--prefix/--match (NUL-safe)/--older-than/--all/--expired, expire now/--in/--persist`);
 
 // A plugin at its live-row cap, as users met it: the runtime refuses the next write
 // (1000 rows per plugin in 2026.5.6; no cap in 2026.9.6). `statectl check` must say so.
