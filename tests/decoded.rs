@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use serde_json::json;
 
 /// Every namespace of shared/docs/namespaces.md and namespace-shapes.md.
 const KNOWN: &[&str] = &[
@@ -119,6 +120,83 @@ fn explain_shows_grammars_in_order_with_examples_and_typed_fields() {
         .unwrap()
         .clone();
     assert_eq!(text["personal"], true);
+}
+
+/// Caps that differ between OpenClaw versions are listed per version, text and JSON
+/// alike, with the per-plugin cap of every runtime family (store::versions).
+#[test]
+fn explain_lists_caps_per_version_where_versions_differ() {
+    let out = statectl()
+        .args(["explain", "telegram.message-cache", "-o", "json"])
+        .output()
+        .unwrap();
+    let doc = stdout_json(&out);
+    let caps: Vec<&serde_json::Value> = doc["per_version"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["max_entries"])
+        .collect();
+    assert_eq!(
+        caps,
+        [&json!(null), &json!(3000), &json!(800), &json!(1000)]
+    );
+    assert_eq!(
+        doc["per_version"][0]["stored"], false,
+        "2026.5.6 has no such cache"
+    );
+    assert_eq!(doc["per_version"][1]["overflow"], "evict-oldest");
+    let plugin: Vec<(&str, &serde_json::Value)> = doc["plugin_cap_per_version"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["versions"].as_str().unwrap(), &p["max_live_rows"]))
+        .collect();
+    assert_eq!(plugin[0], ("2026.5.6", &json!(1000)));
+    assert_eq!(plugin[1], ("2026.5.28", &json!(50000)));
+    assert_eq!(plugin.last().unwrap().1, &json!(null), "2026.9.6: no cap");
+    assert_eq!(doc["plugin_cap_per_version"][0]["at_cap"], "write-fails");
+    let text = statectl()
+        .args(["explain", "telegram.message-cache"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    for want in [
+        "PER VERSION  2026.5.6: not in plugin state",
+        "2026.6.1, 2026.8.1, 2026.9.6: max 3,000, evict-oldest, no TTL",
+        "builds with PR #86456: max 800",
+        "builds with PR #86982: max 1,000",
+        "PLUGIN CAP   2026.5.6: 1,000 live rows per plugin; at the cap: every new write fails",
+        "2026.9: no per-plugin cap",
+    ] {
+        assert!(text.contains(want), "no {want:?} in\n{text}");
+    }
+    let slack = statectl()
+        .args(["explain", "slack.thread-participation", "-o", "json"])
+        .output()
+        .unwrap();
+    let slack = stdout_json(&slack);
+    let ttls: Vec<&serde_json::Value> = slack["per_version"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["default_ttl_ms"])
+        .collect();
+    assert_eq!(ttls, [&json!(86_400_000), &json!(null)], "24 h, then none");
+    let same = statectl()
+        .args(["explain", "telegram.sent-messages", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&same)["per_version"], json!([]));
+    let same = statectl()
+        .args(["explain", "telegram.sent-messages"])
+        .output()
+        .unwrap();
+    let same = String::from_utf8(same.stdout).unwrap();
+    assert!(
+        !same.contains("PER VERSION") && same.contains("PLUGIN CAP"),
+        "{same}"
+    );
 }
 
 #[test]

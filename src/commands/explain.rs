@@ -4,9 +4,10 @@
 
 use crate::error::{Error, Kind, Result};
 use crate::output::Format;
+use crate::output::limits::{self, overflow_text};
 use crate::output::{escape_control, thousands};
 use crate::store::catalog::{self, Spec, Src};
-use crate::store::known::{self, Overflow, Policy, PruneSafety};
+use crate::store::known::{self, Policy, PruneSafety};
 use crate::timefmt::format_span;
 use crate::{Ctx, split_namespace};
 use clap::Args;
@@ -80,15 +81,6 @@ fn resolve(plugin: Option<&str>, ns: &str) -> Result<Known> {
     }
 }
 
-fn overflow_text(o: Overflow) -> &'static str {
-    match o {
-        Overflow::EvictOldest => "evict-oldest",
-        Overflow::RejectNew => "reject-new",
-        Overflow::Retained => "retained (never evicted)",
-        Overflow::Unknown => "unknown",
-    }
-}
-
 fn src_text(src: &Src) -> String {
     match src {
         Src::Key(n) => format!("key {{{n}}}"),
@@ -147,6 +139,8 @@ fn to_json(k: &Known) -> Value {
         "default_ttl_ms": p.default_ttl_ms,
         "ttl_expected": p.ttl_expected,
         "overflow": overflow_text(p.overflow),
+        "per_version": limits::namespace_json(&k.plugin, &k.namespace),
+        "plugin_cap_per_version": limits::plugin_json(),
         "prune": p.prune.as_str(),
         "deleting": spec.map(|s| s.deleting.clone()).filter(|d| !d.is_empty()),
         "secret": p.secret,
@@ -215,6 +209,9 @@ fn print_text(out: &mut dyn std::io::Write, k: &Known) -> Result<()> {
     );
     add("OVERFLOW", overflow_text(p.overflow).into());
     add("TTL", ttl_text(p));
+    for (label, text) in limits::text_lines(&k.plugin, &k.namespace) {
+        add(label, text);
+    }
     add("PRUNE", prune_text(p).into());
     if let Some(d) = k.spec.map(|s| &s.deleting).filter(|d| !d.is_empty()) {
         add("DELETING", d.clone());

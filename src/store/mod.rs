@@ -15,6 +15,7 @@ pub mod scratch;
 pub mod seen;
 pub mod stamps;
 pub mod value;
+pub mod versions;
 pub mod write;
 
 use crate::error::{Error, Kind, Result};
