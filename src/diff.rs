@@ -18,6 +18,8 @@ pub type RowKey = (String, String, String);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
     pub value_json: String,
+    /// Stored as a BLOB (the runtime cannot read it): an export marks it so.
+    pub blob: bool,
     pub created_at: Ms,
     pub expires_at: Option<Ms>,
 }
@@ -135,6 +137,7 @@ impl Source {
                     (e.plugin_id, e.namespace, e.key),
                     Row {
                         value_json: e.value_json,
+                        blob: e.blob,
                         created_at: e.created_at,
                         expires_at: e.expires_at,
                     },
@@ -301,7 +304,7 @@ pub fn classify(a: Option<&Row>, b: Option<&Row>) -> (Change, Option<Newer>) {
                 std::cmp::Ordering::Less => Newer::B,
                 std::cmp::Ordering::Equal => Newer::Same,
             };
-            let change = if a.value_json != b.value_json {
+            let change = if a.value_json != b.value_json || a.blob != b.blob {
                 Change::Value
             } else if a.expires_at != b.expires_at {
                 Change::Expiry
@@ -512,7 +515,7 @@ pub fn lost_entries(lost: &[Difference]) -> Vec<store::Entry> {
                 value_json: r.value_json.clone(),
                 created_at: r.created_at,
                 expires_at: r.expires_at,
-                blob: false,
+                blob: r.blob,
             })
         })
         .collect();
@@ -534,6 +537,7 @@ mod tests {
     fn row(v: &str, c: Ms, e: Option<Ms>) -> Row {
         Row {
             value_json: v.into(),
+            blob: false,
             created_at: c,
             expires_at: e,
         }

@@ -245,6 +245,30 @@ fn sidecar_verdict_names_the_rows_archiving_would_lose() {
         .success();
     let (doc, code) = diff_json(&["--exit-code", "--sidecar", dir.path().to_str().unwrap()]);
     assert_eq!((code, doc["verdict"].as_str()), (0, Some("safe")), "{doc}");
+    // A BLOB only in the sidecar is exported marked as one, not turned into text that a
+    // restore would then write as a readable value.
+    rusqlite::Connection::open(&legacy)
+        .unwrap()
+        .execute(
+            "INSERT INTO plugin_state_entries VALUES ('p', 'ns.blob', 'b', CAST('{}' AS BLOB), ?1, NULL)",
+            [NOW - 1],
+        )
+        .unwrap();
+    statectl()
+        .args(["--now", &NOW.to_string(), "diff", "--sidecar"])
+        .arg(dir.path())
+        .arg("--export-lost")
+        .arg(&lost_file)
+        .arg("--force")
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&lost_file).unwrap();
+    let entry: Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["key"] == "b")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(entry["blob"], true, "{entry}");
     // The .migrated leftover is found when the sidecar itself was renamed.
     std::fs::rename(&legacy, legacy.with_extension("sqlite.migrated")).unwrap();
     let (doc, _) = diff_json(&["--sidecar", dir.path().to_str().unwrap()]);

@@ -281,4 +281,26 @@ fn times_the_runtime_cannot_read_are_found_marked_and_prunable() {
         &["ls", "p/lost", "-o", "json", "--include-expired"],
     ));
     assert_eq!(ls[0]["expired"], true, "{ls}");
+
+    // REAL times in the summary of every namespace (`ls` without one) and in `top`:
+    // read as a row is read, never a failed listing.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE plugin_state_entries SET created_at = ?1 WHERE entry_key = 'fine'",
+            [NOW as f64 - 0.5],
+        )
+        .unwrap();
+    let summary = stdout_json(&run(&path, &NOW.to_string(), &["ls", "-o", "json"]));
+    let lost = summary
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["namespace"] == "lost")
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert_eq!(lost["live"], 1, "{lost}");
+    assert_eq!(lost["oldest_created_at"], NOW - 1, "{lost}");
+    assert_eq!(lost["next_expires_at"], NOW + 1, "{lost}");
+    let top = run(&path, &NOW.to_string(), &["top", "-o", "json"]);
+    assert!(top.status.success(), "{top:?}");
 }

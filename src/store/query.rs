@@ -260,7 +260,7 @@ pub(crate) fn text(v: ValueRef<'_>) -> String {
 /// `now`, so liveness here is the runtime's (a truncated 1000.5 would be expired at
 /// 1000, where the runtime still returns the row). A REAL beyond the safe range stays a
 /// readable number.
-fn expiry(v: ValueRef<'_>) -> Option<Ms> {
+pub(crate) fn expiry(v: ValueRef<'_>) -> Option<Ms> {
     match v {
         ValueRef::Real(f) => Some(f.ceil().clamp(
             -super::rules::MAX_SAFE_INTEGER as f64,
@@ -270,7 +270,7 @@ fn expiry(v: ValueRef<'_>) -> Option<Ms> {
     }
 }
 
-fn int(v: ValueRef<'_>) -> Option<Ms> {
+pub(crate) fn int(v: ValueRef<'_>) -> Option<Ms> {
     match v {
         ValueRef::Integer(i) => Some(i),
         ValueRef::Real(f) => Some(f as Ms),
@@ -440,9 +440,10 @@ pub fn summarize(
                 expired: r.get::<_, i64>(3)? as u64,
                 no_expiry: r.get::<_, i64>(4)? as u64,
                 bytes: r.get::<_, i64>(5)? as u64,
-                oldest_created_at: r.get(6)?,
-                newest_created_at: r.get(7)?,
-                next_expires_at: r.get(8)?,
+                // A non-STRICT legacy table may hold a REAL time: read it as a row is read.
+                oldest_created_at: int(r.get_ref(6)?),
+                newest_created_at: int(r.get_ref(7)?),
+                next_expires_at: expiry(r.get_ref(8)?),
             })
         },
     )?;

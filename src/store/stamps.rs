@@ -1,11 +1,10 @@
 //! What `watch` re-reads on every change: each selected row's identity and times,
 //! never its value, and `PRAGMA data_version` to notice other connections' commits.
 
-use super::query::Selection;
+use super::query::{Selection, expiry, int, text};
 use crate::error::Result;
 use crate::timefmt::Ms;
 use rusqlite::Connection;
-use rusqlite::types::ValueRef;
 
 /// A row without its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,22 +34,13 @@ pub fn for_each_stamp(
         .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
         .collect();
     let mut rows = stmt.query(bound.as_slice())?;
-    let text = |v: ValueRef<'_>| match v {
-        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
-        other => format!("{other:?}"),
-    };
-    let int = |v: ValueRef<'_>| match v {
-        ValueRef::Integer(i) => Some(i),
-        ValueRef::Real(r) => Some(r as Ms),
-        _ => None,
-    };
     while let Some(row) = rows.next()? {
         f(Stamp {
             plugin_id: text(row.get_ref(0)?),
             namespace: text(row.get_ref(1)?),
             key: text(row.get_ref(2)?),
             created_at: int(row.get_ref(3)?).unwrap_or(0),
-            expires_at: int(row.get_ref(4)?),
+            expires_at: expiry(row.get_ref(4)?),
         })?;
     }
     Ok(())
