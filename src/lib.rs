@@ -277,6 +277,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> a
     }
     .map(|path| store::known::load_user_file(&path).map(|n| (path, n)))
     .transpose()?;
+    store::config::set_state_dir(cli.global.state_dir.clone());
     let format =
         output::format::negotiate(cli.global.format, cli.command.formats(), cli.command.name())?;
     let mut ctx = Ctx {

@@ -94,6 +94,7 @@ fn src_text(src: &Src) -> String {
             .collect::<Vec<_>>()
             .join(", else "),
         Src::BindingKeyMatches => "key = sha256(accountId \\0 conversationId)[:32]".into(),
+        Src::Rotation => "value .botId, .tokenFingerprint, .apiRoot against openclaw.json".into(),
     }
 }
 

@@ -32,6 +32,7 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
     let (total, live) = query::row_counts(&db.conn, ctx.now)?;
     let namespaces = query::summarize(&db.conn, None, ctx.now, false)?.len();
     let r = s.rules;
+    let cfg = &crate::store::config::gateway().source;
     let doc = json!({
         "path": db.path.display().to_string(),
         "layout": s.layout.as_str(),
@@ -55,6 +56,11 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
             "path": path.display().to_string(),
             "namespaces": n,
         })),
+        "config": {
+            "status": cfg.status(),
+            "path": cfg.path().map(|p| p.display().to_string()),
+            "message": cfg.describe(),
+        },
         "rules": {
             "name": r.name,
             "max_value_bytes": r.max_value_bytes,
@@ -123,6 +129,7 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
                         None => "built in".into(),
                     },
                 ),
+                ("config", cfg.describe()),
             ];
             for (k, v) in lines {
                 writeln!(ctx.out, "{k:<13} {}", crate::output::escape_control(&v))?;

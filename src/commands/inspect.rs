@@ -5,7 +5,7 @@ use crate::output::Format;
 use crate::output::entries::{EntryJson, expiry_text, is_corrupt, redact, serde_value};
 use crate::output::write_json;
 use crate::store::rules::is_live;
-use crate::store::{Entry, Liveness, Selection, known, names, query};
+use crate::store::{Entry, Liveness, Selection, known, names, offsets, query};
 use crate::timefmt::{format_abs, format_rel, format_span};
 use crate::{Ctx, split_namespace};
 use clap::Args;
@@ -119,12 +119,13 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> anyhow::Result<()> {
         writeln!(ctx.out)?;
         return Ok(());
     }
+    let rotation = offsets::of_row(&entry.plugin_id, &entry.namespace, &key, &entry.value_json);
     match ctx.format {
-        Format::Json | Format::Jsonl => write_json(
-            ctx.out,
-            ctx.format,
-            &EntryJson::new(&entry, ctx.now, redacted),
-        )?,
+        Format::Json | Format::Jsonl => {
+            let mut doc = EntryJson::new(&entry, ctx.now, redacted);
+            doc.rotation = rotation.as_ref().map(Into::into);
+            write_json(ctx.out, ctx.format, &doc)?
+        }
         // csv is refused before the command runs (output::format::REPORT).
         Format::Csv | Format::Table | Format::Wide => print_fields(ctx, &entry, redacted)?,
     }
@@ -172,6 +173,9 @@ fn print_fields(ctx: &mut Ctx, e: &Entry, redacted: bool) -> Result<()> {
             p.push("memory-first".into());
         }
         fields.push(("policy", p.join(", ")));
+    }
+    if let Some(r) = offsets::of_row(&e.plugin_id, &e.namespace, &e.key, &e.value_json) {
+        fields.push(("bot", r.text()));
     }
     for (name, value) in fields {
         writeln!(

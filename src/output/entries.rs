@@ -54,6 +54,26 @@ pub struct EntryJson<'a> {
     /// Why the key or value did not (fully) decode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_error: Option<String>,
+    /// `inspect` of a `telegram.update-offsets` row: the record against openclaw.json.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<RotationJson>,
+}
+
+/// `{"status": "token-rotated", "message": "..."}`; status null when the
+/// configuration cannot tell.
+#[derive(Serialize)]
+pub struct RotationJson {
+    pub status: Option<&'static str>,
+    pub message: String,
+}
+
+impl From<&crate::store::offsets::Rotation> for RotationJson {
+    fn from(r: &crate::store::offsets::Rotation) -> Self {
+        RotationJson {
+            status: r.code(),
+            message: r.text(),
+        }
+    }
 }
 
 /// A stored value inside a JSON document: the stored text itself, or (when it has
@@ -120,6 +140,7 @@ impl<'a> EntryJson<'a> {
             redacted: redact,
             decoded: None,
             decode_error: None,
+            rotation: None,
         }
     }
 

@@ -71,6 +71,9 @@ pub enum Src {
     First(Vec<Src>),
     /// `telegram.thread-bindings`: the key recomputed from the value matches.
     BindingKeyMatches,
+    /// `telegram.update-offsets`: the stored bot id and token fingerprint against the
+    /// token of openclaw.json ([`super::offsets`]); null when the file cannot tell.
+    Rotation,
 }
 
 /// One decoded field.
@@ -468,6 +471,11 @@ fn resolve(inp: &Inputs, src: &Src, ty: Type) -> Result<DVal, String> {
                 _ => DVal::Null,
             })
         }
+        Src::Rotation => Ok(inp
+            .value
+            .map(|v| super::offsets::diagnose_value(super::config::gateway(), inp.key, v))
+            .and_then(|r| r.code())
+            .map_or(DVal::Null, |c| DVal::Text(c.into()))),
     }
 }
 
@@ -917,10 +925,12 @@ fn builtin() -> Vec<Spec> {
                 path("bot_id", Text, "botId", "bot user id (version 2 and later)"),
                 path("api_root", Text, "apiRoot", "Bot API root (version 4)"),
                 field("token_fp", Bool, Src::Present("tokenFingerprint".into()), "whether a token fingerprint is stored (never printed)"),
+                field("rotation_status", Text, Src::Rotation, "matches, bot-id-changed, token-rotated, api-root-changed, legacy-state, no-offset or invalid-record: the record against the bot token of openclaw.json (null without one)"),
             ])
             .source("extensions/telegram/src/update-offset-store.ts (openclaw 2026.9.6)")
             .deleting("the bot re-reads or skips updates: replies twice or misses messages")
-            .note("the token fingerprint is never printed; bot-id or token rotation is checked by the gateway against its token")
+            .note("the token fingerprint is never printed; rotation_status and `statectl inspect` compare the record with the bot token of openclaw.json, as the gateway's reader does, without printing either")
+            .note("a record whose bot or token no longer matches is dropped by the gateway's reader: that offset is lost")
             .example(r#"{"version":3,"lastUpdateId":812345678,"botId":"7012345678","tokenFingerprint":"…"}"#)
             .0,
         SpecBuilder::new("telegram", Exact("telegram.thread-bindings"), "telegram.thread-bindings",

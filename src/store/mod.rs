@@ -4,10 +4,12 @@
 pub mod backup;
 pub mod capacity;
 pub mod catalog;
+pub mod config;
 pub mod import;
 pub mod known;
 pub mod locate;
 pub mod names;
+pub mod offsets;
 pub mod query;
 pub mod rules;
 pub mod scan;

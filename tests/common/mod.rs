@@ -28,6 +28,7 @@ pub fn statectl_process() -> std::process::Command {
         "XDG_CONFIG_HOME",
         "OPENCLAW_STATE_DIR",
         "OPENCLAW_HOME",
+        "OPENCLAW_CONFIG_PATH",
         "NO_COLOR",
         "PAGER",
         "COLUMNS",
