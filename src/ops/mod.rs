@@ -2,3 +2,4 @@
 //! request, call an op, and render the typed report it returns.
 
 pub mod check;
+pub mod top;

@@ -4,6 +4,7 @@ pub mod columns;
 pub mod entries;
 pub mod format;
 pub mod limits;
+pub mod top;
 
 pub use format::Format;
 
