@@ -2,4 +2,5 @@
 //! request, call an op, and render the typed report it returns.
 
 pub mod check;
+pub mod import;
 pub mod top;

@@ -3,6 +3,7 @@
 pub mod columns;
 pub mod entries;
 pub mod format;
+pub mod import;
 pub mod limits;
 pub mod top;
 

@@ -1,0 +1,492 @@
+//! The work of `statectl import`: which rows of the file to take, the verifying pass,
+//! the plan (and backup) before replacing live rows, and the one pass that classifies
+//! and applies every selected row; the runtime's caps are checked before committing.
+
+use crate::atomic::AtomicFile;
+use crate::error::{Error, Kind, Result};
+use crate::export;
+use crate::output::{rows, thousands};
+use crate::store::import as store_import;
+use crate::store::rules::{RuleSet, is_live};
+use crate::store::{Db, known};
+use crate::timefmt::Ms;
+use clap::ValueEnum;
+use rusqlite::Connection;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnConflict {
+    /// Keep the existing live row
+    Skip,
+    /// Overwrite the existing row
+    Replace,
+    /// Keep whichever row has the later created_at (like `openclaw doctor`)
+    Newer,
+    /// Refuse the whole import (exit 4)
+    Fail,
+}
+
+/// Per (plugin, namespace) outcome.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub added: u64,
+    pub replaced: u64,
+    pub skipped: u64,
+    pub dropped_expired: u64,
+    /// Rows the target runtime cannot take (`export::Refused`): skipped and named.
+    pub not_taken: u64,
+    /// Added rows live at `--now`: only these count toward the plugin cap.
+    pub added_live: u64,
+}
+
+pub fn nothing_imported() -> String {
+    "nothing was imported (an import is one transaction)".into()
+}
+
+/// Which entries of the file to import: the namespaces named (each may name its
+/// plugin), `--plugin`, `--key`, `--prefix`. One pure predicate over the file's
+/// entries, so the plan, the real run (and later a batched run) select alike.
+#[derive(Debug, Clone, Default)]
+pub struct ImportSelection {
+    /// (plugin, namespace) pairs; empty: every namespace.
+    namespaces: Vec<(Option<String>, String)>,
+    plugin: Option<String>,
+    keys: Vec<String>,
+    prefix: Option<String>,
+}
+
+impl ImportSelection {
+    /// From the command line: namespace arguments (each may name its plugin),
+    /// `--plugin`, `--key` (trimmed as the runtime trims keys), `--prefix`.
+    pub fn new(
+        namespaces: &[String],
+        plugin: Option<&str>,
+        keys: &[String],
+        prefix: Option<&str>,
+    ) -> Result<Self> {
+        let namespaces = namespaces
+            .iter()
+            .map(|a| crate::split_namespace(a, plugin))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ImportSelection {
+            namespaces,
+            plugin: plugin.map(str::to_string),
+            keys: keys
+                .iter()
+                .map(|k| crate::store::rules::js_trim(k).to_string())
+                .collect(),
+            prefix: prefix.map(str::to_string),
+        })
+    }
+
+    pub fn matches(&self, e: &crate::store::Entry) -> bool {
+        self.plugin.as_ref().is_none_or(|p| *p == e.plugin_id)
+            && (self.namespaces.is_empty()
+                || self.namespaces.iter().any(|(p, n)| {
+                    *n == e.namespace && p.as_ref().is_none_or(|p| *p == e.plugin_id)
+                }))
+            && (self.keys.is_empty() || self.keys.contains(&e.key))
+            && self
+                .prefix
+                .as_ref()
+                .is_none_or(|p| e.key.starts_with(p.as_str()))
+    }
+
+    pub fn is_everything(&self) -> bool {
+        self.namespaces.is_empty()
+            && self.plugin.is_none()
+            && self.keys.is_empty()
+            && self.prefix.is_none()
+    }
+
+    /// Refuses (exit 3, with a did-you-mean) a namespace or plugin named that is not in
+    /// the file: for an import, "exists" means in the file.
+    pub fn check_in_file(&self, in_file: &[(String, String)], path: &Path) -> Result<()> {
+        let checks = self
+            .namespaces
+            .iter()
+            .map(|(p, n)| (p.clone(), Some(n.as_str())))
+            .chain(
+                self.plugin
+                    .iter()
+                    .filter(|_| self.namespaces.is_empty())
+                    .map(|p| (Some(p.clone()), None)),
+            );
+        for (plugin, ns) in checks {
+            let found = in_file.iter().any(|(p, n)| {
+                plugin.as_ref().is_none_or(|want| want == p) && ns.is_none_or(|want| want == n)
+            });
+            if found {
+                continue;
+            }
+            let (what, word, candidates): (&str, &str, Vec<&str>) = match ns {
+                Some(n) => (
+                    "namespace",
+                    n,
+                    in_file.iter().map(|(_, n)| n.as_str()).collect(),
+                ),
+                None => {
+                    let p = plugin.as_deref().unwrap_or_default();
+                    (
+                        "plugin",
+                        p,
+                        in_file.iter().map(|(p, _)| p.as_str()).collect(),
+                    )
+                }
+            };
+            let hint = match crate::store::names::did_you_mean(word, candidates) {
+                Some(best) => format!("did you mean '{best}'?"),
+                None => format!(
+                    "see what it holds with `statectl verify {}`",
+                    path.display()
+                ),
+            };
+            return Err(Error::new(
+                Kind::NamespaceNotFound,
+                format!(
+                    "no {what} '{word}'{} in {}; {hint}",
+                    match (&plugin, ns) {
+                        (Some(p), Some(_)) => format!(" under plugin '{p}'"),
+                        _ => String::new(),
+                    },
+                    path.display()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the plan pass hands on: a replaced live row, as it is before the import.
+pub type OnReplace<'a> = &'a mut dyn FnMut(&crate::store::Entry) -> Result<()>;
+
+/// What `import` was asked: which rows, and what to do with a key that has a live row.
+pub struct ImportRequest {
+    pub pick: ImportSelection,
+    pub on_conflict: OnConflict,
+    pub include_expired: bool,
+}
+
+/// What a selected row does at its key.
+enum Verdict {
+    Add,
+    Replace,
+    Skip,
+}
+
+/// The row against the live row already at its key (`existing`: its created_at and
+/// expires_at); `--on-conflict fail` refuses the whole import.
+fn decide(
+    req: &ImportRequest,
+    existing: Option<(Ms, Option<Ms>)>,
+    ie: &export::ImportEntry,
+    now: Ms,
+) -> Result<Verdict> {
+    let e = &ie.entry;
+    Ok(match existing {
+        // An expired row is gone as far as the runtime is concerned.
+        None => Verdict::Add,
+        Some((_, exp)) if !is_live(exp, now) => Verdict::Add,
+        Some((created, _)) => match req.on_conflict {
+            OnConflict::Skip => Verdict::Skip,
+            OnConflict::Replace => Verdict::Replace,
+            OnConflict::Newer if e.created_at > created => Verdict::Replace,
+            OnConflict::Newer => Verdict::Skip,
+            OnConflict::Fail => {
+                return Err(Error::new(
+                    Kind::ImportConflict,
+                    format!(
+                        "line {}: key '{}' in {}/{} already has a live row; nothing was imported; choose --on-conflict skip, replace or newer",
+                        ie.line, e.key, e.plugin_id, e.namespace
+                    ),
+                ));
+            }
+        },
+    })
+}
+
+/// Classifies every selected entry against the database and, when `write`, applies
+/// it. The dry run, the plan before a confirmation and the real import go through
+/// this one function.
+pub fn apply(
+    conn: &Connection,
+    path: &Path,
+    rules: &RuleSet,
+    req: &ImportRequest,
+    now: Ms,
+    write: bool,
+    mut on_replace: Option<OnReplace>,
+) -> Result<Stats> {
+    let before = store_import::live_counts(conn, now)?;
+    let mut stats = Stats::new();
+    let mut target = store_import::Target::new(conn)?;
+    export::read(export::open(path)?, Some(rules), |ie| {
+        crate::interrupt::check(nothing_imported)?;
+        let e = &ie.entry;
+        if !req.pick.matches(e) {
+            return Ok(());
+        }
+        let c = stats
+            .entry((e.plugin_id.clone(), e.namespace.clone()))
+            .or_default();
+        if !req.include_expired && !is_live(e.expires_at, now) {
+            c.dropped_expired += 1;
+            return Ok(());
+        }
+        if ie.refused.is_some() {
+            c.not_taken += 1;
+            return Ok(());
+        }
+        let existing = target.existing(&e.plugin_id, &e.namespace, &e.key)?;
+        match decide(req, existing, &ie, now)? {
+            Verdict::Skip => {
+                c.skipped += 1;
+                return Ok(());
+            }
+            Verdict::Replace => {
+                c.replaced += 1;
+                if let Some(f) = on_replace.as_mut()
+                    && let Some(old) =
+                        store_import::stored_row(conn, &e.plugin_id, &e.namespace, &e.key)?
+                {
+                    f(&old)?;
+                }
+            }
+            Verdict::Add => {
+                c.added += 1;
+                c.added_live += u64::from(is_live(e.expires_at, now));
+            }
+        }
+        if write {
+            target.upsert(&store_import::NewRow {
+                plugin_id: &e.plugin_id,
+                namespace: &e.namespace,
+                key: &e.key,
+                value_json: &e.value_json,
+                created_at: e.created_at,
+                expires_at: e.expires_at,
+            })?;
+        }
+        Ok(())
+    })?;
+    check_caps(&before, &stats, rules)?;
+    Ok(stats)
+}
+
+/// Refuses an import that would push a plugin over its version's live-row cap: the
+/// runtime would then fail every write of that plugin.
+fn check_caps(
+    before: &BTreeMap<(String, String), u64>,
+    stats: &Stats,
+    rules: &RuleSet,
+) -> Result<()> {
+    let Some(cap) = rules.plugin_live_cap else {
+        return Ok(());
+    };
+    let mut per_plugin: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for ((p, _), n) in before {
+        per_plugin.entry(p).or_default().0 += n;
+    }
+    // Live rows only, as the runtime counts: a row already expired at --now (imported
+    // with --include-expired) takes no room.
+    for ((p, _), c) in stats {
+        per_plugin.entry(p).or_default().1 += c.added_live;
+    }
+    for (plugin, (live, added)) in per_plugin {
+        if added > 0 && live + added > cap {
+            // The namespaces at risk: every one of the plugin's, here or imported.
+            let mut at_risk: Vec<&str> = before
+                .keys()
+                .chain(stats.keys())
+                .filter(|(p, _)| p == plugin)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            at_risk.sort_unstable();
+            at_risk.dedup();
+            let effects: Vec<String> = rules
+                .plugin_caps
+                .iter()
+                .map(|c| {
+                    if live + added > c.cap {
+                        format!(
+                            "{} (cap {}): {}",
+                            c.versions,
+                            thousands(c.cap),
+                            c.at_cap.describe()
+                        )
+                    } else {
+                        format!("{} (cap {}): under its cap", c.versions, thousands(c.cap))
+                    }
+                })
+                .collect();
+            return Err(Error::new(
+                Kind::PluginCap,
+                format!(
+                    "importing would give plugin '{plugin}' {} live rows, over this database's cap of {} ({}); then {}; namespaces at risk: {}; nothing was imported; import fewer namespaces or prune first",
+                    thousands(live + added),
+                    thousands(cap),
+                    rules.name,
+                    effects.join("; "),
+                    at_risk.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Outcome per (plugin, namespace).
+pub type Stats = BTreeMap<(String, String), Counts>;
+
+/// Every namespace's counts added up.
+pub fn total(stats: &Stats) -> Counts {
+    stats.values().fold(Counts::default(), |a, c| Counts {
+        added: a.added + c.added,
+        replaced: a.replaced + c.replaced,
+        skipped: a.skipped + c.skipped,
+        dropped_expired: a.dropped_expired + c.dropped_expired,
+        not_taken: a.not_taken + c.not_taken,
+        added_live: a.added_live + c.added_live,
+    })
+}
+
+/// What the verifying pass found: the file's entry count and the selected rows the
+/// target cannot take, as the import will skip them.
+pub struct Survey {
+    pub entries: u64,
+    pub refused: Vec<export::Refused>,
+}
+
+/// The first pass: the whole file is verified before the database is touched; a
+/// namespace or plugin named that the file lacks is refused, and with `strict` so is
+/// any selected row the target cannot take. `shown` is the file as the user named it.
+pub fn survey(
+    file: &Path,
+    shown: &Path,
+    rules: &RuleSet,
+    req: &ImportRequest,
+    strict: bool,
+    now: Ms,
+) -> Result<Survey> {
+    let mut in_file: Vec<(String, String)> = Vec::new();
+    let mut refused: Vec<export::Refused> = Vec::new();
+    let summary = export::read(export::open(file)?, Some(rules), |ie| {
+        let e = &ie.entry;
+        if req.pick.matches(e) && (req.include_expired || is_live(e.expires_at, now)) {
+            refused.extend(export::Refused::of(&ie));
+        }
+        if in_file
+            .last()
+            .is_none_or(|(p, n)| *p != e.plugin_id || *n != e.namespace)
+        {
+            in_file.push((e.plugin_id.clone(), e.namespace.clone()));
+        }
+        crate::interrupt::check(nothing_imported)
+    })?;
+    in_file.sort();
+    in_file.dedup();
+    if !req.pick.is_everything() {
+        req.pick.check_in_file(&in_file, shown)?;
+    }
+    if strict && !refused.is_empty() {
+        return Err(Error::new(
+            Kind::ImportNotTaken,
+            format!(
+                "{} of {} cannot be taken by this database's runtime ({}), first: line {}: {}/{} '{}': {}; nothing was imported (--strict); without --strict they are skipped and named",
+                rows(refused.len() as u64),
+                shown.display(),
+                rules.name,
+                refused[0].line,
+                refused[0].plugin_id,
+                refused[0].namespace,
+                refused[0].key,
+                refused[0].reason
+            ),
+        ));
+    }
+    Ok(Survey {
+        entries: summary.entries,
+        refused,
+    })
+}
+
+/// The live rows an import would replace, saved as an export before they are; written
+/// in full only when [`Backup::commit`] is called (after the confirmation).
+pub struct Backup {
+    file: AtomicFile,
+    writer: export::ExportWriter<std::io::BufWriter<std::fs::File>>,
+}
+
+impl Backup {
+    /// Commits the file; returns how many rows it holds.
+    pub fn commit(self) -> Result<u64> {
+        let (mut out, n) = self.writer.finish()?;
+        std::io::Write::flush(&mut out)?;
+        drop(out);
+        self.file.commit()?;
+        Ok(n)
+    }
+}
+
+/// The plan before replacing live rows: how many would be replaced, with the rows
+/// saved to `backup` (not yet committed) when asked. `shown`: the file as named.
+pub fn plan_replacements(
+    db: &Db,
+    file: &Path,
+    shown: &Path,
+    rules: &RuleSet,
+    req: &ImportRequest,
+    backup: Option<&Path>,
+    now: Ms,
+) -> Result<(u64, Option<Backup>)> {
+    let mut backup = match backup {
+        Some(path) => {
+            let header = export::header(
+                db,
+                now,
+                json!({"backup_before": "import", "import_file": shown.display().to_string()}),
+            );
+            let mut file = AtomicFile::create(path, false, &db.path)?;
+            let writer = export::ExportWriter::new(
+                std::io::BufWriter::new(file.file().try_clone()?),
+                &header,
+            )?;
+            Some(Backup { file, writer })
+        }
+        None => None,
+    };
+    let planned = {
+        let mut save = |old: &crate::store::Entry| match backup.as_mut() {
+            Some(b) => b.writer.entry(old),
+            None => Ok(()),
+        };
+        apply(&db.conn, file, rules, req, now, false, Some(&mut save))?
+    };
+    let replaced = planned.values().map(|c| c.replaced).sum();
+    Ok((replaced, backup))
+}
+
+/// After the import: the namespaces it touched that now hold more live rows than their
+/// maxEntries, as (plugin, namespace, live, maxEntries).
+pub fn over_max_entries(
+    db: &Db,
+    stats: &Stats,
+    now: Ms,
+) -> Result<Vec<(String, String, u64, u64)>> {
+    let after = store_import::live_counts(&db.conn, now)?;
+    let mut over = Vec::new();
+    for (plugin, ns) in stats.keys() {
+        let live = after
+            .get(&(plugin.clone(), ns.clone()))
+            .copied()
+            .unwrap_or(0);
+        if let Some(m) = known::policy(plugin, ns).max_entries
+            && live > m
+        {
+            over.push((plugin.clone(), ns.clone(), live, m));
+        }
+    }
+    Ok(over)
+}
