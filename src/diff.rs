@@ -530,6 +530,35 @@ pub fn lost_entries(lost: &[Difference]) -> Vec<store::Entry> {
     out
 }
 
+/// Writes exactly the lost legacy rows as an export to `path`; returns how many.
+pub fn write_lost(
+    path: &Path,
+    force: bool,
+    legacy: &Path,
+    lost: &[Difference],
+    now: crate::timefmt::Ms,
+    busy_timeout_ms: u64,
+) -> Result<u64> {
+    let db = crate::store::Db::open_read_only(legacy, busy_timeout_ms)?;
+    let header = crate::export::header(
+        &db,
+        now,
+        serde_json::json!({"sidecar_lost": true, "namespaces": [], "plugin": null,
+               "include_expired": false, "only_expired": false,
+               "exclude_secrets": false, "filtered": true, "filters": null}),
+    );
+    let mut file = crate::atomic::AtomicFile::create(path, force, legacy)?;
+    let mut w = crate::export::ExportWriter::new(std::io::BufWriter::new(file.file()), &header)?;
+    for e in lost_entries(lost) {
+        w.entry(&e)?;
+    }
+    let (mut buf, n) = w.finish()?;
+    std::io::Write::flush(&mut buf)?;
+    drop(buf);
+    file.commit()?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

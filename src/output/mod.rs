@@ -1,6 +1,7 @@
 //! Output: terminal policy, tables for people, JSON/JSONL/CSV for scripts.
 
 pub mod columns;
+pub mod diff;
 pub mod entries;
 pub mod format;
 pub mod import;
