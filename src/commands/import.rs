@@ -93,7 +93,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
         if args.on_conflict == OnConflict::Replace && replaced > 0 {
             let what = rows(replaced).replacen(" row", " live row", 1);
             let question = format!("Replace {what} with the file's version");
-            super::mutate::ask(ctx, &question, &format!("replace {what}"), args.yes)?;
+            crate::output::prompt::ask(ctx, &question, &format!("replace {what}"), args.yes)?;
         }
         if let (Some(b), Some(path)) = (backup, &args.backup) {
             let n = b.commit()?;

@@ -3,4 +3,5 @@
 
 pub mod check;
 pub mod import;
+pub mod mutate;
 pub mod top;

@@ -6,6 +6,8 @@ pub mod entries;
 pub mod format;
 pub mod import;
 pub mod limits;
+pub mod mutate;
+pub mod prompt;
 pub mod top;
 
 pub use format::Format;
