@@ -3,14 +3,13 @@
 
 use crate::cli::SelectArgs;
 use crate::error::{Error, Kind, Result};
-use crate::output::escape_control;
-use crate::output::format::Format;
-use crate::store::{Liveness, Selection, known, query, stamps};
-use crate::timefmt::{self, Ms};
-use crate::watch::{Event, EventType, Watcher};
+use crate::ops::watch as op;
+use crate::output::watch::Printer;
+use crate::store::{Liveness, Selection, stamps};
+use crate::timefmt;
+use crate::watch::Watcher;
 use crate::{Ctx, commands, interrupt};
 use clap::Args;
-use serde_json::json;
 
 #[derive(Debug, Args)]
 #[command(
@@ -66,15 +65,6 @@ fn watched(ctx: &Ctx, args: &WatchArgs) -> Result<Vec<Selection>> {
     Ok(sels)
 }
 
-/// Streams one snapshot of the watched rows into the watcher (a pass it has begun):
-/// nothing is collected.
-fn read(conn: &rusqlite::Connection, sels: &[Selection], watcher: &mut Watcher) -> Result<()> {
-    for s in sels {
-        stamps::for_each_stamp(conn, s, |st| watcher.observe(st))?;
-    }
-    Ok(())
-}
-
 pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
     let interval = timefmt::parse_duration(&args.interval)?.max(10) as u64;
     let since = args
@@ -100,10 +90,11 @@ pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
         .transpose()?;
     let mut watcher = Watcher::new(stale_after);
     watcher.begin_first(now, replay_from);
-    read(&db.conn, &sels, &mut watcher)?;
+    op::read(&db.conn, &sels, &mut watcher)?;
     let first = watcher.end();
-    let mut printer = Printer::new(ctx.format, args.show_secrets);
-    printer.print(ctx, &db.conn, &first, now)?;
+    let mut printer = Printer::new(ctx.format);
+    let values = op::values(&db.conn, &first, args.show_secrets)?;
+    printer.print(ctx, &first, &values, now)?;
     loop {
         std::thread::sleep(std::time::Duration::from_millis(interval));
         if interrupt::check(String::new).is_err() {
@@ -114,132 +105,12 @@ pub fn run(ctx: &mut Ctx, args: &WatchArgs) -> Result<()> {
         let events = if v != version {
             version = v;
             watcher.begin(now);
-            read(&db.conn, &sels, &mut watcher)?;
+            op::read(&db.conn, &sels, &mut watcher)?;
             watcher.end()
         } else {
             watcher.tick(now)
         };
-        printer.print(ctx, &db.conn, &events, now)?;
-    }
-}
-
-struct Printer {
-    format: Format,
-    show_secrets: bool,
-    csv_header_done: bool,
-}
-
-impl Printer {
-    fn new(format: Format, show_secrets: bool) -> Printer {
-        Printer {
-            format,
-            show_secrets,
-            csv_header_done: false,
-        }
-    }
-
-    /// The current value of a row that was added or updated (None when gone again).
-    fn value(&self, conn: &rusqlite::Connection, e: &Event) -> Result<Option<String>> {
-        if !matches!(e.kind, EventType::Added | EventType::Updated) {
-            return Ok(None);
-        }
-        let sel = Selection {
-            plugin: Some(e.plugin_id.clone()),
-            namespaces: vec![e.namespace.clone()],
-            keys: vec![e.key.clone()],
-            liveness: Liveness::All,
-            ..Default::default()
-        };
-        let mut value = None;
-        query::for_each_entry(conn, &sel, Some(1), |entry| {
-            value = Some(entry.value_json);
-            Ok(())
-        })?;
-        Ok(value)
-    }
-
-    fn print(
-        &mut self,
-        ctx: &mut Ctx,
-        conn: &rusqlite::Connection,
-        events: &[Event],
-        now: Ms,
-    ) -> Result<()> {
-        for e in events {
-            let secret = known::policy(&e.plugin_id, &e.namespace).secret && !self.show_secrets;
-            let value = if secret { None } else { self.value(conn, e)? };
-            match self.format {
-                Format::Json | Format::Jsonl => {
-                    let mut o = json!({
-                        "type": e.kind,
-                        "at": now,
-                        "plugin_id": e.plugin_id,
-                        "namespace": e.namespace,
-                        "key": (e.kind != EventType::Stale).then_some(&e.key),
-                        "created_at": e.created_at,
-                        "expires_at": e.expires_at,
-                    });
-                    if let Some(v) = &value {
-                        match crate::output::entries::serde_value(v) {
-                            Some(value) => o["value"] = value,
-                            None => o["value_raw"] = json!(v),
-                        }
-                    }
-                    if self.format == Format::Json {
-                        serde_json::to_writer_pretty(&mut *ctx.out, &o)?;
-                    } else {
-                        serde_json::to_writer(&mut *ctx.out, &o)?;
-                    }
-                    writeln!(ctx.out)?;
-                }
-                Format::Csv => {
-                    if !self.csv_header_done {
-                        writeln!(
-                            ctx.out,
-                            "type,at,plugin_id,namespace,key,created_at,expires_at"
-                        )?;
-                        self.csv_header_done = true;
-                    }
-                    let mut w = csv::WriterBuilder::new()
-                        .has_headers(false)
-                        .from_writer(&mut *ctx.out);
-                    w.write_record([
-                        e.kind.as_str().to_string(),
-                        now.to_string(),
-                        e.plugin_id.clone(),
-                        e.namespace.clone(),
-                        e.key.clone(),
-                        e.created_at.to_string(),
-                        e.expires_at.map(|t| t.to_string()).unwrap_or_default(),
-                    ])
-                    .map_err(|err| Error::new(Kind::Csv, err.to_string()))?;
-                    w.flush()?;
-                }
-                Format::Table | Format::Wide => {
-                    let what = match e.kind {
-                        EventType::Stale => format!(
-                            "no write for {} (newest {})",
-                            timefmt::format_span(now - e.created_at),
-                            timefmt::format_abs(e.created_at)
-                        ),
-                        _ => format!(
-                            "{}  {}",
-                            escape_control(&e.key),
-                            crate::output::entries::expiry_text(e.expires_at, now)
-                        ),
-                    };
-                    writeln!(
-                        ctx.out,
-                        "{}  {:<7}  {}/{}  {what}",
-                        timefmt::format_abs(now),
-                        e.kind.as_str(),
-                        escape_control(&e.plugin_id),
-                        escape_control(&e.namespace),
-                    )?;
-                }
-            }
-        }
-        ctx.out.flush()?;
-        Ok(())
+        let values = op::values(&db.conn, &events, args.show_secrets)?;
+        printer.print(ctx, &events, &values, now)?;
     }
 }

@@ -5,3 +5,4 @@ pub mod check;
 pub mod import;
 pub mod mutate;
 pub mod top;
+pub mod watch;

@@ -9,6 +9,7 @@ pub mod limits;
 pub mod mutate;
 pub mod prompt;
 pub mod top;
+pub mod watch;
 
 pub use format::Format;
 
