@@ -95,6 +95,7 @@ fn src_text(src: &Src) -> String {
             .join(", else "),
         Src::BindingKeyMatches => "key = sha256(accountId \\0 conversationId)[:32]".into(),
         Src::Rotation => "value .botId, .tokenFingerprint, .apiRoot against openclaw.json".into(),
+        Src::Derived(d) => d.describe().into(),
     }
 }
 

@@ -130,7 +130,8 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
         args.keys_only,
     )
     .raw(args.raw)
-    .csv_decoded(csv_spec);
+    .csv_decoded(csv_spec)
+    .context(crate::store::context::for_selection(&db.conn, &sel)?);
     let order = args.sort.map(SortBy::order).unwrap_or_default();
     let n = query::for_each_entry_in(&db.conn, &sel, order, args.limit, |e| sink.push(e))?;
     sink.finish()?;

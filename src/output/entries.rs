@@ -6,7 +6,7 @@ use super::{Term, escape_control};
 use crate::error::Result;
 use crate::output::Format;
 use crate::store::Entry;
-use crate::store::catalog::{self, DVal, Decoded, Spec};
+use crate::store::catalog::{self, Context, DVal, Decoded, Spec};
 use crate::store::known;
 use crate::store::rules::is_live;
 use crate::store::value;
@@ -156,10 +156,10 @@ impl<'a> EntryJson<'a> {
 
 /// An entry decoded by its namespace's spec; personal fields only when the namespace
 /// is not secret or `--show-secrets` is given.
-pub fn decode(e: &Entry, show_secrets: bool) -> Option<Decoded> {
+pub fn decode(e: &Entry, show_secrets: bool, cx: &Context) -> Option<Decoded> {
     let spec = catalog::spec(&e.plugin_id, &e.namespace)?;
     let show_personal = show_secrets || !known::policy(&e.plugin_id, &e.namespace).secret;
-    Some(spec.decode(&e.key, &e.value_json, show_personal))
+    Some(spec.decode_in(&e.namespace, &e.key, &e.value_json, show_personal, cx))
 }
 
 /// A decoded value as a table cell: times relative to `now`, lists joined.
@@ -167,6 +167,7 @@ pub fn dval_cell(v: &DVal, now: Ms) -> String {
     match v {
         DVal::Null => "-".into(),
         DVal::Time(t) => format_rel(*t, now),
+        DVal::Span(ms) => crate::timefmt::format_span(*ms),
         DVal::List(l) if l.is_empty() => "-".into(),
         DVal::List(l) => l.join(","),
         DVal::Text(t) => t.clone(),
@@ -236,6 +237,8 @@ pub struct EntrySink<'w> {
     decoded: bool,
     /// CSV appends the decoded fields of this namespace (`--decoded`).
     csv_spec: Option<&'static Spec>,
+    /// What decoding knows beyond each row (`--now`, memory-host journal tails).
+    cx: Context,
     count: u64,
     table_rows: Vec<Entry>,
     csv: Option<csv::Writer<&'w mut dyn Write>>,
@@ -264,6 +267,7 @@ impl<'w> EntrySink<'w> {
             keys_only,
             decoded: true,
             csv_spec: None,
+            cx: Context::default(),
             count: 0,
             table_rows: Vec::new(),
             csv,
@@ -279,6 +283,12 @@ impl<'w> EntrySink<'w> {
     /// `--decoded` for CSV: append the decoded fields of `spec`.
     pub fn csv_decoded(mut self, spec: Option<&'static Spec>) -> Self {
         self.csv_spec = spec;
+        self
+    }
+
+    /// The decoding context of the listing (`store::context::for_selection`).
+    pub fn context(mut self, cx: Context) -> Self {
+        self.cx = cx;
         self
     }
 
@@ -305,7 +315,7 @@ impl<'w> EntrySink<'w> {
                 } else {
                     let redact = redact(&e, self.show_secrets);
                     let decoded = if self.decoded {
-                        decode(&e, self.show_secrets)
+                        decode(&e, self.show_secrets, &self.cx)
                     } else {
                         None
                     };
@@ -375,9 +385,9 @@ impl<'w> EntrySink<'w> {
                 e.size_bytes().to_string(),
             ];
             if let Some(spec) = spec {
-                let d = spec
-                    .matches(&e.plugin_id, &e.namespace)
-                    .then(|| spec.decode(&e.key, &e.value_json, show_personal));
+                let d = spec.matches(&e.plugin_id, &e.namespace).then(|| {
+                    spec.decode_in(&e.namespace, &e.key, &e.value_json, show_personal, &self.cx)
+                });
                 for f in spec.visible_fields(show_personal) {
                     let v = d.as_ref().and_then(|d| d.get(&f.name));
                     record.push(match v {
@@ -430,7 +440,7 @@ impl<'w> EntrySink<'w> {
         let decoded: Vec<Decoded> = self
             .table_rows
             .iter()
-            .map(|e| spec.decode(&e.key, &e.value_json, show_personal))
+            .map(|e| spec.decode_in(&e.namespace, &e.key, &e.value_json, show_personal, &self.cx))
             .collect();
         let any_problem = decoded.iter().any(|d| d.problem.is_some());
         let mut columns = vec![Column::keep("KEY")];

@@ -25,6 +25,8 @@ pub enum Type {
     TimeSecs,
     /// A list of strings.
     List,
+    /// A length of time in ms (`idle_remaining`); `<`/`>` take `90s`, `2h`, `7d`.
+    Duration,
 }
 
 impl Type {
@@ -35,12 +37,16 @@ impl Type {
             Type::Bool => "bool",
             Type::Time | Type::TimeSecs => "time",
             Type::List => "list",
+            Type::Duration => "duration",
         }
     }
 
     /// Whether `<` and `>` apply.
     pub fn ordered(self) -> bool {
-        matches!(self, Type::Int | Type::Time | Type::TimeSecs)
+        matches!(
+            self,
+            Type::Int | Type::Time | Type::TimeSecs | Type::Duration
+        )
     }
 
     fn parse_user(s: &str) -> Option<Type> {
@@ -51,6 +57,7 @@ impl Type {
             "time" => Type::Time,
             "time_s" => Type::TimeSecs,
             "list" => Type::List,
+            "duration" => Type::Duration,
             _ => return None,
         })
     }
@@ -74,6 +81,48 @@ pub enum Src {
     /// `telegram.update-offsets`: the stored bot id and token fingerprint against the
     /// token of openclaw.json ([`super::offsets`]); null when the file cannot tell.
     Rotation,
+    /// Something beyond the row itself: the time, the namespace name, other rows.
+    Derived(Derived),
+}
+
+/// Fields computed from more than the row's key and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derived {
+    /// Time left before an idle binding expires, against `--now`:
+    /// `max(lastActivityAt, boundAt) + idleTimeoutMs - now`, at least 0; the app
+    /// default idle timeout when the value has none; null when the timeout is 0 (off).
+    IdleRemaining { default_idle_ms: Ms },
+    /// `memory-host.event-cursors`: the workspace's highest event sequence (from the
+    /// store, [`Context::journal_tails`]) minus the cursor's `lastSequence`.
+    CursorLag,
+    /// The hex suffix of a hashed namespace name (MS Teams named accounts), full.
+    NamespaceHash,
+    /// The same, short (`0123ab…89cdef`), as the account column shows it until the
+    /// hash is mapped back to an account id.
+    NamespaceHashShort,
+}
+
+impl Derived {
+    /// Where the field comes from, for `explain`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Derived::IdleRemaining { .. } => {
+                "max(lastActivityAt, boundAt) + idleTimeoutMs (default 24h) - now"
+            }
+            Derived::CursorLag => "max(seq) of memory-host.events for the workspace - lastSequence",
+            Derived::NamespaceHash => "the namespace's sha256 suffix",
+            Derived::NamespaceHashShort => "the namespace's sha256 suffix, short",
+        }
+    }
+}
+
+/// What decoding may know beyond one row, computed once per listing by the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// `--now`; derived times are null without it.
+    pub now: Option<Ms>,
+    /// `memory-host.events`: the highest live sequence per workspace hash.
+    pub journal_tails: std::collections::BTreeMap<String, i64>,
 }
 
 /// One decoded field.
@@ -305,6 +354,8 @@ pub enum DVal {
     /// Epoch ms.
     Time(Ms),
     List(Vec<String>),
+    /// A length of time in ms.
+    Span(Ms),
 }
 
 impl DVal {
@@ -312,7 +363,7 @@ impl DVal {
         match self {
             DVal::Null => Value::Null,
             DVal::Text(s) => Value::String(s.clone()),
-            DVal::Int(i) | DVal::Time(i) => Value::from(*i),
+            DVal::Int(i) | DVal::Time(i) | DVal::Span(i) => Value::from(*i),
             DVal::Bool(b) => Value::Bool(*b),
             DVal::List(l) => Value::from(l.clone()),
         }
@@ -323,7 +374,7 @@ impl DVal {
         match self {
             DVal::Null => vec![],
             DVal::Text(s) => vec![s.clone()],
-            DVal::Int(i) | DVal::Time(i) => vec![i.to_string()],
+            DVal::Int(i) | DVal::Time(i) | DVal::Span(i) => vec![i.to_string()],
             DVal::Bool(b) => vec![b.to_string()],
             DVal::List(l) => l.clone(),
         }
@@ -372,6 +423,18 @@ impl Spec {
     /// Decodes one row. `show_personal` is false for a secret namespace without
     /// `--show-secrets`: personal fields are then left out.
     pub fn decode(&self, key: &str, value_json: &str, show_personal: bool) -> Decoded {
+        self.decode_in("", key, value_json, show_personal, &Context::default())
+    }
+
+    /// [`Spec::decode`] of a row of `namespace`, with what the store knows beyond it.
+    pub fn decode_in(
+        &self,
+        namespace: &str,
+        key: &str,
+        value_json: &str,
+        show_personal: bool,
+        cx: &Context,
+    ) -> Decoded {
         let mut problems = Vec::new();
         let found = self
             .grammars
@@ -396,9 +459,11 @@ impl Spec {
             }
         }
         let ctx = Inputs {
+            namespace,
             key,
             caps: &caps,
             value: value.as_ref(),
+            cx,
         };
         let mut fields = Vec::new();
         for f in self.visible_fields(show_personal) {
@@ -420,9 +485,11 @@ impl Spec {
 }
 
 struct Inputs<'a> {
+    namespace: &'a str,
     key: &'a str,
     caps: &'a [(String, String)],
     value: Option<&'a Value>,
+    cx: &'a Context,
 }
 
 fn lookup<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
@@ -476,7 +543,35 @@ fn resolve(inp: &Inputs, src: &Src, ty: Type) -> Result<DVal, String> {
             .map(|v| super::offsets::diagnose_value(super::config::gateway(), inp.key, v))
             .and_then(|r| r.code())
             .map_or(DVal::Null, |c| DVal::Text(c.into()))),
+        Src::Derived(d) => Ok(derive(inp, *d)),
     }
+}
+
+fn derive(inp: &Inputs, d: Derived) -> DVal {
+    let num = |p: &str| inp.value.and_then(|v| lookup(v, p)).and_then(Value::as_i64);
+    let hash = || {
+        let at = inp.namespace.rfind('.')? + 1;
+        let h = &inp.namespace[at..];
+        (h.len() >= 16 && h.bytes().all(|b| b.is_ascii_hexdigit())).then_some(h)
+    };
+    let v = match d {
+        Derived::IdleRemaining { default_idle_ms } => (|| {
+            let idle = num("idleTimeoutMs").map_or(default_idle_ms, |t| t.max(0));
+            let since = num("lastActivityAt")?.max(num("boundAt").unwrap_or(0));
+            let left = since.checked_add(idle)?.checked_sub(inp.cx.now?)?;
+            (idle > 0).then(|| DVal::Span(left.max(0)))
+        })(),
+        Derived::CursorLag => (|| {
+            let ws = inp.caps.iter().find(|(n, _)| n == "workspace")?;
+            let tail = inp.cx.journal_tails.get(&ws.1)?;
+            Some(DVal::Int(tail.checked_sub(num("lastSequence")?)?))
+        })(),
+        Derived::NamespaceHash => hash().map(|h| DVal::Text(h.to_string())),
+        Derived::NamespaceHashShort => {
+            hash().map(|h| DVal::Text(format!("{}…{}", &h[..6], &h[h.len() - 6..])))
+        }
+    };
+    v.unwrap_or(DVal::Null)
 }
 
 /// `telegram.thread-bindings` keys: `sha256("{accountId}\0{conversationId}")`, first 32 hex.
@@ -500,18 +595,21 @@ fn secs_to_ms(s: f64) -> Ms {
     (s * 1000.0).round() as Ms
 }
 
+/// An integer as a value of an integer-like type.
+fn number(n: i64, ty: Type) -> DVal {
+    match ty {
+        Type::Time => DVal::Time(n),
+        Type::Duration => DVal::Span(n),
+        _ => DVal::Int(n),
+    }
+}
+
 /// A key capture as its field's type; text that does not parse stays text.
 fn typed_text(s: &str, ty: Type) -> DVal {
     match ty {
-        Type::Int | Type::Time => s
+        Type::Int | Type::Time | Type::Duration => s
             .parse::<i64>()
-            .map(|i| {
-                if ty == Type::Int {
-                    DVal::Int(i)
-                } else {
-                    DVal::Time(i)
-                }
-            })
+            .map(|i| number(i, ty))
             .unwrap_or_else(|_| DVal::Text(s.to_string())),
         Type::TimeSecs => s
             .parse::<f64>()
@@ -538,17 +636,13 @@ fn typed_json(v: &Value, ty: Type) -> Result<DVal, String> {
             Value::Bool(b) => Ok(DVal::Text(b.to_string())),
             _ => wrong(),
         },
-        Type::Int | Type::Time => {
+        Type::Int | Type::Time | Type::Duration => {
             let n = match v {
                 Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
                 Value::String(s) => s.trim().parse().ok(),
                 _ => None,
             };
-            match n {
-                Some(n) if ty == Type::Int => Ok(DVal::Int(n)),
-                Some(n) => Ok(DVal::Time(n)),
-                None => wrong(),
-            }
+            n.map(|n| number(n, ty)).map_or_else(wrong, Ok)
         }
         Type::TimeSecs => match v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()) {
             Some(f) if f.is_finite() => Ok(DVal::Time(secs_to_ms(f))),
@@ -650,6 +744,9 @@ impl Cond {
                 self.value.trim().parse::<i64>().map_err(|_| {
                     format!("--where {}: '{}' is not an integer", self.field, self.value)
                 })
+            } else if f.ty == Type::Duration {
+                crate::timefmt::parse_duration(&self.value)
+                    .map_err(|e| format!("--where {}: {}", self.field, e.message))
             } else {
                 crate::timefmt::parse_time(&self.value, now)
                     .map_err(|e| format!("--where {}: {}", self.field, e.message))
@@ -666,9 +763,9 @@ impl Cond {
         };
         match (self.op, v, self.number) {
             (_, DVal::Null, _) => false,
-            (Op::Eq, DVal::Int(i) | DVal::Time(i), Some(n)) => *i == n,
-            (Op::Lt, DVal::Int(i) | DVal::Time(i), Some(n)) => *i < n,
-            (Op::Gt, DVal::Int(i) | DVal::Time(i), Some(n)) => *i > n,
+            (Op::Eq, DVal::Int(i) | DVal::Time(i) | DVal::Span(i), Some(n)) => *i == n,
+            (Op::Lt, DVal::Int(i) | DVal::Time(i) | DVal::Span(i), Some(n)) => *i < n,
+            (Op::Gt, DVal::Int(i) | DVal::Time(i) | DVal::Span(i), Some(n)) => *i > n,
             (Op::Lt | Op::Gt, _, _) => false,
             (Op::Eq, v, _) => v.texts().contains(&self.value),
             (Op::Glob, v, _) => v.texts().iter().any(|t| glob(&self.value, t)),
@@ -691,14 +788,21 @@ impl Where {
 
     /// Whether the entry satisfies every condition (AND); rows of a namespace without
     /// a decoded view never do.
-    pub fn holds(&self, plugin_id: &str, namespace: &str, key: &str, value_json: &str) -> bool {
+    pub fn holds(
+        &self,
+        cx: &Context,
+        plugin_id: &str,
+        namespace: &str,
+        key: &str,
+        value: &str,
+    ) -> bool {
         if self.conds.is_empty() {
             return true;
         }
         let Some(spec) = spec(plugin_id, namespace) else {
             return false;
         };
-        let d = spec.decode(key, value_json, true);
+        let d = spec.decode_in(namespace, key, value, true, cx);
         self.conds.iter().all(|c| c.holds(&d))
     }
 }
@@ -785,7 +889,10 @@ impl SpecBuilder {
     }
 }
 
-use Type::{Bool, Int, List, Text, Time, TimeSecs};
+use Type::{Bool, Duration, Int, List, Text, Time, TimeSecs};
+
+/// The app-level default idle timeout of thread bindings (24 h).
+const DAY_MS: Ms = 86_400_000;
 
 fn discord_entry_fields(first: Vec<Field>) -> Vec<Field> {
     let mut f = first;
@@ -948,6 +1055,7 @@ fn builtin() -> Vec<Spec> {
                 path("last_activity_at", Time, "lastActivityAt", "last activity"),
                 detail(path("idle_timeout_ms", Int, "idleTimeoutMs", "idle timeout")),
                 detail(path("max_age_ms", Int, "maxAgeMs", "maximum age")),
+                field("idle_remaining", Duration, Src::Derived(Derived::IdleRemaining { default_idle_ms: DAY_MS }), "time left before the binding expires idle (0: expired; none when idle expiry is off)"),
                 field("key_ok", Bool, Src::BindingKeyMatches, "the key is the hash of the value's account and conversation"),
             ])
             .source("extensions/telegram/src/thread-bindings-store.ts (openclaw 2026.9.6)")
@@ -1007,6 +1115,7 @@ fn builtin() -> Vec<Spec> {
                 detail(key("workspace", Text, "workspace hash")),
                 detail(path("kind", Text, "kind", "always cursor")),
                 path("last_sequence", Int, "lastSequence", "last allocated sequence"),
+                field("lag", Int, Src::Derived(Derived::CursorLag), "events past the cursor: the workspace's max(seq) - last_sequence"),
             ])
             .source("src/plugin-state/plugin-state-store.journal.ts (openclaw 2026.9.6)")
             .deleting("the journal restarts its numbering from the newest event left")
@@ -1020,6 +1129,8 @@ fn msteams(name: Name, display: &str) -> Spec {
         .grammar(grammar(r#"["{bot}","{conversation}","{message}"]"#, "newer builds (bot-scoped JSON array); not in 2026.9.5", r#"["28:bot-app-id","19:3f2ac0ffee@thread.tacv2","1761234567890"]"#))
         .grammar(grammar("{conversation*}:{message}", "2026.9.5: conversation id, then message id after the last ':'", "19:3f2ac0ffee@thread.tacv2:1761234567890"))
         .fields(vec![
+            field("account", Text, Src::Derived(Derived::NamespaceHashShort), "account: the short sha256 of a named account's namespace (none for msteams.sent-messages)"),
+            detail(field("account_hash", Text, Src::Derived(Derived::NamespaceHash), "sha256(account id) from the namespace name")),
             key("bot", Text, "bot id (newer keys only)"),
             key("conversation", Text, "conversation id"),
             key("message", Text, "message id"),

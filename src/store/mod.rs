@@ -5,6 +5,7 @@ pub mod backup;
 pub mod capacity;
 pub mod catalog;
 pub mod config;
+pub mod context;
 pub mod import;
 pub mod known;
 pub mod locate;

@@ -362,6 +362,11 @@ pub fn for_each_row(
         order.sql()
     );
     let filtered = !sel.decoded.is_empty();
+    let cx = if filtered {
+        super::context::for_selection(conn, sel)?
+    } else {
+        Default::default()
+    };
     if let Some(n) = limit
         && !filtered
     {
@@ -382,7 +387,7 @@ pub fn for_each_row(
         if filtered
             && !sel
                 .decoded
-                .holds(&e.plugin_id, &e.namespace, &e.key, &e.value_json)
+                .holds(&cx, &e.plugin_id, &e.namespace, &e.key, &e.value_json)
         {
             continue;
         }
