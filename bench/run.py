@@ -89,8 +89,17 @@ def bench_reads(db, runs, rows):
     results["export"] = (measure(sc + ["export"], runs, out), measure(["sqlite3", "-json", db, all_sql], runs, out))
     results["summary"] = (measure(sc + ["ls", "-o", "json"], runs, out), measure(["sqlite3", "-json", db, sum_sql], runs, out))
     results["check"] = (measure_check(sc, runs), None)
-    # top against the aggregates it prints (the query of issue 19), on the 5-column
-    # listing index gen_db writes (2026.9.6) and on the 4-column one of earlier versions.
+    shutil.rmtree(tmp)
+    return results
+
+
+def bench_top(db, runs):
+    """top against the aggregates it prints (the query of issue 19), on the 5-column
+    listing index gen_db writes (2026.9.6) and on the 4-column one of earlier versions."""
+    sc = [STATECTL, "--db", db, "--now", str(NOW)]
+    tmp = tempfile.mkdtemp()
+    out = os.path.join(tmp, "out")
+    results = {}
     top_sql = (f"SELECT plugin_id, namespace, count(*) FILTER (WHERE {LIVE}), count(*) FILTER (WHERE expires_at <= {NOW}), "
                f"count(*) FILTER (WHERE expires_at IS NULL), sum(length(entry_key) + length(value_json)), "
                f"count(*) FILTER (WHERE created_at > {NOW} - 86400000), "
@@ -105,6 +114,66 @@ def bench_reads(db, runs, rows):
     results["top4"] = (measure(sc4 + ["top", "-o", "json"], runs, out), measure(["sqlite3", "-json", four, top_sql], runs, out))
     shutil.rmtree(tmp)
     return results
+
+
+def top_section(p, tops, n):
+    """The `top` table at N and its peak memory at every measured size."""
+    p(f"## top (N = {n:,})\n")
+    p("| operation | statectl | sqlite3 | ratio | target | |")
+    p("|---|---|---|---|---|---|")
+    t = tops[n]
+    for name, key in (("`top -o json` (5-column listing index, 2026.9.6) vs issue 19's aggregate query in `sqlite3 -json`", "top"),
+                      ("`top -o json` (4-column listing index, up to 2026.8) vs the same query", "top4")):
+        s_, q = t[key]
+        r = ratio(s_[0], q[0])
+        p(f"| {name} | {s_[0]:.3f} s | {q[0]:.3f} s | {r:.2f}x | ≤ 1.5x | {'met' if r <= 1.5 else 'MISSED'} |")
+    tv = t["top_values"]
+    p(f"| `top --values 20` (streams every live row's size) vs `sqlite3` `ORDER BY size DESC LIMIT 20` | {tv[0][0]:.3f} s | {tv[1][0]:.3f} s | {ratio(tv[0][0], tv[1][0]):.2f}x | streams | |")
+    p("")
+    sizes = sorted(tops)
+    p("| peak memory (max RSS) | " + " | ".join(f"N = {k:,}" for k in sizes) + " | target |")
+    p("|---|" + "---|" * len(sizes) + "---|")
+    for label, key in (("`top`", "top"), ("`top` (4-column index)", "top4"), ("`top --values 20`", "top_values")):
+        vals = [tops[k][key][0][1] for k in sizes]
+        verdict = ""
+        if len(vals) == 2:
+            verdict = f"flat (within 10% of N/10): {'met' if vals[1] <= vals[0] * 1.10 else 'MISSED'}"
+        p(f"| {label} | " + " | ".join(f"{v / 1024:.1f} MiB" for v in vals) + f" | {verdict} |")
+    p("")
+
+
+def replace_section(path, name, section, before="## Live-gateway torture test"):
+    """Replaces the `name` section of the markdown file at path (from its marker comment or
+    heading to the next heading) with section, or inserts it before `before`."""
+    old = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+    start = old.find(f"<!-- {name} section")
+    if start < 0:
+        start = old.find(f"## {name} (")
+    if start >= 0:
+        end = old.find("\n## ", old.find(f"## {name} (", start) + 1)
+        old = old[:start] + old[end + 1:] if end >= 0 else old[:start]
+    at = old.find(before)
+    at = at if at >= 0 else len(old)
+    with open(path, "w") as f:
+        f.write(old[:at] + section + old[at:])
+
+
+def only_top(args):
+    """`--only top`: measures top alone (at N and N/10) and replaces its section of --out."""
+    work = tempfile.mkdtemp(prefix="statectl-bench-")
+    runs = 1 if args.smoke else args.runs
+    tops = {}
+    for size in sorted({max(args.rows // 10, 1000), args.rows}):
+        db = os.path.join(work, f"db-{size}.sqlite")
+        gen(size, "shared", db)
+        tops[size] = bench_top(db, runs)
+        os.remove(db)
+    lines = [f"<!-- top section: `bench/run.py --only top --rows {args.rows}` on {time.strftime('%Y-%m-%d')}, median of {runs} run(s), {machine()} -->\n"]
+    top_section(lines.append, tops, args.rows)
+    section = "\n".join(lines) + "\n"
+    replace_section(args.out, "top", section, before="<!-- watch section")
+    print(section)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def measure_check(sc, runs):
@@ -269,17 +338,7 @@ def only_watch(args):
     lines.append(f"<!-- watch section: `bench/run.py --only watch --rows {args.rows}` on {time.strftime('%Y-%m-%d')}, {machine()} -->\n")
     watch_section(lines.append, db, work, args.rows, args.smoke)
     section = "\n".join(lines) + "\n"
-    old = open(args.out).read() if os.path.exists(args.out) else "# Benchmarks\n"
-    start = old.find("<!-- watch section")
-    if start < 0:
-        start = old.find("## watch (")
-    if start >= 0:
-        end = old.find("\n## ", old.find("## watch (", start) + 1)
-        old = old[:start] + old[end + 1:] if end >= 0 else old[:start]
-    at = old.find("## Live-gateway torture test")
-    at = at if at >= 0 else len(old)
-    with open(args.out, "w") as f:
-        f.write(old[:at] + section + old[at:])
+    replace_section(args.out, "watch", section)
     print(section)
     shutil.rmtree(work, ignore_errors=True)
 
@@ -295,12 +354,14 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="CI size: one run, fail only on correctness")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--torture-seconds", type=float, default=10)
-    ap.add_argument("--only", choices=["watch"], help="measure one part and replace its section of --out")
+    ap.add_argument("--only", choices=["watch", "top"], help="measure one part and replace its section of --out")
     args = ap.parse_args()
     runs = 1 if args.smoke else args.runs
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "statectl", "--example", "gen_db", "--example", "gateway_writer"], cwd=ROOT, check=True)
     if args.only == "watch":
         return only_watch(args)
+    if args.only == "top":
+        return only_top(args)
     if not shutil.which("sqlite3"):
         sys.exit("bench needs the sqlite3 shell (apt-get install sqlite3)")
 
@@ -314,14 +375,14 @@ def main():
     p(f"Data: `examples/gen_db.rs`, shared layout (a real 2026.9.6 schema with the other tables' load), "
       f"{n:,} rows in 100 namespaces of 20 plugins, values 10 B to 4 KiB plus a few near 60 KiB, 30% expired at --now.\n")
 
-    mem = {}
+    mem, tops = {}, {}
     for size in ([small, n] if not args.smoke else [n]):
         db = os.path.join(work, f"db-{size}.sqlite")
         gen(size, "shared", db)
         reads = bench_reads(db, runs, size)
+        tops[size] = bench_top(db, runs)
         imp = bench_import(db, runs, work, size)
-        mem[size] = {"ls": reads["ls_ns"][0][1], "export": reads["export"][0][1], "import": imp[0][1],
-                     "top": reads["top"][0][1], "top_values": reads["top_values"][0][1]}
+        mem[size] = {"ls": reads["ls_ns"][0][1], "export": reads["export"][0][1], "import": imp[0][1]}
         if size != n:
             continue
         db_mb = os.path.getsize(db) / 2**20
@@ -335,10 +396,6 @@ def main():
         row("`ls slack.thread-participation -o jsonl` (N/10-row namespace) vs `sqlite3 -json` same query", reads["ls_ns"], "", 1.2)
         row("`export` (all live rows, JSONL + sha256) vs `sqlite3 -json` same rows and order", reads["export"], "", 1.2)
         row("`ls` (summary of all namespaces) vs the same `GROUP BY` in `sqlite3 -json`", reads["summary"], "", 1.5)
-        row("`top -o json` (5-column listing index, 2026.9.6) vs issue 19's aggregate query in `sqlite3 -json`", reads["top"], "", 1.5)
-        row("`top -o json` (4-column listing index, up to 2026.8) vs the same query", reads["top4"], "", 1.5)
-        tv = reads["top_values"]
-        p(f"| `top --values 20` (streams every live row's size) vs `sqlite3` `ORDER BY size DESC LIMIT 20` | {tv[0][0]:.3f} s | {tv[1][0]:.3f} s | {ratio(tv[0][0], tv[1][0]):.2f}x | report | |")
         s, q, longest = bench_prune(db, runs, work)
         r = ratio(s[0], q[0])
         p(f"| `prune --expired` (~{int(n*0.3):,} rows) vs one `DELETE` in `sqlite3` | {s[0]:.3f} s | {q[0]:.3f} s | {r:.2f}x | ≤ 2x | {'met' if r <= 2 else 'MISSED'} |")
@@ -352,17 +409,18 @@ def main():
     p("## Peak memory (max RSS)\n")
     p("| command | " + " | ".join(f"N = {k:,}" for k in sorted(mem)) + " | target |")
     p("|---|" + "---|" * len(mem) + "---|")
-    for cmd in ("ls", "export", "import", "top", "top_values"):
+    for cmd in ("ls", "export", "import"):
         vals = [mem[k][cmd] for k in sorted(mem)]
         cells = " | ".join(f"{v / 1024:.1f} MiB" for v in vals)
         verdict = ""
         if len(vals) == 2:
             flat = vals[1] <= vals[0] * 1.10
             verdict = f"≤ 64 MiB and within 10% of N/10: {'met' if vals[1] <= 64 * 1024 and flat else 'MISSED'}"
-        label = {"ls": "`ls NAMESPACE -o jsonl`", "export": "`export`", "import": "`import`", "top": "`top`", "top_values": "`top --values 20`"}[cmd]
+        label = {"ls": "`ls NAMESPACE -o jsonl`", "export": "`export`", "import": "`import`"}[cmd]
         p(f"| {label} | {cells} | {verdict} |")
     p("")
 
+    top_section(p, tops, n)
     watch_section(p, os.path.join(work, f"db-{n}.sqlite"), work, n, args.smoke)
 
     baseline, during, timings, werr = torture(n, work, 3 if args.smoke else args.torture_seconds)

@@ -11,14 +11,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
 import { DatabaseSync } from "node:sqlite";
-import { loadRuntime } from "./runtime.mjs";
+import { loadRuntime, parseArgs, freshStateDir } from "./runtime.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
-for (const need of ["runtime", "statectl", "work"]) {
-  if (!args[need]) throw new Error(`missing --${need}`);
-}
+const args = parseArgs(["runtime", "statectl", "work"]);
 const runtimeDir = path.resolve(args.runtime);
 const statectl = path.resolve(args.statectl);
 const workDir = path.resolve(args.work);
@@ -28,10 +23,7 @@ const version = pkg.version;
 // The runtime's store, loaded by the one shared loader (runtime.mjs).
 const { factory } = await loadRuntime(runtimeDir);
 
-fs.rmSync(workDir, { recursive: true, force: true });
-const stateDir = path.join(workDir, "state-dir");
-fs.mkdirSync(stateDir, { recursive: true });
-process.env.OPENCLAW_STATE_DIR = stateDir;
+const stateDir = freshStateDir(workDir);
 
 // --- the scenario --------------------------------------------------------------------
 const T0 = 1795707055987;

@@ -10,11 +10,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
+import { parseArgs } from "./runtime.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
-if (!args.rule) throw new Error("missing --rule");
+const args = parseArgs(["rule"]);
 const count = Number(args.count ?? 20000);
 let seed = Number(args.seed ?? 13);
 // A small deterministic PRNG (mulberry32), so a failure can be replayed with --seed.

@@ -24,3 +24,22 @@ export function databasePath(stateDir) {
   const shared = path.join(stateDir, "state/openclaw.sqlite");
   return fs.existsSync(shared) ? shared : path.join(stateDir, "plugin-state/state.sqlite");
 }
+
+/// The scripts' `--name value` arguments as an object; throws naming the first of NEED
+/// that is missing.
+export function parseArgs(need = []) {
+  const argv = process.argv.slice(2);
+  const args = Object.fromEntries(argv.flatMap((a, i) => (a.startsWith("--") ? [[a.slice(2), argv[i + 1]]] : [])));
+  for (const name of need) if (!args[name]) throw new Error(`missing --${name}`);
+  return args;
+}
+
+/// Empties WORKDIR and points the runtime (OPENCLAW_STATE_DIR) at a fresh state dir
+/// inside it, which it returns.
+export function freshStateDir(workDir) {
+  fs.rmSync(workDir, { recursive: true, force: true });
+  const stateDir = path.join(workDir, "state-dir");
+  fs.mkdirSync(stateDir, { recursive: true });
+  process.env.OPENCLAW_STATE_DIR = stateDir;
+  return stateDir;
+}

@@ -7,11 +7,9 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
-import { loadRuntime, databasePath } from "./runtime.mjs";
+import { loadRuntime, databasePath, parseArgs } from "./runtime.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = parseArgs();
 const self = fileURLToPath(import.meta.url);
 
 if (args.phase) {

@@ -18,19 +18,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { DatabaseSync } from "node:sqlite";
-import { loadRuntime, databasePath } from "./runtime.mjs";
+import { loadRuntime, databasePath, parseArgs, freshStateDir } from "./runtime.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
-for (const need of ["runtime", "statectl", "work"]) if (!args[need]) throw new Error(`missing --${need}`);
+const args = parseArgs(["runtime", "statectl", "work"]);
 const { version, factory } = await loadRuntime(path.resolve(args.runtime));
 const statectl = path.resolve(args.statectl);
 const workDir = path.resolve(args.work);
-fs.rmSync(workDir, { recursive: true, force: true });
-const stateDir = path.join(workDir, "state-dir");
-fs.mkdirSync(stateDir, { recursive: true });
-process.env.OPENCLAW_STATE_DIR = stateDir;
+const stateDir = freshStateDir(workDir);
 let now = 1795707055987;
 Date.now = () => now;
 

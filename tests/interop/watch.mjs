@@ -10,19 +10,14 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { spawn } from "node:child_process";
-import { loadRuntime } from "./runtime.mjs";
+import { loadRuntime, parseArgs, freshStateDir } from "./runtime.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = parseArgs();
 const runtimeDir = path.resolve(args.runtime);
 const workDir = path.resolve(args.work);
 const { factory } = await loadRuntime(runtimeDir);
 
-fs.rmSync(workDir, { recursive: true, force: true });
-const stateDir = path.join(workDir, "state-dir");
-fs.mkdirSync(stateDir, { recursive: true });
-process.env.OPENCLAW_STATE_DIR = stateDir;
+const stateDir = freshStateDir(workDir);
 
 const store = factory("discord", { namespace: "discord.components", maxEntries: 500, defaultTtlMs: 30 * 60_000 });
 const other = factory("slack", { namespace: "slack.thread-participation", maxEntries: 1000 });
