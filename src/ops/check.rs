@@ -119,6 +119,8 @@ pub struct Facts {
     pub legacy: Option<PathBuf>,
     /// Per namespace, the rows with a time the runtime cannot read, and example keys.
     pub unreadable: Result<Vec<crate::store::query::UnreadableNs>, String>,
+    /// Decoded namespaces whose rows disagree with their key or shape.
+    pub decoded: Result<Vec<crate::store::integrity::NsIntegrity>, String>,
 }
 
 /// The one pass over the database and its files.
@@ -159,6 +161,7 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         now,
         listing_index: capacity::listing_index_columns(&db.conn).map_err(|e| e.to_string()),
         unreadable: crate::store::query::unreadable_times(&db.conn).map_err(|e| e.to_string()),
+        decoded: crate::store::integrity::scan(&db.conn, now).map_err(|e| e.to_string()),
         large_examples: examples(
             total(|x| x.large_values),
             Finding::LargeValue(now, large_value),
@@ -257,6 +260,7 @@ pub const CHECK_NAMES: &[&str] = &[
     "table_scan",
     "corrupt_values",
     "unreadable_times",
+    "namespace_integrity",
     "plugin_cap",
     "namespace_cap",
     "expired_backlog",
@@ -342,6 +346,7 @@ pub fn evaluate(f: &Facts, lim: &Limits) -> (Vec<Check>, Vec<Perf>) {
     ];
     checks.push(corrupt_values(total(|x| x.corrupt), &f.corrupt_examples));
     checks.push(unreadable_times(&f.unreadable));
+    checks.push(namespace_integrity(&f.decoded));
     let (cap_check, cap_perf) = plugin_cap(scanned, f.plugin_live_cap, f.rules.plugin_caps, lim);
     checks.push(cap_check);
     perf.extend(cap_perf);
@@ -652,6 +657,62 @@ pub fn corrupt_values(corrupt: u64, examples: &Result<String, String>) -> Check 
             format!("{what} (examples unavailable: {e})"),
         ),
     }
+}
+
+/// Decoded namespaces whose keys disagree with their values or whose values lack the
+/// namespace's shape: WARNING, with counts and sample keys per namespace.
+pub fn namespace_integrity(
+    found: &Result<Vec<crate::store::integrity::NsIntegrity>, String>,
+) -> Check {
+    const NAME: &str = "namespace_integrity";
+    let found = match found {
+        Err(e) => return check(NAME, Status::Unknown, format!("cannot decode rows: {e}")),
+        Ok(f) if f.is_empty() => {
+            return check(
+                NAME,
+                Status::Ok,
+                "every live row of a decoded namespace has its key and shape",
+            );
+        }
+        Ok(f) => f,
+    };
+    let samples = |s: &[(String, String)]| {
+        s.iter()
+            .map(|(k, why)| format!("{k}: {why}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let parts: Vec<String> = found
+        .iter()
+        .map(|n| {
+            let mut what = Vec::new();
+            if n.key_mismatches > 0 {
+                what.push(format!(
+                    "{} of {} whose key disagrees with the value ({})",
+                    n.key_mismatches,
+                    crate::output::rows(n.rows),
+                    samples(&n.key_samples)
+                ));
+            }
+            if n.shape_problems > 0 {
+                what.push(format!(
+                    "{} of {} not of the namespace's shape ({})",
+                    n.shape_problems,
+                    crate::output::rows(n.rows),
+                    samples(&n.shape_samples)
+                ));
+            }
+            format!("{}/{}: {}", n.plugin_id, n.namespace, what.join(", "))
+        })
+        .collect();
+    check(
+        NAME,
+        Status::Warning,
+        format!(
+            "{}; the plugin cannot use such rows as written (`statectl ls NAMESPACE` marks them)",
+            parts.join("; ")
+        ),
+    )
 }
 
 /// Rows whose `created_at`/`expires_at` is an INTEGER beyond 2^53-1: every runtime
@@ -1085,6 +1146,7 @@ mod tests {
             )),
             large_examples: Ok(String::new()),
             unreadable: Ok(Vec::new()),
+            decoded: Ok(Vec::new()),
             integrity: Ok("ok".into()),
             scan: Ok(scan),
             corrupt_examples: Ok(String::new()),
@@ -1195,7 +1257,7 @@ mod tests {
         assert_eq!(status_of(&checks, "permissions"), Status::Unknown);
         assert_eq!(status_of(&checks, "wal_size"), Status::Warning);
         assert_eq!(status_of(&checks, "integrity"), Status::Ok);
-        assert_eq!(checks.len(), 17, "every other check still reported");
+        assert_eq!(checks.len(), 18, "every other check still reported");
     }
 
     #[test]

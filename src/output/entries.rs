@@ -54,6 +54,9 @@ pub struct EntryJson<'a> {
     /// Why the key or value did not (fully) decode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_error: Option<String>,
+    /// Why the key disagrees with the value (`store::integrity`), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_mismatch: Option<String>,
     /// `inspect` of a `telegram.update-offsets` row: the record against openclaw.json.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation: Option<RotationJson>,
@@ -140,6 +143,7 @@ impl<'a> EntryJson<'a> {
             redacted: redact,
             decoded: None,
             decode_error: None,
+            key_mismatch: None,
             rotation: None,
         }
     }
@@ -149,6 +153,7 @@ impl<'a> EntryJson<'a> {
         if let Some(d) = d {
             self.decoded = Some(d.to_json());
             self.decode_error = d.problem;
+            self.key_mismatch = d.key_mismatch;
         }
         self
     }
@@ -361,6 +366,9 @@ impl<'w> EntrySink<'w> {
                         .map(|f| format!("decoded.{}", f.name)),
                 );
                 header.push("decode_error".into());
+                if spec.key_rule.is_some() {
+                    header.push("key_mismatch".into());
+                }
             }
             w.write_record(&header).map_err(csv_err)?;
         }
@@ -404,6 +412,10 @@ impl<'w> EntrySink<'w> {
                     }
                     None => "not in this namespace".into(),
                 });
+                if spec.key_rule.is_some() {
+                    let mismatch = d.as_ref().and_then(|d| d.key_mismatch.as_deref());
+                    record.push(escape_control(mismatch.unwrap_or_default()).into_owned());
+                }
             }
             w.write_record(&record).map_err(csv_err)?;
         }
@@ -443,6 +455,7 @@ impl<'w> EntrySink<'w> {
             .map(|e| spec.decode_in(&e.namespace, &e.key, &e.value_json, show_personal, &self.cx))
             .collect();
         let any_problem = decoded.iter().any(|d| d.problem.is_some());
+        let any_mismatch = decoded.iter().any(|d| d.key_mismatch.is_some());
         let mut columns = vec![Column::keep("KEY")];
         for (i, f) in fields.iter().enumerate() {
             let header = f.name.to_uppercase().replace('_', "-");
@@ -450,6 +463,9 @@ impl<'w> EntrySink<'w> {
         }
         columns.push(Column::optional("CREATED", 100));
         columns.push(Column::keep("EXPIRES"));
+        if any_mismatch {
+            columns.push(Column::shrink("INTEGRITY", 14));
+        }
         if any_problem {
             columns.push(Column::shrink("RAW", 10));
         }
@@ -464,6 +480,13 @@ impl<'w> EntrySink<'w> {
             }
             cells.push(format_rel(e.created_at, self.now));
             cells.push(expiry_cell(e, self.now));
+            if any_mismatch {
+                cells.push(
+                    d.key_mismatch
+                        .as_ref()
+                        .map_or(String::new(), |why| format!("KEY MISMATCH: {why}")),
+                );
+            }
             if any_problem {
                 cells.push(match &d.problem {
                     None => String::new(),

@@ -125,6 +125,17 @@ pub struct Context {
     pub journal_tails: std::collections::BTreeMap<String, i64>,
 }
 
+/// How a namespace's key is tied to its value, where the writer says so
+/// ([`super::integrity::key_mismatch`] checks it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRule {
+    /// The key is the value at this dotted path (Discord: `entry.id`).
+    ValuePath(String),
+    /// `telegram.thread-bindings`: the key is [`thread_binding_key`] of the value's
+    /// `accountId` and `conversationId`.
+    ThreadBindingHash,
+}
+
 /// One decoded field.
 #[derive(Debug, Clone)]
 pub struct Field {
@@ -342,6 +353,8 @@ pub struct Spec {
     pub notes: Vec<String>,
     /// An example value.
     pub example_value: Option<String>,
+    /// How the key follows from the value, when it does.
+    pub key_rule: Option<KeyRule>,
 }
 
 /// A decoded field value.
@@ -390,6 +403,8 @@ pub struct Decoded {
     pub fields: Vec<(String, DVal)>,
     /// Why the key or value did not decode, when it did not.
     pub problem: Option<String>,
+    /// Why the key disagrees with the value ([`KeyRule`]), when it does.
+    pub key_mismatch: Option<String>,
 }
 
 impl Decoded {
@@ -480,6 +495,10 @@ impl Spec {
             grammar,
             fields,
             problem: (!problems.is_empty()).then(|| problems.join("; ")),
+            key_mismatch: self
+                .key_rule
+                .as_ref()
+                .and_then(|r| super::integrity::key_mismatch(r, key, value.as_ref())),
         }
     }
 }
@@ -492,7 +511,7 @@ struct Inputs<'a> {
     cx: &'a Context,
 }
 
-fn lookup<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+pub(super) fn lookup<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
     if path.is_empty() {
         return Some(v);
     }
@@ -857,7 +876,12 @@ impl SpecBuilder {
             deleting: String::new(),
             notes: Vec::new(),
             example_value: None,
+            key_rule: None,
         })
+    }
+    fn key_rule(mut self, r: KeyRule) -> Self {
+        self.0.key_rule = Some(r);
+        self
     }
     fn grammar(mut self, g: Grammar) -> Self {
         self.0.grammars.push(g);
@@ -975,6 +999,7 @@ fn builtin() -> Vec<Spec> {
                 detail(path("modal", Text, "entry.modalId", "modal a modal-trigger opens")),
             ]))
             .version("version", 1)
+            .key_rule(KeyRule::ValuePath("entry.id".into()))
             .source("extensions/discord/src/components-registry.ts (@openclaw/discord 2026.9.6)")
             .deleting("the button stops working: Discord still shows it, a click answers \"This component has expired.\"; use it to revoke a still-clickable approve/deploy button")
             .example(r#"{"version":1,"entry":{"id":"btn_-dOzuG_W","kind":"button","label":"Approve deploy","messageId":"1287654321098765432","createdAt":1761234567890,"expiresAt":1761236367890}}"#)
@@ -987,6 +1012,7 @@ fn builtin() -> Vec<Spec> {
                 field("n_fields", Int, Src::Len("entry.fields".into()), "number of form fields"),
             ]))
             .version("version", 1)
+            .key_rule(KeyRule::ValuePath("entry.id".into()))
             .source("extensions/discord/src/components-registry.ts (@openclaw/discord 2026.9.6)")
             .deleting("submitting the form answers \"This component has expired.\"; clears orphaned modals whose trigger was consumed")
             .example(r#"{"version":1,"entry":{"id":"mdl_psNmNrqc","title":"Deploy details","fields":[{"id":"fld_k3lB3MJ7","name":"reason","label":"Reason","type":"text"}]}}"#)
@@ -1058,6 +1084,7 @@ fn builtin() -> Vec<Spec> {
                 field("idle_remaining", Duration, Src::Derived(Derived::IdleRemaining { default_idle_ms: DAY_MS }), "time left before the binding expires idle (0: expired; none when idle expiry is off)"),
                 field("key_ok", Bool, Src::BindingKeyMatches, "the key is the hash of the value's account and conversation"),
             ])
+            .key_rule(KeyRule::ThreadBindingHash)
             .source("extensions/telegram/src/thread-bindings-store.ts (openclaw 2026.9.6)")
             .deleting("the chat or topic is no longer routed to its session")
             .0,
@@ -1241,6 +1268,7 @@ pub fn user_spec(
         deleting: String::new(),
         notes: Vec::new(),
         example_value: None,
+        key_rule: None,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod config;
 pub mod context;
 pub mod import;
+pub mod integrity;
 pub mod known;
 pub mod locate;
 pub mod names;
