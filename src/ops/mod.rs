@@ -2,6 +2,7 @@
 //! request, call an op, and render the typed report it returns.
 
 pub mod check;
+pub mod complete;
 pub mod import;
 pub mod mutate;
 pub mod top;
