@@ -6,6 +6,7 @@ pub mod entries;
 pub mod format;
 pub mod import;
 pub mod limits;
+pub mod man;
 pub mod mutate;
 pub mod prompt;
 pub mod top;
