@@ -356,44 +356,50 @@ fn opens_multiline_object(text: &str) -> bool {
     text.trim() == "{"
 }
 
-pub fn read(
-    mut input: impl BufRead,
-    rules: Option<&RuleSet>,
-    mut f: impl FnMut(ImportEntry) -> Result<()>,
-) -> Result<Summary> {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut n: u64 = 0;
-    let mut next_line = |n: &mut u64| -> Result<Option<String>> {
-        buf.clear();
-        let read = std::io::Read::take(&mut input, MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut buf)?;
+/// An export's lines, read one at a time (each at most [`MAX_LINE_BYTES`], UTF-8),
+/// numbered from 1.
+struct Lines<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// The number of the last line read.
+    n: u64,
+}
+
+impl<R: BufRead> Lines<R> {
+    fn next(&mut self) -> Result<Option<String>> {
+        self.buf.clear();
+        let read = std::io::Read::take(&mut self.input, MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut self.buf)?;
         if read == 0 {
             return Ok(None);
         }
-        *n += 1;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-        } else if buf.len() > MAX_LINE_BYTES {
+        self.n += 1;
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+        } else if self.buf.len() > MAX_LINE_BYTES {
             return Err(bad(
-                *n,
+                self.n,
                 format!(
                     "the line is longer than {} bytes, more than any entry the runtime can store: not a statectl export, or damaged",
                     MAX_LINE_BYTES
                 ),
             ));
         }
-        String::from_utf8(std::mem::take(&mut buf))
+        String::from_utf8(std::mem::take(&mut self.buf))
             .map(Some)
-            .map_err(|_| bad(*n, "not UTF-8 text"))
-    };
-    let first = next_line(&mut n)?.ok_or_else(|| bad(1, "empty file: not a statectl export"))?;
-    if opens_multiline_object(&first) {
+            .map_err(|_| bad(self.n, "not UTF-8 text"))
+    }
+}
+
+/// The header line: an export of a format version this statectl reads.
+fn parse_header(first: &str) -> Result<Header> {
+    if opens_multiline_object(first) {
         return Err(bad(
             1,
             "the file is pretty-printed JSON (jq . ?), not a statectl export: exports hold one object per line; use the original file",
         ));
     }
-    let value: serde_json::Value = serde_json::from_str(&first)
+    let value: serde_json::Value = serde_json::from_str(first)
         .map_err(|_| bad(1, "not a statectl export header (not JSON)"))?;
     match value.get("statectl_export") {
         None => {
@@ -412,9 +418,77 @@ pub fn read(
         }
         Some(_) => {}
     }
-    let header: Header =
-        serde_json::from_value(value).map_err(|e| bad(1, format!("malformed header: {e}")))?;
+    serde_json::from_value(value).map_err(|e| bad(1, format!("malformed header: {e}")))
+}
 
+/// The trailer (line `at`) agrees with the entries read: their count and checksum.
+fn check_trailer(at: u64, trailer: &serde_json::Value, count: u64, sum: &str) -> Result<()> {
+    let end = trailer
+        .get("statectl_export_end")
+        .ok_or_else(|| bad(at, "malformed trailer"))?;
+    let want_count = end
+        .get("entries")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| bad(at, "trailer without an entry count"))?;
+    let want_sum = end
+        .get("sha256")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| bad(at, "trailer without a sha256"))?;
+    if want_count != count {
+        return Err(bad(
+            at,
+            format!(
+                "the trailer says {want_count} entries but the file has {count}: truncated or edited"
+            ),
+        ));
+    }
+    if sum != want_sum {
+        return Err(bad(
+            at,
+            "checksum mismatch: the entry lines were edited or damaged after export",
+        ));
+    }
+    Ok(())
+}
+
+/// A line where an entry belongs is one line of JSON: not empty, not the start of a
+/// pretty-printed object.
+fn check_entry_line(text: &str, n: u64) -> Result<()> {
+    if text.is_empty() {
+        return Err(bad(n, "empty line inside the export"));
+    }
+    if opens_multiline_object(text) {
+        return Err(bad(
+            n,
+            "a multi-line JSON object starts here (the trailer pretty-printed, as by jq .?): the trailer must be one line, {\"statectl_export_end\":{...}}",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether an entry-position line is the trailer (which may have gained whitespace:
+/// the checksum covers entry lines only).
+fn is_trailer(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with('{') && t[1..].trim_start().starts_with("\"statectl_export_end\"")
+}
+
+/// Reads and verifies an export, handing each entry to `f` (with the target's verdict
+/// when `rules` is given); any damage to the file is an error naming its line.
+pub fn read(
+    input: impl BufRead,
+    rules: Option<&RuleSet>,
+    mut f: impl FnMut(ImportEntry) -> Result<()>,
+) -> Result<Summary> {
+    let mut lines = Lines {
+        input,
+        buf: Vec::new(),
+        n: 0,
+    };
+    let first = lines
+        .next()?
+        .ok_or_else(|| bad(1, "empty file: not a statectl export"))?;
+    let header = parse_header(&first)?;
     let mut hasher = Sha256::new();
     let mut count = 0u64;
     let mut corrupt = 0u64;
@@ -422,7 +496,8 @@ pub fn read(
     let seen = Seen::new()?;
     let mut namespaces: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut trailer: Option<(u64, serde_json::Value)> = None;
-    while let Some(text) = next_line(&mut n)? {
+    while let Some(text) = lines.next()? {
+        let n = lines.n;
         if let Some((at, _)) = &trailer {
             // Blank lines after the trailer (an editor's final newline) are harmless.
             if text.trim().is_empty() {
@@ -430,23 +505,13 @@ pub fn read(
             }
             return Err(bad(n, format!("content after the trailer on line {at}")));
         }
-        // The trailer may have gained whitespace (the checksum covers entry lines only).
-        let t = text.trim_start();
-        if t.starts_with('{') && t[1..].trim_start().starts_with("\"statectl_export_end\"") {
+        if is_trailer(&text) {
             let v: serde_json::Value =
                 serde_json::from_str(&text).map_err(|_| bad(n, "malformed trailer"))?;
             trailer = Some((n, v));
             continue;
         }
-        if text.is_empty() {
-            return Err(bad(n, "empty line inside the export"));
-        }
-        if opens_multiline_object(&text) {
-            return Err(bad(
-                n,
-                "a multi-line JSON object starts here (the trailer pretty-printed, as by jq .?): the trailer must be one line, {\"statectl_export_end\":{...}}",
-            ));
-        }
+        check_entry_line(&text, n)?;
         hasher.update(text.as_bytes());
         hasher.update(b"\n");
         let e = parse_entry(&text, n, rules)?;
@@ -469,36 +534,12 @@ pub fn read(
     }
     let (at, trailer) = trailer.ok_or_else(|| {
         bad(
-            n,
+            lines.n,
             "the file ends without the statectl_export_end trailer: truncated? export again",
         )
     })?;
-    let end = trailer
-        .get("statectl_export_end")
-        .ok_or_else(|| bad(at, "malformed trailer"))?;
-    let want_count = end
-        .get("entries")
-        .and_then(|v| v.as_u64())
-        .ok_or_else(|| bad(at, "trailer without an entry count"))?;
-    let want_sum = end
-        .get("sha256")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| bad(at, "trailer without a sha256"))?;
-    if want_count != count {
-        return Err(bad(
-            at,
-            format!(
-                "the trailer says {want_count} entries but the file has {count}: truncated or edited"
-            ),
-        ));
-    }
     let sum = hex(&hasher.finalize());
-    if sum != want_sum {
-        return Err(bad(
-            at,
-            "checksum mismatch: the entry lines were edited or damaged after export",
-        ));
-    }
+    check_trailer(at, &trailer, count, &sum)?;
     Ok(Summary {
         header,
         entries: count,

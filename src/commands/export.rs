@@ -5,8 +5,9 @@ use crate::atomic::AtomicFile;
 use crate::cli::SelectArgs;
 use crate::error::Result;
 use crate::export;
+use crate::ops::export as op;
 use crate::output::rows;
-use crate::store::{Selection, names, query};
+use crate::store::Selection;
 
 use crate::{Ctx, interrupt, split_namespace};
 use clap::Args;
@@ -73,47 +74,10 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
     let db = ctx.open_read()?;
     let sels = selections(ctx, &args.namespaces, &args.select)?;
     // A typo would otherwise write an empty "backup" and succeed.
-    for sel in &sels {
-        match sel.namespaces.first() {
-            Some(ns) => names::check_named(&db.conn, &db.path, sel.plugin.as_deref(), ns)?,
-            None => {
-                if let Some(p) = &sel.plugin {
-                    names::check_plugin(&db.conn, &db.path, p)?;
-                }
-            }
-        }
-    }
-    let base = args.select.to_selection(ctx.now)?;
-    let header = export::header(
-        &db,
-        ctx.now,
-        json!({
-            "namespaces": args.namespaces,
-            "plugin": args.select.plugin,
-            "include_expired": args.select.include_expired || args.select.expired,
-            "only_expired": args.select.expired,
-            "exclude_secrets": args.exclude_secrets,
-            "filtered": sels.iter().any(|s| s.has_filter()),
-            // Exactly what was selected, in absolute times, so `diff` can compare a
-            // database with this file within the same selection.
-            "filters": {
-                "keys": base.keys,
-                "prefix": base.prefix,
-                "glob": base.glob,
-                "created_at_most": base.created_at_most,
-                "created_after": base.created_after,
-                "expires_at_most": base.expires_at_most,
-                "no_expiry": base.no_expiry,
-            },
-        }),
-    );
+    op::check_named(&db, &sels)?;
+    let header = export::header(&db, ctx.now, selection_json(ctx, args, &sels)?);
     let bar = if ctx.term.stderr_tty && output.is_some() {
-        let total: u64 = sels
-            .iter()
-            .map(|s| {
-                query::plan(&db.conn, s, 0).map(|(g, _)| g.iter().map(|g| g.rows).sum::<u64>())
-            })
-            .sum::<Result<u64>>()?;
+        let total = op::total_rows(&db, &sels)?;
         ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
     } else {
         ProgressBar::hidden()
@@ -166,4 +130,28 @@ pub fn run(ctx: &mut Ctx, args: &ExportArgs) -> anyhow::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The header's record of what was selected.
+fn selection_json(ctx: &Ctx, args: &ExportArgs, sels: &[Selection]) -> Result<serde_json::Value> {
+    let base = args.select.to_selection(ctx.now)?;
+    Ok(json!({
+        "namespaces": args.namespaces,
+        "plugin": args.select.plugin,
+        "include_expired": args.select.include_expired || args.select.expired,
+        "only_expired": args.select.expired,
+        "exclude_secrets": args.exclude_secrets,
+        "filtered": sels.iter().any(|s| s.has_filter()),
+        // Exactly what was selected, in absolute times, so `diff` can compare a
+        // database with this file within the same selection.
+        "filters": {
+            "keys": base.keys,
+            "prefix": base.prefix,
+            "glob": base.glob,
+            "created_at_most": base.created_at_most,
+            "created_after": base.created_after,
+            "expires_at_most": base.expires_at_most,
+            "no_expiry": base.no_expiry,
+        },
+    }))
 }

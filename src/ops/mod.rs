@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod complete;
+pub mod export;
 pub mod import;
 pub mod mutate;
 pub mod top;
