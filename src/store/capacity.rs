@@ -349,9 +349,56 @@ pub const NEAR_CAP_PCT: u64 = 95;
 
 /// Turns a scan into capacities, forecasts and deadlocks under `rules`.
 pub fn assess(scans: Vec<NsScan>, rules: RuleSet, now: Ms, window: Ms, near_pct: u64) -> Capacity {
+    let (mut by_plugin, index) = plugin_totals(&scans, &rules, window);
+    let mut namespaces: Vec<NsCapacity> = scans
+        .into_iter()
+        .map(|s| {
+            let policy = known::policy(&s.plugin_id, &s.namespace);
+            let full_in = time_to_full(
+                policy.max_entries,
+                s.live,
+                s.writes_window,
+                s.expiring_window,
+                window,
+            );
+            let plugin_full = by_plugin[index[&s.plugin_id]].full_in();
+            let (first_full, first_full_by) = if plugin_full < full_in {
+                (plugin_full, Limit::Plugin)
+            } else {
+                (full_in, Limit::Namespace)
+            };
+            NsCapacity {
+                headroom: policy.max_entries.map(|m| m.saturating_sub(s.live)),
+                scan: s,
+                policy,
+                full_in,
+                first_full,
+                first_full_by,
+            }
+        })
+        .collect();
+    let deadlocks = find_deadlocks(&by_plugin, &namespaces, window, near_pct);
+    sort_by_urgency(&mut by_plugin, &mut namespaces);
+    Capacity {
+        now,
+        window,
+        rules,
+        plugins: by_plugin,
+        namespaces,
+        deadlocks,
+    }
+}
+
+/// Each plugin's totals over its namespaces and its state against every cap of `rules`,
+/// in the scan's order, with the index of each plugin id.
+fn plugin_totals(
+    scans: &[NsScan],
+    rules: &RuleSet,
+    window: Ms,
+) -> (Vec<PluginCapacity>, HashMap<String, usize>) {
     let mut by_plugin: Vec<PluginCapacity> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for s in &scans {
+    for s in scans {
         let i = *index.entry(s.plugin_id.clone()).or_insert_with(|| {
             by_plugin.push(PluginCapacity {
                 plugin_id: s.plugin_id.clone(),
@@ -386,35 +433,12 @@ pub fn assess(scans: Vec<NsScan>, rules: RuleSet, now: Ms, window: Ms, near_pct:
             })
             .collect();
     }
-    let mut namespaces: Vec<NsCapacity> = scans
-        .into_iter()
-        .map(|s| {
-            let policy = known::policy(&s.plugin_id, &s.namespace);
-            let full_in = time_to_full(
-                policy.max_entries,
-                s.live,
-                s.writes_window,
-                s.expiring_window,
-                window,
-            );
-            let plugin_full = by_plugin[index[&s.plugin_id]].full_in();
-            let (first_full, first_full_by) = if plugin_full < full_in {
-                (plugin_full, Limit::Plugin)
-            } else {
-                (full_in, Limit::Namespace)
-            };
-            NsCapacity {
-                headroom: policy.max_entries.map(|m| m.saturating_sub(s.live)),
-                scan: s,
-                policy,
-                full_in,
-                first_full,
-                first_full_by,
-            }
-        })
-        .collect();
-    let deadlocks = find_deadlocks(&by_plugin, &namespaces, window, near_pct);
-    by_plugin.sort_by(|a, b| {
+    (by_plugin, index)
+}
+
+/// Soonest full first; then the fuller, the larger, and by name.
+fn sort_by_urgency(plugins: &mut [PluginCapacity], namespaces: &mut [NsCapacity]) {
+    plugins.sort_by(|a, b| {
         a.full_in()
             .cmp(&b.full_in())
             .then(b.live.cmp(&a.live))
@@ -428,14 +452,6 @@ pub fn assess(scans: Vec<NsScan>, rules: RuleSet, now: Ms, window: Ms, near_pct:
             .then(a.scan.plugin_id.cmp(&b.scan.plugin_id))
             .then(a.scan.namespace.cmp(&b.scan.namespace))
     });
-    Capacity {
-        now,
-        window,
-        rules,
-        plugins: by_plugin,
-        namespaces,
-        deadlocks,
-    }
 }
 
 /// The cap-deadlock rule: for every cap of the rule set, a plugin at or above
@@ -482,63 +498,79 @@ pub fn find_deadlocks(
             if stuck.is_empty() {
                 continue;
             }
-            let is_growing =
-                |n: &NsCapacity| stuck.iter().any(|g| g.scan.namespace == n.scan.namespace);
-            // Room that will not come back by itself: live rows not expiring in the window.
-            let held = |n: &NsCapacity| n.scan.live.saturating_sub(n.scan.expiring_window);
-            let pick = |pred: &dyn Fn(&NsCapacity) -> bool| {
-                mine.iter()
-                    .copied()
-                    .filter(|n| pred(n) && held(n) > 0)
-                    .max_by(|a, b| {
-                        held(a)
-                            .cmp(&held(b))
-                            .then(b.scan.namespace.cmp(&a.scan.namespace))
-                    })
-            };
-            let prune = pick(&|n| !is_growing(n) && n.policy.prune != PruneSafety::Never)
-                .or_else(|| pick(&|n| n.policy.prune != PruneSafety::Never))
-                .or_else(|| pick(&|_| true))
-                .map(|n| (n.scan.namespace.clone(), n.scan.live, n.policy.prune));
+            let prune = prune_target(&mine, &stuck);
             let names: Vec<String> = stuck.iter().map(|g| g.scan.namespace.clone()).collect();
-            let effect = match c.cap.at_cap {
-                AtCap::WriteFails => "the runtime fails every new write of the plugin".to_string(),
-                AtCap::EvictWrittenNamespace { reject_new_refused } => {
-                    let mut e = "the runtime evicts only in the namespace written, so a growing namespace loses its own oldest rows and a new namespace cannot be written".to_string();
-                    if reject_new_refused {
-                        e.push_str("; reject-new namespaces are refused");
-                    }
-                    e
-                }
-            };
-            let prune_text = match &prune {
-                Some((ns, live, safety)) => format!(
-                    "; prune {}/{ns} ({} live rows, prune {}) to make room",
-                    p.plugin_id,
-                    crate::output::thousands(*live),
-                    safety.as_str()
-                ),
-                None => String::new(),
-            };
             out.push(Deadlock {
                 plugin_id: p.plugin_id.clone(),
                 cap: c.cap,
                 live: p.live,
-                message: format!(
-                    "cap deadlock: plugin {} at {}/{} live rows ({}) while {} grows: {}{prune_text}",
-                    p.plugin_id,
-                    crate::output::thousands(p.live),
-                    crate::output::thousands(c.cap.cap),
-                    c.cap.versions,
-                    names.join(", "),
-                    effect
-                ),
+                message: deadlock_message(p, c.cap, &names, prune.as_ref()),
                 growing: names,
                 prune,
             });
         }
     }
     out
+}
+
+/// The namespace to prune to make room: the largest other namespace a prune may touch
+/// (not `never`), else the largest a prune may touch, else the largest; by the room it
+/// holds that will not come back by itself (live rows not expiring in the window).
+fn prune_target(mine: &[&NsCapacity], stuck: &[&NsCapacity]) -> Option<(String, u64, PruneSafety)> {
+    let is_growing = |n: &NsCapacity| stuck.iter().any(|g| g.scan.namespace == n.scan.namespace);
+    let held = |n: &NsCapacity| n.scan.live.saturating_sub(n.scan.expiring_window);
+    let pick = |pred: &dyn Fn(&NsCapacity) -> bool| {
+        mine.iter()
+            .copied()
+            .filter(|n| pred(n) && held(n) > 0)
+            .max_by(|a, b| {
+                held(a)
+                    .cmp(&held(b))
+                    .then(b.scan.namespace.cmp(&a.scan.namespace))
+            })
+    };
+    pick(&|n| !is_growing(n) && n.policy.prune != PruneSafety::Never)
+        .or_else(|| pick(&|n| n.policy.prune != PruneSafety::Never))
+        .or_else(|| pick(&|_| true))
+        .map(|n| (n.scan.namespace.clone(), n.scan.live, n.policy.prune))
+}
+
+/// The deadlock in words: the plugin, its count against the cap, what grows, what the
+/// runtime does at the cap, and what to prune.
+fn deadlock_message(
+    p: &PluginCapacity,
+    cap: PluginCap,
+    names: &[String],
+    prune: Option<&(String, u64, PruneSafety)>,
+) -> String {
+    let effect = match cap.at_cap {
+        AtCap::WriteFails => "the runtime fails every new write of the plugin".to_string(),
+        AtCap::EvictWrittenNamespace { reject_new_refused } => {
+            let mut e = "the runtime evicts only in the namespace written, so a growing namespace loses its own oldest rows and a new namespace cannot be written".to_string();
+            if reject_new_refused {
+                e.push_str("; reject-new namespaces are refused");
+            }
+            e
+        }
+    };
+    let prune_text = match prune {
+        Some((ns, live, safety)) => format!(
+            "; prune {}/{ns} ({} live rows, prune {}) to make room",
+            p.plugin_id,
+            crate::output::thousands(*live),
+            safety.as_str()
+        ),
+        None => String::new(),
+    };
+    format!(
+        "cap deadlock: plugin {} at {}/{} live rows ({}) while {} grows: {}{prune_text}",
+        p.plugin_id,
+        crate::output::thousands(p.live),
+        crate::output::thousands(cap.cap),
+        cap.versions,
+        names.join(", "),
+        effect
+    )
 }
 
 /// A live value among the largest.
