@@ -445,11 +445,9 @@ fn parse_user_file(text: &str) -> std::result::Result<Vec<UserNamespace>, String
         .collect()
 }
 
-fn user_namespace(row: UserRow) -> std::result::Result<UserNamespace, String> {
-    let (name, prefix) = match row.namespace.strip_suffix('*') {
-        Some(start) => (start.to_string(), true),
-        None => (row.namespace.clone(), false),
-    };
+/// The refusals of a namespaces-file row: empty names, a '*' inside the name, a
+/// retained namespace, one built into statectl, and max 0.
+fn check_user_row(row: &UserRow, name: &str, prefix: bool) -> std::result::Result<(), String> {
     if row.plugin.is_empty() || name.is_empty() {
         return Err("plugin and namespace must not be empty".into());
     }
@@ -465,7 +463,7 @@ fn user_namespace(row: UserRow) -> std::result::Result<UserNamespace, String> {
             row.namespace
         ));
     }
-    if !prefix && builtin(&row.plugin, &name).is_some() {
+    if !prefix && builtin(&row.plugin, name).is_some() {
         return Err(format!(
             "{}/{} is built into statectl; the file only adds namespaces statectl does not know",
             row.plugin, name
@@ -474,6 +472,15 @@ fn user_namespace(row: UserRow) -> std::result::Result<UserNamespace, String> {
     if row.max == Some(0) {
         return Err("max must be at least 1 (leave it out for no cap)".into());
     }
+    Ok(())
+}
+
+fn user_namespace(row: UserRow) -> std::result::Result<UserNamespace, String> {
+    let (name, prefix) = match row.namespace.strip_suffix('*') {
+        Some(start) => (start.to_string(), true),
+        None => (row.namespace.clone(), false),
+    };
+    check_user_row(&row, &name, prefix)?;
     let ttl = row
         .ttl
         .as_deref()
