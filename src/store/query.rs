@@ -136,19 +136,7 @@ impl Selection {
         if self.no_expiry {
             clauses.push("expires_at IS NULL".into());
         }
-        match &self.guard {
-            Guard::None => {}
-            Guard::Plan => clauses.push("created_at IS NOT NULL".into()),
-            Guard::Apply { clock, rows } => {
-                let c = bind(":guard_clock".into(), Value::Integer(*clock), &mut params);
-                let list = serde_json::to_string(rows).unwrap_or_else(|_| "[]".into());
-                let r = bind(":guard_rows".into(), Value::Text(list), &mut params);
-                clauses.push(format!(
-                    "created_at IS NOT NULL AND (created_at < {c} OR (rowid, created_at) IN \
-                     (SELECT value ->> 0, value ->> 1 FROM json_each({r})))"
-                ));
-            }
-        }
+        clauses.extend(self.guard.clause(&mut params));
         match self.liveness {
             Liveness::Live => clauses.push(LIVE_SQL.into()),
             Liveness::Expired => clauses.push(EXPIRED_SQL.into()),
@@ -165,6 +153,26 @@ impl Selection {
             params.retain(|(n, _)| n != ":now");
         }
         (sql, params)
+    }
+}
+
+impl Guard {
+    /// The rewrite guard's clause, its parameters added to `params`.
+    fn clause(&self, params: &mut Vec<(String, Value)>) -> Option<String> {
+        match self {
+            Guard::None => None,
+            Guard::Plan => Some("created_at IS NOT NULL".into()),
+            Guard::Apply { clock, rows } => {
+                params.push((":guard_clock".into(), Value::Integer(*clock)));
+                let list = serde_json::to_string(rows).unwrap_or_else(|_| "[]".into());
+                params.push((":guard_rows".into(), Value::Text(list)));
+                Some(
+                    "created_at IS NOT NULL AND (created_at < :guard_clock OR (rowid, created_at) IN \
+                     (SELECT value ->> 0, value ->> 1 FROM json_each(:guard_rows)))"
+                        .into(),
+                )
+            }
+        }
     }
 }
 
