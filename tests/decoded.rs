@@ -338,6 +338,7 @@ fn rows_written_by_the_plugins_own_code_decode_as_written() {
         "slack/slack.thread-participation",
         "discord/discord.components",
         "discord/discord.modals",
+        "discord/thread-bindings",
         "matrix/matrix.approval-reactions",
         "msteams/msteams.sent-messages",
         "telegram/telegram.update-offsets",
@@ -352,6 +353,20 @@ fn rows_written_by_the_plugins_own_code_decode_as_written() {
             "no writer row for {confirmed}: {namespaces:?}"
         );
     }
+    // Both Matrix key grammars come from a writer: openclaw 2026.5.6's bundled plugin
+    // (`{roomId}:{eventId}`) and @openclaw/matrix 2026.9.6 (a JSON array).
+    let matrix: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["namespace"] == "matrix.approval-reactions")
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert!(matrix.iter().any(|k| k.starts_with('[')), "{matrix:?}");
+    assert!(
+        matrix
+            .iter()
+            .any(|k| k.starts_with('!') && k.contains(":$")),
+        "{matrix:?}"
+    );
 }
 
 /// Namespaces known only from an operator's inventory decode defensively: any key or

@@ -170,7 +170,9 @@ fn the_summary_counts_per_plugin_and_namespace_with_known_caps() {
         .filter(|r| r["namespace"] == "thread-bindings")
         .collect();
     assert_eq!(tb.len(), 2, "one row per plugin");
-    assert!(tb.iter().all(|r| r["max_entries"].is_null()));
+    let max = |plugin: &str| &tb.iter().find(|r| r["plugin_id"] == plugin).unwrap()["max_entries"];
+    assert!(max("telegram").is_null(), "unknown under telegram");
+    assert_eq!(max("discord"), 10_000, "the Discord plugin's own cap");
     let table = String::from_utf8(ls(&db, &[]).stdout).unwrap();
     assert!(table.lines().next().unwrap().starts_with("PLUGIN"));
     assert!(table.contains("slack.thread-participation"));
@@ -181,9 +183,15 @@ fn a_namespace_under_two_plugins_lists_both_unless_one_is_picked() {
     let (_d, db) = sample();
     let both = stdout_json(&ls(&db, &["thread-bindings", "-o", "json"]));
     assert_eq!(both.as_array().unwrap().len(), 2);
-    let one = stdout_json(&ls(&db, &["discord/thread-bindings", "-o", "json"]));
+    let one = stdout_json(&ls(
+        &db,
+        &["discord/thread-bindings", "-o", "json", "--show-secrets"],
+    ));
     assert_eq!(one.as_array().unwrap().len(), 1);
-    assert_eq!(one[0]["value"], 2);
+    assert_eq!(
+        one[0]["value"], 2,
+        "secret (webhook tokens): --show-secrets"
+    );
     let table = String::from_utf8(ls(&db, &["thread-bindings"]).stdout).unwrap();
     assert!(
         table.starts_with("PLUGIN"),

@@ -1019,15 +1019,20 @@ fn builtin() -> Vec<Spec> {
             .0,
         SpecBuilder::new("discord", Exact("thread-bindings"), "thread-bindings (discord)",
             "Discord threads bound to an agent session.")
-            .grammar(grammar("{account}:{thread}", "doctor contract test", "default:1287654321098765432"))
+            .grammar(grammar("{account}:{thread}", "@openclaw/discord 2026.9.6: normalised account id, then thread id", "default:1287654321098765432"))
             .fields(vec![
                 field("account", Text, Src::First(vec![Src::Path("accountId".into()), Src::Key("account".into())]), "account id"),
                 field("thread", Text, Src::First(vec![Src::Path("threadId".into()), Src::Key("thread".into())]), "thread id"),
                 path("channel", Text, "channelId", "parent channel id"),
                 path("session", Text, "targetSessionKey", "bound session"),
+                detail(path("target_kind", Text, "targetKind", "subagent or acp")),
+                detail(path("agent", Text, "agentId", "agent id")),
+                detail(path("label", Text, "label", "label")),
+                detail(path("bound_at", Time, "boundAt", "bound at")),
             ])
+            .source("extensions/discord/src/monitor/thread-bindings.state.ts (@openclaw/discord 2026.9.6)")
             .deleting("the thread is no longer routed to its session")
-            .note("shape from the plugin's doctor contract test, not its writer: decoded defensively")
+            .note("values carry the thread's webhookToken: the namespace is secret, the token is never a decoded field")
             .0,
         msteams(Exact("msteams.sent-messages"), "msteams.sent-messages"),
         msteams(HexSuffix("msteams.sent-messages.account.v1.", 64), "msteams.sent-messages.account.v1.<sha256(account) hex>"),

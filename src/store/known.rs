@@ -168,6 +168,9 @@ const TABLE: &[Row] = &[
     row("telegram", HexSuffix("telegram.topic-name-cache.", 16), Some(2048), None, Evict, Safe),
     row("telegram-message-dispatch-dedupe", HexSuffix("telegram.message-dispatch-dedupe.", 32), Some(50_000), Some(7 * DAY), Evict, Caution),
     row("matrix", Exact("outbound-delivery-plans"), Some(10_000), None, Reject, Never),
+    // extensions/discord/src/monitor/thread-bindings.state.ts (@openclaw/discord 2026.9.6):
+    // maxEntries 10,000, no TTL, default policy; values hold the thread's webhookToken.
+    secret(row("discord", Exact("thread-bindings"), Some(10_000), None, Evict, Caution)),
     secret(row("matrix", Exact("credentials"), None, None, Overflow::Unknown, Never)),
     secret(row("matrix", Exact("recovery-key"), None, None, Overflow::Unknown, Never)),
     secret(row("matrix", Exact("idb-snapshot"), None, None, Overflow::Unknown, Never)),

@@ -1,12 +1,14 @@
 // Writes plugin state rows with the plugins' own writer code, then checks that
 // `statectl` decodes every row back to the values the writer was given.
 //
-//   node make-fixtures.mjs --openclaw DIR --plugins DIR --statectl BIN --work DIR [--fixture FILE]
+//   node make-fixtures.mjs --openclaw DIR --openclaw-old DIR --plugins DIR --statectl BIN --work DIR [--fixture FILE]
 //
 // --openclaw: an npm project with `openclaw` installed (the runtime's plugin state
 // store, and Telegram and memory-core, which ship inside it). --plugins: an npm project
 // with @openclaw/slack, discord, matrix (2026.9.6) and msteams (2026.9.5) installed and
-// `openclaw` resolvable from it. Where a package exports its writer, the writer runs
+// `openclaw` resolvable from it. --openclaw-old: an npm project with openclaw 2026.5.6,
+// whose bundled Matrix plugin still writes the old `{roomId}:{eventId}` keys (its writer
+// runs against the 2026.9.6 store above). Where a package exports its writer, the writer runs
 // for real against the real store with a faked clock (the smoke test of .ci/run); where
 // it does not (telegram.message-cache), the key and value functions are taken from the
 // writer's own `//#region` and run as they are. With --fixture the rows are also saved
@@ -21,10 +23,11 @@ import { DatabaseSync } from "node:sqlite";
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
-for (const need of ["openclaw", "plugins", "statectl", "work"]) {
+for (const need of ["openclaw", "openclaw-old", "plugins", "statectl", "work"]) {
   if (!args[need]) throw new Error(`missing --${need}`);
 }
 const openclawDist = path.resolve(args.openclaw, "node_modules/openclaw/dist");
+const oldOpenclawDist = path.resolve(args["openclaw-old"], "node_modules/openclaw/dist");
 const pluginsDir = path.resolve(args.plugins, "node_modules/@openclaw");
 const statectl = path.resolve(args.statectl);
 const workDir = path.resolve(args.work);
@@ -44,7 +47,8 @@ for (const f of fs.readdirSync(openclawDist).filter((f) => /^plugin-state-store-
   for (const v of Object.values(mod)) if (typeof v === "function") fns[v.name] = v;
 }
 const factory = fns.createPluginStateKeyedStore;
-if (!factory) throw new Error(`no createPluginStateKeyedStore in ${openclawDist}`);
+const syncFactory = fns.createPluginStateSyncKeyedStore;
+if (!factory || !syncFactory) throw new Error(`no createPluginState(Sync)KeyedStore in ${openclawDist}`);
 const pending = [];
 /** What a plugin's `runtime.state` offers; every write is awaited before checking. */
 function runtimeFor(pluginId) {
@@ -63,6 +67,10 @@ function runtimeFor(pluginId) {
             };
           },
         });
+      },
+      // The deprecated synchronous store (Discord thread bindings still use it).
+      openSyncKeyedStore(options) {
+        return syncFactory(pluginId, options);
       },
     },
   };
@@ -185,6 +193,33 @@ const pluginPkg = (name) => path.join(pluginsDir, name, "package.json");
   await register({ accountId: "default", roomId: "!ops:example.org", eventId: "$9Qx7_abcDEF123", approvalId: "7f3c9a2e-0000-4000-8000-000000000001", approvalKind: "exec", allowedDecisions: ["allow-once", "allow-always", "deny"] });
   await settle();
   expectRow("matrix", "matrix.approval-reactions", src(pluginPkg("matrix"), region), { account: "default", room: "!ops:example.org", event: "$9Qx7_abcDEF123", approval_id: "7f3c9a2e-0000-4000-8000-000000000001", kind: "exec", decisions: ["allow-once", "allow-always", "deny"] });
+}
+
+// --- Matrix's old key grammar: the Matrix plugin bundled in openclaw 2026.5.6 ----------
+{
+  const region = "extensions/matrix/src/approval-reactions.ts";
+  const file = findModule(oldOpenclawDist, region, "registerMatrixApprovalReactionTarget");
+  await installRuntime(file, "matrix");
+  const register = exported(await load(file), "registerMatrixApprovalReactionTarget");
+  now = T0 - 19_000;
+  register({ roomId: "!legacy:example.org", eventId: "$OldGrammar_0001", approvalId: "7f3c9a2e-0000-4000-8000-000000000002", allowedDecisions: ["allow-once", "deny"] });
+  await settle();
+  expectRow("matrix", "matrix.approval-reactions", src(path.join(oldOpenclawDist, "../package.json"), region), { account: null, room: "!legacy:example.org", event: "$OldGrammar_0001", approval_id: "7f3c9a2e-0000-4000-8000-000000000002", kind: null, decisions: ["allow-once", "deny"] }, { key: "!legacy:example.org:$OldGrammar_0001" });
+}
+
+// --- Discord: thread bindings (the plugin's synchronous store) -----------------------
+{
+  const region = "extensions/discord/src/monitor/thread-bindings.state.ts";
+  const file = findModule(path.join(pluginsDir, "discord/dist/.setup"), region, "saveBindingsToDisk");
+  await installRuntime(file, "discord");
+  const mod = await load(file);
+  const setBindingRecord = exported(mod, "setBindingRecord");
+  const saveBindingsToDisk = exported(mod, "saveBindingsToDisk");
+  now = T0 - 15_000;
+  setBindingRecord({ accountId: "default", channelId: "1287000000000000001", threadId: "1287000000000000002", targetKind: "subagent", targetSessionKey: "agent:main:subagent:9", agentId: "main", boundBy: "user-1", boundAt: T0 - 15_000, lastActivityAt: T0 - 15_000, label: "deploy thread", webhookId: "1287000000000000003", webhookToken: "fixture-webhook-token-not-real" });
+  saveBindingsToDisk({ force: true });
+  await settle();
+  expectRow("discord", "thread-bindings", src(pluginPkg("discord"), region), { account: "default", thread: "1287000000000000002", channel: "1287000000000000001", session: "agent:main:subagent:9" }, { key: "default:1287000000000000002" });
 }
 
 // --- MS Teams: sent messages (2026.9.5) ---------------------------------------------

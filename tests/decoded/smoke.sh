@@ -13,7 +13,8 @@ bin=${STATECTL_BIN:-$root/target/debug/statectl}
 runtime="$dir/openclaw-2026.9.6"
 plugins="$dir/plugins-2026.9"
 
-"$root/tests/interop/install.sh" "$dir" >/dev/null
+# 2026.5.6 is installed by default: its bundled Matrix plugin writes the old key grammar.
+OPENCLAW_VERSIONS="2026.5.6 2026.9.6" "$root/tests/interop/install.sh" "$dir" >/dev/null
 [ -x "$bin" ] || cargo build --quiet --manifest-path "$root/Cargo.toml"
 if [ ! -f "$plugins/node_modules/@openclaw/msteams/package.json" ]; then
   mkdir -p "$plugins"
@@ -29,5 +30,5 @@ fixture=()
 if [ "${1:-}" = "--update-fixture" ]; then
   fixture=(--fixture "$root/tests/fixtures/decoded-2026.9.6.sqlite")
 fi
-"$dir/node/bin/node" "$here/make-fixtures.mjs" --openclaw "$runtime" --plugins "$plugins" \
+"$dir/node/bin/node" "$here/make-fixtures.mjs" --openclaw "$runtime" --openclaw-old "$dir/openclaw-2026.5.6" --plugins "$plugins" \
   --statectl "$bin" --work "$dir/decoded-work" "${fixture[@]}" 2> >(grep -v 'slow SQLite' >&2)
