@@ -7,6 +7,8 @@ use common::*;
 use std::path::Path;
 
 const NOW: i64 = 1795707055987;
+/// After every fixture row was written, while the MS Teams row is live.
+const LATER: i64 = 1796196700000;
 /// The token tests/decoded/make-fixtures.mjs gave the Telegram writer of the fixture.
 const TOKEN: &str = "7012345678:AAFakeTokenForFixturesOnly000000000";
 
@@ -220,4 +222,130 @@ fn info_names_the_file_read_or_why_none() {
     );
     let (r, _) = rotation(&db, Some(&broken));
     assert!(r["message"].as_str().unwrap().contains("unreadable"), "{r}");
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The fixture with the MS Teams writer's row copied into the namespace a named
+/// account `sales` gets (`msteams.sent-messages.account.v1.<sha256("sales")>`).
+fn with_named_account() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let (dir, db) = fixture_copy("decoded-2026.9.6.sqlite");
+    let ns = format!("msteams.sent-messages.account.v1.{}", sha256_hex("sales"));
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO plugin_state_entries SELECT plugin_id, ?1, entry_key, value_json, created_at, expires_at FROM plugin_state_entries WHERE namespace = 'msteams.sent-messages'",
+            [&ns],
+        )
+        .unwrap();
+    (dir, db, ns)
+}
+
+#[test]
+fn hashed_msteams_names_map_back_to_the_configured_account() {
+    let (dir, db, ns) = with_named_account();
+    // `Sales` in openclaw.json: OpenClaw normalises it to `sales`, whose hash names it.
+    let cfg = config(dir.path(), "");
+    let out = statectl_at(&db, LATER)
+        .env("OPENCLAW_CONFIG_PATH", &cfg)
+        .args(["ls", &ns, "-o", "json"])
+        .output()
+        .unwrap();
+    let row = &stdout_json(&out)[0];
+    assert_eq!(row["decoded"]["account"], "Sales", "{row}");
+    assert_eq!(row["decoded"]["account_hash"], sha256_hex("sales"));
+    let (table, _) = on_terminal_at_with(
+        250,
+        &db,
+        LATER,
+        &["ls", &ns],
+        &[("OPENCLAW_CONFIG_PATH", cfg.to_str().unwrap())],
+    );
+    assert!(table.contains("Sales (from openclaw.json)"), "{table}");
+    let (summary, _) = on_terminal_at_with(
+        250,
+        &db,
+        LATER,
+        &["ls"],
+        &[("OPENCLAW_CONFIG_PATH", cfg.to_str().unwrap())],
+    );
+    assert!(
+        summary.contains(&format!("{ns} (Sales, from openclaw.json)")),
+        "{summary}"
+    );
+    let explain = statectl()
+        .env("OPENCLAW_CONFIG_PATH", &cfg)
+        .args(["explain", &ns])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(explain.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("ACCOUNT") && l.ends_with("Sales (from openclaw.json)")),
+        "{text}"
+    );
+    let json = statectl()
+        .env("OPENCLAW_CONFIG_PATH", &cfg)
+        .args(["explain", &ns, "-o", "json"])
+        .output()
+        .unwrap();
+    let doc = stdout_json(&json);
+    assert_eq!(doc["account"]["id"], "Sales");
+    assert_eq!(doc["account"]["from"], "openclaw.json");
+    // --where filters on the mapped name.
+    let out = statectl_at(&db, LATER)
+        .env("OPENCLAW_CONFIG_PATH", &cfg)
+        .args(["ls", &ns, "--where", "account=Sales", "--keys-only"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
+}
+
+#[test]
+fn without_the_account_in_openclaw_json_the_hash_stays() {
+    let (dir, db, ns) = with_named_account();
+    let hash = sha256_hex("sales");
+    let short = format!("{}…{}", &hash[..6], &hash[58..]);
+    let out = statectl_at(&db, LATER)
+        .args(["ls", &ns, "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&out)[0]["decoded"]["account"], short.as_str());
+    let explain = statectl().args(["explain", &ns]).output().unwrap();
+    let text = String::from_utf8(explain.stdout).unwrap();
+    assert!(text.contains("not known: no openclaw.json found"), "{text}");
+    // A configuration without that account says so and names the hash.
+    let other = dir.path().join("other.json");
+    std::fs::write(
+        &other,
+        "{ channels: { msteams: { accounts: { Support: {}, }, }, }, /* end */ }",
+    )
+    .unwrap();
+    let explain = statectl()
+        .env("OPENCLAW_CONFIG_PATH", &other)
+        .args(["explain", &ns])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(explain.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "not known: no msteams account of {} has sha256 {hash}",
+            other.display()
+        )),
+        "{text}"
+    );
+    let (summary, _) = on_terminal_at_with(
+        250,
+        &db,
+        LATER,
+        &["ls"],
+        &[("OPENCLAW_CONFIG_PATH", other.to_str().unwrap())],
+    );
+    assert!(!summary.contains("from openclaw.json"), "{summary}");
 }

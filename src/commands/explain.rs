@@ -148,6 +148,7 @@ fn to_json(k: &Known) -> Value {
         "secret": p.secret,
         "memory_first": p.memory_first,
         "notes": spec.map(|s| s.notes.clone()).unwrap_or_default(),
+        "account": crate::output::accounts::namespace_account_json(&k.plugin, &k.namespace),
     })
 }
 
@@ -157,6 +158,9 @@ fn print_text(out: &mut dyn std::io::Write, k: &Known) -> Result<()> {
     let mut add = |label: &str, text: String| lines.push((label.to_string(), text));
     add("NAMESPACE", k.namespace.clone());
     add("PLUGIN", k.plugin.clone());
+    if let Some(a) = crate::output::accounts::namespace_account_text(&k.plugin, &k.namespace) {
+        add("ACCOUNT", a);
+    }
     if let Some(s) = k.spec {
         add("PURPOSE", s.purpose.clone());
         add(

@@ -313,7 +313,7 @@ fn print_summary(
                 let max = known::policy(&s.plugin_id, &s.namespace).max_entries;
                 t.row(vec![
                     s.plugin_id.clone(),
-                    s.namespace.clone(),
+                    crate::output::accounts::namespace_cell(&s.plugin_id, &s.namespace),
                     thousands(s.live),
                     thousands(s.expired),
                     thousands(s.no_expiry),

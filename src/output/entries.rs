@@ -6,7 +6,7 @@ use super::{Term, escape_control};
 use crate::error::Result;
 use crate::output::Format;
 use crate::store::Entry;
-use crate::store::catalog::{self, Context, DVal, Decoded, Spec};
+use crate::store::catalog::{self, Context, DVal, Decoded, Derived, Spec, Src};
 use crate::store::known;
 use crate::store::rules::is_live;
 use crate::store::value;
@@ -470,13 +470,18 @@ impl<'w> EntrySink<'w> {
             columns.push(Column::shrink("RAW", 10));
         }
         let mut t = Table::new(columns);
+        let mapped = crate::store::config::namespace_account(&first.plugin_id, &first.namespace)
+            .is_some_and(|(_, name)| name.is_some());
         for (e, d) in self.table_rows.iter().zip(&decoded) {
             let mut cells = vec![e.key.clone()];
             for f in &fields {
-                cells.push(
-                    d.get(&f.name)
-                        .map_or("-".into(), |v| dval_cell(v, self.now)),
-                );
+                let mut cell = d
+                    .get(&f.name)
+                    .map_or("-".into(), |v| dval_cell(v, self.now));
+                if mapped && matches!(f.src, Src::Derived(Derived::NamespaceHashShort)) {
+                    cell.push_str(" (from openclaw.json)");
+                }
+                cells.push(cell);
             }
             cells.push(format_rel(e.created_at, self.now));
             cells.push(expiry_cell(e, self.now));

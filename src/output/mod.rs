@@ -1,5 +1,6 @@
 //! Output: terminal policy, tables for people, JSON/JSONL/CSV for scripts.
 
+pub mod accounts;
 pub mod columns;
 pub mod diff;
 pub mod entries;

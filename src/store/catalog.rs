@@ -97,8 +97,8 @@ pub enum Derived {
     CursorLag,
     /// The hex suffix of a hashed namespace name (MS Teams named accounts), full.
     NamespaceHash,
-    /// The same, short (`0123ab…89cdef`), as the account column shows it until the
-    /// hash is mapped back to an account id.
+    /// The account id of openclaw.json whose sha256 the namespace name ends in
+    /// ([`super::config::namespace_account`]); else that hash, short (`0123ab…89cdef`).
     NamespaceHashShort,
 }
 
@@ -111,7 +111,9 @@ impl Derived {
             }
             Derived::CursorLag => "max(seq) of memory-host.events for the workspace - lastSequence",
             Derived::NamespaceHash => "the namespace's sha256 suffix",
-            Derived::NamespaceHashShort => "the namespace's sha256 suffix, short",
+            Derived::NamespaceHashShort => {
+                "the account of openclaw.json whose sha256 is the namespace's suffix, else the suffix, short"
+            }
         }
     }
 }
@@ -474,6 +476,7 @@ impl Spec {
             }
         }
         let ctx = Inputs {
+            plugin_id: &self.plugin,
             namespace,
             key,
             caps: &caps,
@@ -504,6 +507,7 @@ impl Spec {
 }
 
 struct Inputs<'a> {
+    plugin_id: &'a str,
     namespace: &'a str,
     key: &'a str,
     caps: &'a [(String, String)],
@@ -573,23 +577,27 @@ fn derive(inp: &Inputs, d: Derived) -> DVal {
         let h = &inp.namespace[at..];
         (h.len() >= 16 && h.bytes().all(|b| b.is_ascii_hexdigit())).then_some(h)
     };
-    let v = match d {
-        Derived::IdleRemaining { default_idle_ms } => (|| {
-            let idle = num("idleTimeoutMs").map_or(default_idle_ms, |t| t.max(0));
-            let since = num("lastActivityAt")?.max(num("boundAt").unwrap_or(0));
-            let left = since.checked_add(idle)?.checked_sub(inp.cx.now?)?;
-            (idle > 0).then(|| DVal::Span(left.max(0)))
-        })(),
-        Derived::CursorLag => (|| {
-            let ws = inp.caps.iter().find(|(n, _)| n == "workspace")?;
-            let tail = inp.cx.journal_tails.get(&ws.1)?;
-            Some(DVal::Int(tail.checked_sub(num("lastSequence")?)?))
-        })(),
-        Derived::NamespaceHash => hash().map(|h| DVal::Text(h.to_string())),
-        Derived::NamespaceHashShort => {
-            hash().map(|h| DVal::Text(format!("{}…{}", &h[..6], &h[h.len() - 6..])))
-        }
-    };
+    let v =
+        match d {
+            Derived::IdleRemaining { default_idle_ms } => (|| {
+                let idle = num("idleTimeoutMs").map_or(default_idle_ms, |t| t.max(0));
+                let since = num("lastActivityAt")?.max(num("boundAt").unwrap_or(0));
+                let left = since.checked_add(idle)?.checked_sub(inp.cx.now?)?;
+                (idle > 0).then(|| DVal::Span(left.max(0)))
+            })(),
+            Derived::CursorLag => (|| {
+                let ws = inp.caps.iter().find(|(n, _)| n == "workspace")?;
+                let tail = inp.cx.journal_tails.get(&ws.1)?;
+                Some(DVal::Int(tail.checked_sub(num("lastSequence")?)?))
+            })(),
+            Derived::NamespaceHash => hash().map(|h| DVal::Text(h.to_string())),
+            Derived::NamespaceHashShort => hash().map(|h| {
+                match super::config::namespace_account(inp.plugin_id, inp.namespace) {
+                    Some((_, Some(account))) => DVal::Text(account),
+                    _ => DVal::Text(format!("{}…{}", &h[..6], &h[h.len() - 6..])),
+                }
+            }),
+        };
     v.unwrap_or(DVal::Null)
 }
 

@@ -332,6 +332,22 @@ impl Gateway {
     }
 }
 
+/// Namespace names that end in the sha256 of an account id, per plugin: the prefix
+/// and the channel whose accounts openclaw.json lists.
+const HASHED_NAMESPACES: &[(&str, &str, &str)] =
+    &[("msteams", "msteams.sent-messages.account.v1.", "msteams")];
+
+/// For a namespace named by an account's hash: the hash and, when this run's
+/// openclaw.json has the account, its id.
+pub fn namespace_account(plugin_id: &str, namespace: &str) -> Option<(String, Option<String>)> {
+    let (_, prefix, channel) = HASHED_NAMESPACES.iter().find(|(p, ..)| *p == plugin_id)?;
+    let hash = namespace.strip_prefix(prefix)?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some((hash.to_string(), gateway().account_for_hash(channel, hash)))
+}
+
 pub fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes())
         .iter()
