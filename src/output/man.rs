@@ -55,6 +55,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "the home directory OpenClaw uses, before HOME",
     ),
     (
+        "OPENCLAW_CONFIG_PATH",
+        "the gateway's openclaw.json (JSON5), read for account ids and the Telegram bot token's id and fingerprint (never printed); else <state dir>/openclaw.json, then clawdbot.json",
+    ),
+    (
         "OPENCLAW_SUPERVISOR_MODE",
         "set to external to write to a database fenced by an external supervisor",
     ),
@@ -73,6 +77,10 @@ const FILES: &[(&str, &str)] = &[
     (
         "<state dir>/plugin-state/state.sqlite",
         "legacy layout (OpenClaw 2026.4.29 to 2026.5.28)",
+    ),
+    (
+        "<state dir>/openclaw.json",
+        "the gateway's configuration, read only: hashed MS Teams account names are mapped back and Telegram update offsets compared with the bot (`statectl info` says which file was read)",
     ),
     (
         "~/.config/statectl/namespaces.toml",
