@@ -160,6 +160,12 @@ pub enum Piece {
         name: String,
         any: bool,
     },
+    /// Built-in grammars only: any text that starts with `lead` (kept in the capture),
+    /// so `{room*}:` then a `$`-led event id splits at the `:$` (namespaces.md).
+    Led {
+        name: String,
+        lead: char,
+    },
 }
 
 /// A key grammar's shape.
@@ -247,7 +253,7 @@ impl Pattern {
             Pattern::Text(pieces) => pieces
                 .iter()
                 .filter_map(|x| match x {
-                    Piece::Cap { name, .. } => Some(name.as_str()),
+                    Piece::Cap { name, .. } | Piece::Led { name, .. } => Some(name.as_str()),
                     Piece::Lit(_) => None,
                 })
                 .collect(),
@@ -283,6 +289,7 @@ impl Pattern {
                     Piece::Lit(l) => l.clone(),
                     Piece::Cap { name, any: false } => format!("{{{name}}}"),
                     Piece::Cap { name, any: true } => format!("{{{name}*}}"),
+                    Piece::Led { name, lead } => format!("{lead}{{{name}*}}"),
                 })
                 .collect(),
         }
@@ -311,19 +318,33 @@ fn match_pieces(pieces: &[Piece], text: &str, out: &mut Vec<(String, String)>) -
             } else {
                 text.find(':').unwrap_or(text.len())
             };
-            for end in (1..=limit).rev() {
-                if !text.is_char_boundary(end) {
-                    continue;
-                }
-                out.push((name.clone(), text[..end].to_string()));
-                if match_pieces(rest, &text[end..], out) {
-                    return true;
-                }
-                out.pop();
-            }
-            false
+            capture(name, text, limit, rest, out)
+        }
+        Piece::Led { name, lead } => {
+            text.starts_with(*lead) && capture(name, text, text.len(), rest, out)
         }
     }
+}
+
+/// Captures `text[..end]` for the longest `end <= limit` with which the rest matches.
+fn capture(
+    name: &str,
+    text: &str,
+    limit: usize,
+    rest: &[Piece],
+    out: &mut Vec<(String, String)>,
+) -> bool {
+    for end in (1..=limit).rev() {
+        if !text.is_char_boundary(end) {
+            continue;
+        }
+        out.push((name.to_string(), text[..end].to_string()));
+        if match_pieces(rest, &text[end..], out) {
+            return true;
+        }
+        out.pop();
+    }
+    false
 }
 
 /// One key grammar, with the versions that write it and an example key.
@@ -1046,8 +1067,16 @@ fn builtin() -> Vec<Spec> {
         msteams(HexSuffix("msteams.sent-messages.account.v1.", 64), "msteams.sent-messages.account.v1.<sha256(account) hex>"),
         SpecBuilder::new("matrix", Exact("matrix.approval-reactions"), "matrix.approval-reactions",
             "Approval prompts posted in Matrix rooms, so a reaction (allow/deny) still resolves the approval after a restart.")
-            .grammar(grammar(r#"["{account}","{room}","{event}"]"#, "2026.9.6 (JSON array)", r#"["default","!ops:example.org","$9Qx7_abcDEF123"]"#))
-            .grammar(grammar("{room*}:{event}", "older builds: room id, then event id after the last ':'", "!ops:example.org:$9Qx7_abcDEF123"))
+            .grammar(grammar(r#"["{account}","{room}","{event}"]"#, "openclaw 2026.8.1 (bundled) and @openclaw/matrix 2026.9.6: JSON array", r#"["default","!ops:example.org","$9Qx7_abcDEF123"]"#))
+            .grammar(Grammar {
+                pattern: Pattern::Text(vec![
+                    Piece::Cap { name: "room".into(), any: true },
+                    Piece::Lit(":".into()),
+                    Piece::Led { name: "event".into(), lead: '$' },
+                ]),
+                versions: "openclaw 2026.5.6 and 2026.6.1 (bundled Matrix; 2026.8.1 writes the JSON array): room id, ':', then the event id, which starts with '$' (split at ':$')".into(),
+                example: "!ops:example.org:$9Qx7_abcDEF123".into(),
+            })
             .fields(vec![
                 field("account", Text, Src::First(vec![Src::Key("account".into()), Src::Path("target.accountId".into())]), "account id"),
                 field("room", Text, Src::First(vec![Src::Key("room".into()), Src::Path("target.roomId".into())]), "room id"),
@@ -1384,6 +1413,17 @@ mod tests {
             v,
         );
         assert_eq!(old.get("event"), Some(&DVal::Text("$e1".into())));
+        // Room versions 1 and 2 have event ids with a server part: split at ':$'.
+        let v1 = dec(
+            "matrix",
+            "matrix.approval-reactions",
+            "!r:example.org:$e1:example.org",
+            v,
+        );
+        assert_eq!(v1.get("room"), Some(&DVal::Text("!r:example.org".into())));
+        assert_eq!(v1.get("event"), Some(&DVal::Text("$e1:example.org".into())));
+        let no_event = dec("matrix", "matrix.approval-reactions", "!r:example.org", v);
+        assert_eq!(no_event.grammar, None, "an event id starts with '$'");
         assert_eq!(
             old.get("account"),
             Some(&DVal::Text("ops".into())),

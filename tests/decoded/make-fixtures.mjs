@@ -203,8 +203,11 @@ const pluginPkg = (name) => path.join(pluginsDir, name, "package.json");
   const register = exported(await load(file), "registerMatrixApprovalReactionTarget");
   now = T0 - 19_000;
   register({ roomId: "!legacy:example.org", eventId: "$OldGrammar_0001", approvalId: "7f3c9a2e-0000-4000-8000-000000000002", allowedDecisions: ["allow-once", "deny"] });
+  // Room versions 1 and 2: the event id has a server part, so the key has ':' after '$'.
+  register({ roomId: "!v1room:example.org", eventId: "$OldGrammar_0002:example.org", approvalId: "7f3c9a2e-0000-4000-8000-000000000003", allowedDecisions: ["deny"] });
   await settle();
   expectRow("matrix", "matrix.approval-reactions", src(path.join(oldOpenclawDist, "../package.json"), region), { account: null, room: "!legacy:example.org", event: "$OldGrammar_0001", approval_id: "7f3c9a2e-0000-4000-8000-000000000002", kind: null, decisions: ["allow-once", "deny"] }, { key: "!legacy:example.org:$OldGrammar_0001" });
+  expectRow("matrix", "matrix.approval-reactions", src(path.join(oldOpenclawDist, "../package.json"), region), { room: "!v1room:example.org", event: "$OldGrammar_0002:example.org", decisions: ["deny"] }, { key: "!v1room:example.org:$OldGrammar_0002:example.org" });
 }
 
 // --- Discord: thread bindings (the plugin's synchronous store) -----------------------
