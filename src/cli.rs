@@ -27,7 +27,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The database file (default: found from the OpenClaw state dir)
     #[arg(long, global = true, env = "STATECTL_DB", value_name = "PATH", help_heading = DATABASE)]
@@ -53,6 +53,12 @@ pub struct GlobalArgs {
     /// No warnings on stderr (errors are still printed)
     #[arg(short = 'q', long, global = true, help_heading = OUTPUT)]
     pub quiet: bool,
+    /// Run over every plugin-state database under the state dir (ls, check, top, export; see `statectl dbs`)
+    #[arg(long, global = true, help_heading = DATABASE, conflicts_with_all = ["db", "matrix_account"])]
+    pub all_dbs: bool,
+    /// Use the active root of this Matrix account (matrix/accounts/NAME/...; see `statectl dbs`)
+    #[arg(long, global = true, value_name = "NAME", help_heading = DATABASE, conflicts_with = "db")]
+    pub matrix_account: Option<String>,
     /// Milliseconds to wait for a locked database before giving up (exit 5)
     #[arg(long, global = true, value_name = "MS", default_value_t = crate::store::DEFAULT_BUSY_TIMEOUT_MS, help_heading = DATABASE)]
     pub busy_timeout: u64,
@@ -71,6 +77,7 @@ pub enum Command {
     Inspect(commands::inspect::InspectArgs),
     Explain(commands::explain::ExplainArgs),
     Info(commands::info::InfoArgs),
+    Dbs(commands::dbs::DbsArgs),
     Prune(commands::prune::PruneArgs),
     Expire(commands::expire::ExpireArgs),
     Export(commands::export::ExportArgs),
@@ -94,6 +101,7 @@ impl Command {
             Command::Explain(_) => format::REPORT,
             Command::Inspect(_)
             | Command::Info(_)
+            | Command::Dbs(_)
             | Command::Prune(_)
             | Command::Expire(_)
             | Command::Import(_)
@@ -111,6 +119,7 @@ impl Command {
             Command::Inspect(_) => "inspect",
             Command::Explain(_) => "explain",
             Command::Info(_) => "info",
+            Command::Dbs(_) => "dbs",
             Command::Prune(_) => "prune",
             Command::Expire(_) => "expire",
             Command::Export(_) => "export",

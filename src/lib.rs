@@ -48,7 +48,23 @@ impl Ctx<'_> {
         let _ = writeln!(self.err, "warning: {}", output::escape_lines(&msg));
     }
 
+    /// The state dir: `--state-dir`, else OpenClaw's (`OPENCLAW_STATE_DIR`, `~/.openclaw`).
+    pub fn state_dir(&self) -> Result<std::path::PathBuf> {
+        match &self.global.state_dir {
+            Some(d) => Ok(d.clone()),
+            None => locate::state_dir(&|k: &str| std::env::var(k).ok()),
+        }
+    }
+
     pub fn locate(&self) -> Result<locate::Located> {
+        if let Some(name) = &self.global.matrix_account {
+            let report =
+                ops::dbs::describe(&self.state_dir()?, self.global.busy_timeout, self.now)?;
+            return Ok(locate::Located {
+                path: ops::dbs::matrix_account_root(&report, name)?,
+                legacy_beside: None,
+            });
+        }
         let env = |k: &str| std::env::var(k).ok();
         locate::locate(
             &locate::Hints {
@@ -298,6 +314,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> a
         Command::Inspect(a) => ok(commands::inspect::run(&mut ctx, a)),
         Command::Explain(a) => ok(commands::explain::run(&mut ctx, a)),
         Command::Info(a) => ok(commands::info::run(&mut ctx, a)),
+        Command::Dbs(a) => ok(commands::dbs::run(&mut ctx, a)),
         Command::Prune(a) => ok(commands::prune::run(&mut ctx, a)),
         Command::Expire(a) => ok(commands::expire::run(&mut ctx, a)),
         Command::Export(a) => ok(commands::export::run(&mut ctx, a)),

@@ -117,6 +117,45 @@ fn gather(ctx: &mut Ctx, lim: &Limits) -> Result<Facts> {
     Ok(ops::gather(&db, found.legacy_beside.clone(), ctx.now, lim))
 }
 
+/// `--all-dbs`: every check of every database under the state dir, each naming its
+/// file; perfdata keyed `FILE:NAME`.
+fn every_db(ctx: &mut Ctx, lim: &Limits) -> Result<(Vec<Check>, Vec<ops::Perf>)> {
+    use crate::store::discover::Role;
+    let report = crate::ops::dbs::describe(&ctx.state_dir()?, ctx.global.busy_timeout, ctx.now)?;
+    let legacy = report
+        .databases
+        .iter()
+        .find(|d| d.found.role == Role::LegacySidecar)
+        .map(|d| d.found.path.clone());
+    let (mut checks, mut perf) = (Vec::new(), Vec::new());
+    if report.databases.is_empty() {
+        checks.push(check(
+            "open",
+            Status::Unknown,
+            format!(
+                "no plugin-state database under {}",
+                report.state_dir.display()
+            ),
+        ));
+    }
+    for d in &report.databases {
+        let beside = legacy.clone().filter(|_| d.found.role == Role::Main);
+        let (c, p) = match Db::open_read_only(&d.found.path, ctx.global.busy_timeout) {
+            Ok(db) => ops::evaluate(&ops::gather(&db, beside, ctx.now, lim), lim),
+            Err(e) => (vec![check("open", Status::Unknown, e.message)], Vec::new()),
+        };
+        checks.extend(c.into_iter().map(|mut c| {
+            c.db = Some(d.found.rel.clone());
+            c
+        }));
+        perf.extend(p.into_iter().map(|mut p| {
+            p.name = format!("{}:{}", d.found.rel, p.name);
+            p
+        }));
+    }
+    Ok((checks, perf))
+}
+
 /// Refuses a check name that does not exist (exit 3 under `check`, like every error).
 fn check_names(names: &[String], flag: &str) -> Result<()> {
     for n in names {
@@ -139,10 +178,14 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> anyhow::Result<i32> {
     let lim = args.limits()?;
     check_names(&args.only, "--only")?;
     check_names(&args.skip, "--skip")?;
-    let (mut checks, perf) = match gather(ctx, &lim) {
-        Ok(facts) => ops::evaluate(&facts, &lim),
-        // No database to judge: nothing else can be checked.
-        Err(e) => (vec![check("open", Status::Unknown, e.message)], Vec::new()),
+    let (mut checks, perf) = if ctx.global.all_dbs {
+        every_db(ctx, &lim)?
+    } else {
+        match gather(ctx, &lim) {
+            Ok(facts) => ops::evaluate(&facts, &lim),
+            // No database to judge: nothing else can be checked.
+            Err(e) => (vec![check("open", Status::Unknown, e.message)], Vec::new()),
+        }
     };
     checks.retain(|c| {
         (args.only.is_empty() || args.only.iter().any(|n| n == c.name))
@@ -153,6 +196,14 @@ pub fn run(ctx: &mut Ctx, args: &CheckArgs) -> anyhow::Result<i32> {
     Ok(worst.exit_code())
 }
 
+/// A check's message, after the file it is about under `--all-dbs`.
+fn located(c: &Check) -> String {
+    match &c.db {
+        Some(db) => format!("{db}: {}", c.message),
+        None => c.message.clone(),
+    }
+}
+
 /// The first line for monitoring systems, then one line per check; or the JSON report.
 fn render(ctx: &mut Ctx, checks: &[Check], perf: &[ops::Perf], worst: Status) -> Result<()> {
     let summary = if worst == Status::Ok {
@@ -161,7 +212,7 @@ fn render(ctx: &mut Ctx, checks: &[Check], perf: &[ops::Perf], worst: Status) ->
         checks
             .iter()
             .filter(|c| c.status == worst)
-            .map(|c| c.message.as_str())
+            .map(located)
             .collect::<Vec<_>>()
             .join("; ")
     };
@@ -169,7 +220,13 @@ fn render(ctx: &mut Ctx, checks: &[Check], perf: &[ops::Perf], worst: Status) ->
         let doc = json!({
             "status": worst.as_str(),
             "summary": summary,
-            "checks": checks.iter().map(|c| json!({"name": c.name, "status": c.status.as_str(), "message": c.message})).collect::<Vec<_>>(),
+            "checks": checks.iter().map(|c| {
+                let mut o = json!({"name": c.name, "status": c.status.as_str(), "message": c.message});
+                if let Some(db) = &c.db {
+                    o["db"] = json!(db);
+                }
+                o
+            }).collect::<Vec<_>>(),
             "perfdata": perf.iter().map(|p| (p.name.clone(), json!(p.value))).collect::<serde_json::Map<_, _>>(),
             "perfdata_meta": perf.iter().map(|p| (p.name.clone(), json!({"unit": p.unit, "warn": p.warn, "crit": p.crit}))).collect::<serde_json::Map<_, _>>(),
         });
@@ -205,7 +262,7 @@ fn render(ctx: &mut Ctx, checks: &[Check], perf: &[ops::Perf], worst: Status) ->
             "{} {:<16} {}",
             word,
             c.name,
-            crate::output::escape_control(&c.message)
+            crate::output::escape_control(&located(c))
         )?;
     }
     Ok(())

@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod check;
 pub mod completions;
+pub mod dbs;
 pub mod diff;
 pub mod expire;
 pub mod explain;

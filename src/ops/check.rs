@@ -47,6 +47,8 @@ pub struct Check {
     pub name: &'static str,
     pub status: Status,
     pub message: String,
+    /// The database it is about, under `--all-dbs` (relative to the state dir).
+    pub db: Option<String>,
 }
 
 pub fn check(name: &'static str, status: Status, message: impl Into<String>) -> Check {
@@ -54,6 +56,7 @@ pub fn check(name: &'static str, status: Status, message: impl Into<String>) -> 
         name,
         status,
         message: message.into(),
+        db: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod complete;
+pub mod dbs;
 pub mod export;
 pub mod import;
 pub mod mutate;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod columns;
+pub mod dbs;
 pub mod diff;
 pub mod entries;
 pub mod format;
@@ -122,6 +123,14 @@ pub struct ReportTable {
 pub fn new_table(term: Term, header: &[&str]) -> ReportTable {
     ReportTable {
         table: columns::Table::new(header.iter().map(|h| columns::Column::keep(h)).collect()),
+        term,
+    }
+}
+
+/// A [`ReportTable`] whose columns say how they give way on a narrow terminal.
+pub fn new_table_fitted(term: Term, columns: Vec<columns::Column>) -> ReportTable {
+    ReportTable {
+        table: columns::Table::new(columns),
         term,
     }
 }

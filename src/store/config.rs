@@ -348,6 +348,61 @@ pub fn namespace_account(plugin_id: &str, namespace: &str) -> Option<(String, Op
     Some((hash.to_string(), gateway().account_for_hash(channel, hash)))
 }
 
+impl Secret {
+    /// The Matrix plugin's token-root name (`hashMatrixAccessToken`): sha256 of the
+    /// access token, first 16 hex digits.
+    pub fn matrix_token_hash(&self) -> String {
+        sha256_hex(&self.0)[..16].to_string()
+    }
+}
+
+impl Gateway {
+    /// The token-root hash of the Matrix account whose directory key is `account_key`
+    /// (`sanitizeMatrixPathSegment` of the account id): the account's `accessToken`,
+    /// else the channel's for `default`. `Err` says why it is not known.
+    pub fn matrix_token_hash(&self, account_key: &str) -> Result<String, String> {
+        if self.root.is_none() {
+            return Err(format!("no openclaw.json read ({})", self.source.status()));
+        }
+        let channel = get(self.root.as_ref(), &["channels", "matrix"]);
+        let entry = self.accounts_of("matrix").and_then(|m| {
+            m.iter()
+                .find(|(id, _)| matrix_path_segment(id) == account_key)
+                .map(|(_, v)| v)
+        });
+        let scopes = if account_key == "default" {
+            vec![entry, channel]
+        } else {
+            vec![entry]
+        };
+        let token = scopes
+            .into_iter()
+            .find_map(|s| get(s, &["accessToken"]).and_then(classify_token));
+        match token {
+            Some(Token::Literal(secret)) => Ok(secret.matrix_token_hash()),
+            Some(other) => Err(other.unavailable_why().unwrap_or_default()),
+            None => Err(format!(
+                "openclaw.json has no Matrix accessToken for account {account_key}"
+            )),
+        }
+    }
+}
+
+/// `sanitizeMatrixPathSegment`: lower case, each run outside `[a-z0-9._-]` becomes `_`,
+/// outer `_` trimmed, `unknown` when nothing is left.
+pub fn matrix_path_segment(s: &str) -> String {
+    let lower = s.trim().to_lowercase();
+    let out = replace_runs(&lower, '_', |c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+    });
+    let t = out.trim_matches('_');
+    if t.is_empty() {
+        "unknown".into()
+    } else {
+        t.to_string()
+    }
+}
+
 pub fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes())
         .iter()

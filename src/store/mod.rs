@@ -6,6 +6,7 @@ pub mod capacity;
 pub mod catalog;
 pub mod config;
 pub mod context;
+pub mod discover;
 pub mod import;
 pub mod integrity;
 pub mod known;
