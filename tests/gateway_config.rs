@@ -90,7 +90,7 @@ fn a_rotated_token_or_another_bot_is_named() {
     let (r, bot) = rotation(&db, Some(&rotated));
     assert_eq!(r["status"], "token-rotated", "{r}");
     assert!(
-        bot.contains("token rotated") && bot.contains("drops this offset"),
+        bot.contains("token rotated") && bot.contains("deletes this offset"),
         "{bot}"
     );
     assert_eq!(ls_status(&db, Some(&rotated)), "token-rotated");

@@ -77,6 +77,34 @@ fn a_discord_key_that_is_not_the_entry_id_is_flagged_and_still_listed() {
         line.contains("KEY MISMATCH: the key is not entry.id"),
         "{table}"
     );
+    let one = run_at(&db, NOW, &["inspect", "discord.components", "btn_moved"]);
+    let text = String::from_utf8(one.stdout).unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("integrity")
+            && l.ends_with("KEY MISMATCH: the key is not entry.id (btn_fixture1)")),
+        "{text}"
+    );
+    let one = run_at(
+        &db,
+        NOW,
+        &["inspect", "discord.components", "btn_moved", "-o", "json"],
+    );
+    assert_eq!(
+        stdout_json(&one)["key_mismatch"],
+        "the key is not entry.id (btn_fixture1)"
+    );
+    let clean = run_at(
+        &db,
+        NOW,
+        &[
+            "inspect",
+            "discord.components",
+            "sel_fixture2",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(stdout_json(&clean).get("key_mismatch").is_none());
     let csv = run_at(
         &db,
         NOW,

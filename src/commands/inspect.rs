@@ -124,6 +124,8 @@ pub fn run(ctx: &mut Ctx, args: &InspectArgs) -> anyhow::Result<()> {
         Format::Json | Format::Jsonl => {
             let mut doc = EntryJson::new(&entry, ctx.now, redacted);
             doc.rotation = rotation.as_ref().map(Into::into);
+            doc.key_mismatch = crate::output::entries::decode(&entry, true, &Default::default())
+                .and_then(|d| d.key_mismatch);
             write_json(ctx.out, ctx.format, &doc)?
         }
         // csv is refused before the command runs (output::format::REPORT).
@@ -174,9 +176,7 @@ fn print_fields(ctx: &mut Ctx, e: &Entry, redacted: bool) -> Result<()> {
         }
         fields.push(("policy", p.join(", ")));
     }
-    if let Some(r) = offsets::of_row(&e.plugin_id, &e.namespace, &e.key, &e.value_json) {
-        fields.push(("bot", r.text()));
-    }
+    fields.extend(crate::output::entries::diagnosis(e));
     for (name, value) in fields {
         writeln!(
             ctx.out,

@@ -167,6 +167,20 @@ pub fn decode(e: &Entry, show_secrets: bool, cx: &Context) -> Option<Decoded> {
     Some(spec.decode_in(&e.namespace, &e.key, &e.value_json, show_personal, cx))
 }
 
+/// What `inspect` adds about one entry beyond its fields: a key that disagrees with
+/// its value, and a Telegram offset against the configured bot.
+pub fn diagnosis(e: &Entry) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(why) = decode(e, true, &Context::default()).and_then(|d| d.key_mismatch) {
+        out.push(("integrity", format!("KEY MISMATCH: {why}")));
+    }
+    let rotation = crate::store::offsets::of_row(&e.plugin_id, &e.namespace, &e.key, &e.value_json);
+    if let Some(r) = rotation {
+        out.push(("bot", r.text()));
+    }
+    out
+}
+
 /// A decoded value as a table cell: times relative to `now`, lists joined.
 pub fn dval_cell(v: &DVal, now: Ms) -> String {
     match v {

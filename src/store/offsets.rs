@@ -52,7 +52,8 @@ impl Rotation {
 
     /// One line for `inspect`.
     pub fn text(&self) -> String {
-        const DROPS: &str = "the gateway's reader drops this offset and polls without it";
+        const DROPS: &str =
+            "on its next start the gateway (2026.9.6) deletes this offset and polls without it";
         match self {
             Rotation::Matches => {
                 "matches: the stored bot id and token fingerprint are the configured bot's".into()

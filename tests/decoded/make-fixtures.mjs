@@ -245,11 +245,15 @@ const pluginPkg = (name) => path.join(pluginsDir, name, "package.json");
 }
 
 // --- Telegram (inside the openclaw package) -----------------------------------------
+/** The plugin's own reader of telegram.update-offsets (checked against statectl below). */
+let telegramRead;
 {
   const region = "extensions/telegram/src/update-offset-store.ts";
   const file = findModule(openclawDist, region, "writeTelegramUpdateOffset");
   await installRuntime(file, "telegram");
-  const write = exported(await load(file), "writeTelegramUpdateOffset");
+  const mod = await load(file);
+  const write = exported(mod, "writeTelegramUpdateOffset");
+  telegramRead = exported(mod, "readTelegramUpdateOffset");
   now = T0 - 5_000;
   await write({ accountId: "default", updateId: 812345678, botToken: "7012345678:AAFakeTokenForFixturesOnly000000000" });
   await settle();
@@ -354,6 +358,59 @@ if (args.fixture && failures === 0) {
   fs.writeFileSync(out.replace(/\.sqlite$/, ".writers.json"), JSON.stringify({ now: T0, rows: checked }, null, 1) + "\n");
   console.log(`wrote ${out}`);
 }
+// --- telegram.update-offsets: statectl's verdict against the plugin's own reader ------
+// For the same stored record, the reader (readTelegramUpdateOffset) reports a rotation
+// reason or none for a token; statectl, given that token in a JSON5 openclaw.json, must
+// say the same ("matches" for none) and never print the token.
+{
+  const cfgPath = path.join(workDir, "openclaw.json");
+  const tokens = [
+    "7012345678:AAFakeTokenForFixturesOnly000000000",
+    "7012345678:AAFakeTokenRotatedByBotFather0000000",
+    "8012345678:AAFakeTokenOfAnotherBotForFixtures00",
+  ];
+  let agree = 0;
+  for (const token of tokens) {
+    let reason = null;
+    await telegramRead({ accountId: "default", botToken: token, onRotationDetected: (r) => { reason = r.reason; } });
+    fs.writeFileSync(cfgPath, `// the gateway's config, JSON5\n{ channels: { telegram: { botToken: ${JSON.stringify(token)}, }, }, }\n`);
+    const out = execFileSync(statectl, ["--db", dbPath, "--now", String(T0), "inspect", "telegram.update-offsets", "default", "-o", "json"], {
+      encoding: "utf8",
+      env: { ...process.env, OPENCLAW_CONFIG_PATH: cfgPath },
+    });
+    const got = JSON.parse(out).rotation?.status;
+    const want = reason ?? "matches";
+    if (got !== want || out.includes(token.split(":")[1])) {
+      console.error(`FAIL telegram.update-offsets: the reader says ${want} for bot ${token.split(":")[0]}, statectl ${got}${out.includes(token.split(":")[1]) ? " and printed the token" : ""}`);
+      failures++;
+    } else {
+      agree++;
+      console.log(`ok telegram.update-offsets rotation: ${want} (bot ${token.split(":")[0]}), as the reader decides`);
+    }
+  }
+  // A version-2 record (no token fingerprint), as older builds wrote it; written after
+  // the fixture was saved, so the fixture keeps only the writer's own rows.
+  const store = runtimeFor("telegram").state.openKeyedStore({ namespace: "telegram.update-offsets", maxEntries: 1000 });
+  await store.register("legacy", { version: 2, lastUpdateId: 700, botId: "7012345678" });
+  await settle();
+  let reason = null;
+  await telegramRead({ accountId: "legacy", botToken: tokens[0], onRotationDetected: (r) => { reason = r.reason; } });
+  fs.writeFileSync(cfgPath, `{ channels: { telegram: { botToken: ${JSON.stringify(tokens[0])} } } }\n`);
+  const out = execFileSync(statectl, ["--db", dbPath, "--now", String(T0), "inspect", "telegram.update-offsets", "legacy", "-o", "json"], {
+    encoding: "utf8",
+    env: { ...process.env, OPENCLAW_CONFIG_PATH: cfgPath },
+  });
+  const got = JSON.parse(out).rotation?.status;
+  if (reason !== "legacy-state" || got !== reason || out.includes("AAFake")) {
+    console.error(`FAIL telegram.update-offsets: for a version-2 record the reader says ${reason}, statectl ${got}`);
+    failures++;
+  } else {
+    agree++;
+    console.log("ok telegram.update-offsets rotation: legacy-state (version 2 record), as the reader decides");
+  }
+  if (agree !== tokens.length + 1) console.error(`offset rotation: ${agree} of ${tokens.length + 1} agree with the reader`);
+}
+
 const total = rows.length;
 console.log(`decoded smoke: ${total - failures} of ${total} writer rows decode as written`);
 process.exit(failures ? 1 : 0);
