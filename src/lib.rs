@@ -306,6 +306,17 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write, term: Term) -> a
         namespaces_file,
     };
     let ok = |r: anyhow::Result<()>| r.map(|()| 0);
+    if cli.global.all_dbs {
+        commands::all_dbs::refuse(&cli.command)?;
+        if matches!(
+            cli.command,
+            Command::Ls(_) | Command::Top(_) | Command::Export(_)
+        ) {
+            commands::all_dbs::run(&mut ctx, &cli.command)?;
+            ctx.out.flush()?;
+            return Ok(0);
+        }
+    }
     let code = match &cli.command {
         Command::Check(a) => commands::check::run(&mut ctx, a),
         Command::Diff(a) => commands::diff::run(&mut ctx, a),

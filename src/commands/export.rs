@@ -17,7 +17,7 @@ use serde_json::json;
 use std::io::BufWriter;
 use std::path::PathBuf;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(
     about = "Export entries as JSONL (header, one line per entry, trailer with count and sha256)",
     after_help = "Examples:\n  statectl export -O before-upgrade.jsonl          everything live, before an upgrade\n  statectl export discord.components slack.thread-participation -O chat.jsonl\n  statectl export --include-expired --exclude-secrets | gzip > state.jsonl.gz\n  statectl export slack.thread-participation --where team=T0123ABCD -O team.jsonl\n\nThe export reads one consistent snapshot while the gateway writes. Files are written\nwith mode 0600 through a temporary file renamed into place."

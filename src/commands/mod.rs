@@ -1,5 +1,6 @@
 //! One file per subcommand: its arguments and its `run`.
 
+pub mod all_dbs;
 pub mod backup;
 pub mod check;
 pub mod completions;

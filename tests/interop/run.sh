@@ -91,4 +91,9 @@ for v in $capacity_versions; do
 done
 # Decoded namespaces: the channel plugins' own writers write, statectl decodes.
 STATECTL_INTEROP_DIR="$dir" STATECTL_BIN="$bin" "$here/../decoded/smoke.sh" || status=1
+# Every database of a state dir (issue 21): the 2026.9.6 store, a 2026.5.6 sidecar and two
+# Matrix token roots at the paths the Matrix plugin computes (installed by smoke.sh above).
+"$dir/node/bin/node" "$here/dbs.mjs" --runtime "$dir/openclaw-2026.9.6" --legacy-runtime "$dir/openclaw-2026.5.6" \
+  --matrix "$dir/plugins-2026.9/node_modules/@openclaw/matrix" --statectl "$bin" --work "$dir/dbs" \
+  ${fixtures:+--fixture "$root/tests/fixtures/statedir-2026.9.6.tar.gz"} || status=1
 exit $status

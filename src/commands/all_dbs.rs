@@ -1,0 +1,204 @@
+//! `--all-dbs` for `ls`, `top` and `export`: the same command over every database of
+//! the state dir (`statectl dbs`), each row tagged with its file. `check --all-dbs`
+//! folds its findings itself (commands/check.rs); writes refuse the flag.
+
+use crate::cli::{Command, GlobalArgs};
+use crate::error::{Error, Kind, Result};
+use crate::ops::dbs::{self, DbEntry};
+use crate::output::Format;
+use crate::{Ctx, commands};
+use serde_json::{Value, json};
+
+/// Refuses `--all-dbs` where it has no meaning: a write goes to one database.
+pub fn refuse(command: &Command) -> Result<()> {
+    match command {
+        Command::Ls(_)
+        | Command::Top(_)
+        | Command::Export(_)
+        | Command::Check(_)
+        | Command::Dbs(_) => Ok(()),
+        Command::Prune(_) | Command::Expire(_) | Command::Import(_) => Err(Error::new(
+            Kind::Usage,
+            format!(
+                "--all-dbs is for reading (ls, check, top, export); {} writes one database: name it with --db PATH or --matrix-account NAME (`statectl dbs` lists them)",
+                command.name()
+            ),
+        )),
+        other => Err(Error::new(
+            Kind::Usage,
+            format!(
+                "{} does not take --all-dbs (ls, check, top and export do); name one database with --db PATH (`statectl dbs` lists them)",
+                other.name()
+            ),
+        )),
+    }
+}
+
+/// Runs `command` (ls, top or export) once per database and merges the outputs.
+pub fn run(ctx: &mut Ctx, command: &Command) -> anyhow::Result<()> {
+    let report = dbs::describe(&ctx.state_dir()?, ctx.global.busy_timeout, ctx.now)?;
+    let mut merged: Vec<Value> = Vec::new();
+    let mut csv_header: Option<String> = None;
+    let mut failed: Option<Error> = None;
+    let mut shown = 0;
+    for d in report.databases.iter().filter(|d| d.facts.is_ok()) {
+        let global = GlobalArgs {
+            db: Some(d.found.path.clone()),
+            all_dbs: false,
+            matrix_account: None,
+            ..ctx.global.clone()
+        };
+        let mut buf = Vec::new();
+        let result = one(ctx, &global, command, d, &mut buf);
+        match result {
+            Ok(()) => shown += 1,
+            // A namespace that only some databases hold.
+            Err(e) if e.kind == Kind::NamespaceNotFound => continue,
+            Err(e) => {
+                ctx.warn(format_args!("{}: {}", d.found.rel, e.message));
+                failed.get_or_insert(e);
+                continue;
+            }
+        }
+        emit(ctx, d, &buf, &mut merged, &mut csv_header)?;
+    }
+    if ctx.format == Format::Json {
+        crate::output::write_json(ctx.out, Format::Json, &merged)?;
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if shown == 0 {
+        return Err(Error::new(
+            Kind::NamespaceNotFound,
+            format!(
+                "nothing to show in any of the {} databases under {} (`statectl dbs` lists them)",
+                report.databases.len(),
+                report.state_dir.display()
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The command against one database, its stdout into `buf`.
+fn one(
+    ctx: &mut Ctx,
+    global: &GlobalArgs,
+    command: &Command,
+    d: &DbEntry,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    let mut sub = Ctx {
+        global,
+        format: ctx.format,
+        now: ctx.now,
+        term: ctx.term,
+        out: buf,
+        err: &mut *ctx.err,
+        namespaces_file: ctx.namespaces_file.clone(),
+    };
+    let r = match command {
+        Command::Ls(a) => commands::ls::run(&mut sub, a),
+        Command::Top(a) => commands::top::run(&mut sub, a),
+        Command::Export(a) => {
+            let Some(dir) = &a.output else {
+                return Err(Error::new(
+                    Kind::Usage,
+                    "export --all-dbs writes one file per database: give -O DIR (an export restores into one database)",
+                ));
+            };
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::new(
+                    Kind::Usage,
+                    format!("-O {}: cannot create the directory: {e}", dir.display()),
+                )
+            })?;
+            let mut each = a.clone();
+            each.output = Some(dir.join(d.found.role.export_name(&d.found.rel)));
+            commands::export::run(&mut sub, &each)
+        }
+        _ => unreachable!("refuse() admits only ls, top and export here"),
+    };
+    r.map_err(|e| match e.downcast::<Error>() {
+        Ok(e) => e,
+        Err(other) => Error::new(Kind::Usage, other.to_string()),
+    })
+}
+
+/// Tags one object, and the objects of its arrays, with the database.
+fn tag(v: &mut Value, d: &DbEntry) {
+    if let Value::Object(o) = v {
+        o.insert("db".into(), json!(d.found.rel));
+        o.insert("db_role".into(), json!(d.found.role.name()));
+    }
+}
+
+/// Adds one database's output to the merged output.
+fn emit(
+    ctx: &mut Ctx,
+    d: &DbEntry,
+    buf: &[u8],
+    merged: &mut Vec<Value>,
+    csv_header: &mut Option<String>,
+) -> Result<()> {
+    let text = String::from_utf8_lossy(buf);
+    match ctx.format {
+        Format::Json => match serde_json::from_str::<Value>(&text)? {
+            Value::Array(items) => merged.extend(items.into_iter().map(|mut v| {
+                tag(&mut v, d);
+                v
+            })),
+            mut v => {
+                if let Value::Object(o) = &mut v {
+                    for item in o.values_mut().filter_map(Value::as_array_mut).flatten() {
+                        tag(item, d);
+                    }
+                }
+                tag(&mut v, d);
+                merged.push(v);
+            }
+        },
+        Format::Jsonl => {
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let mut v: Value = serde_json::from_str(line)?;
+                tag(&mut v, d);
+                writeln!(ctx.out, "{}", serde_json::to_string(&v)?)?;
+            }
+        }
+        Format::Csv => {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(buf);
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            for (i, rec) in r.records().enumerate() {
+                let rec = rec?;
+                let first = if i == 0 { "db" } else { d.found.rel.as_str() };
+                if i == 0
+                    && csv_header
+                        .replace(rec.iter().collect::<Vec<_>>().join(","))
+                        .is_some()
+                {
+                    continue;
+                }
+                w.write_record(std::iter::once(first).chain(rec.iter()))?;
+            }
+            ctx.out
+                .write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+        }
+        // `export` prints nothing on stdout (its files are named on stderr).
+        Format::Table | Format::Wide if buf.is_empty() => {}
+        Format::Table | Format::Wide => {
+            writeln!(
+                ctx.out,
+                "== {} ({})",
+                crate::output::escape_control(&d.found.rel),
+                d.found.role.name()
+            )?;
+            ctx.out.write_all(buf)?;
+            writeln!(ctx.out)?;
+        }
+    }
+    Ok(())
+}

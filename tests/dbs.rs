@@ -1,0 +1,353 @@
+//! Every database of a state dir (issue 21), on a state dir the real runtime laid out:
+//! tests/fixtures/statedir-2026.9.6.tar.gz, made by tests/interop/dbs.mjs (the 2026.9.6
+//! store, a 2026.5.6 sidecar, and two Matrix token roots of one account at the paths the
+//! Matrix plugin's own code computes), with the runtime's own row counts in expected.json.
+
+mod common;
+
+use common::*;
+use rusqlite::Connection;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The fixture's state dir, unpacked into a fresh temporary directory.
+fn state_dir() -> (tempfile::TempDir, PathBuf, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(Path::new(FIXTURES).join("statedir-2026.9.6.tar.gz"))
+        .arg("-C")
+        .arg(dir.path())
+        .status()
+        .expect("tar is needed to unpack the state-dir fixture");
+    assert!(status.success());
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("expected.json")).unwrap())
+            .unwrap();
+    let root = dir.path().to_path_buf();
+    (dir, root, expected)
+}
+
+fn run_in(dir: &Path, now: i64, args: &[&str]) -> std::process::Output {
+    statectl()
+        .arg("--state-dir")
+        .arg(dir)
+        .args(["--now", &now.to_string()])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn now_of(expected: &Value) -> i64 {
+    expected["now"].as_i64().unwrap()
+}
+
+/// The Matrix roots of the fixture: (old, current) relative paths.
+fn matrix_roots(expected: &Value) -> (String, String) {
+    let dbs = expected["databases"].as_array().unwrap();
+    let find = |active: bool| {
+        dbs.iter()
+            .find(|d| d["role"] == "matrix-account" && d["active"] == active)
+            .unwrap()["path"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    (find(false), find(true))
+}
+
+#[test]
+fn dbs_lists_every_database_the_runtime_wrote_with_its_role() {
+    let (_d, dir, expected) = state_dir();
+    let out = run_in(&dir, now_of(&expected), &["dbs", "-o", "json"]);
+    assert!(out.status.success(), "{out:?}");
+    let doc = stdout_json(&out);
+    let mut got: Vec<Value> = doc["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let mut o =
+                serde_json::json!({"path": d["path"], "role": d["role"], "rows": d["live_rows"]});
+            if d["role"] == "matrix-account" {
+                o["active"] = d["matrix"]["active"].clone();
+                assert_eq!(d["matrix"]["sibling_roots"], 2, "{d}");
+            }
+            o
+        })
+        .collect();
+    got.sort_by_key(|v| v["path"].as_str().unwrap().to_string());
+    assert_eq!(Value::Array(got), expected["databases"]);
+    // The table says which root is active, and why, on lines of its own.
+    let text = String::from_utf8(run_in(&dir, now_of(&expected), &["dbs"]).stdout).unwrap();
+    let (old, current) = matrix_roots(&expected);
+    assert!(text.contains("yes (1 of 2 roots)"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{current}: its stored metadata claims the configured token"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{old}: root ")), "{text}");
+}
+
+#[test]
+fn without_the_configured_token_the_active_root_is_unknown() {
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected);
+    // With the token: --matrix-account opens the active root only.
+    let out = run_in(
+        &dir,
+        now,
+        &[
+            "--matrix-account",
+            "default",
+            "ls",
+            "matrix/sync-cache",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let keys: Vec<String> = stdout_json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(keys, ["sync-current"]);
+    // The token as an environment reference (JSON5, comments, trailing commas): unknown.
+    std::fs::write(
+        dir.join("openclaw.json"),
+        "// rotated\n{ channels: { matrix: { accessToken: '${MATRIX_TOKEN}', }, }, }\n",
+    )
+    .unwrap();
+    let doc = stdout_json(&run_in(&dir, now, &["dbs", "-o", "json"]));
+    for d in doc["databases"].as_array().unwrap() {
+        if d["role"] == "matrix-account" {
+            assert!(d["matrix"]["active"].is_null(), "{d}");
+            assert!(
+                d["matrix"]["why"]
+                    .as_str()
+                    .unwrap()
+                    .contains("MATRIX_TOKEN"),
+                "{d}"
+            );
+        }
+    }
+    let out = run_in(&dir, now, &["--matrix-account", "default", "ls"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    // No configuration at all: still listed, still unknown.
+    std::fs::remove_file(dir.join("openclaw.json")).unwrap();
+    let doc = stdout_json(&run_in(&dir, now, &["dbs", "-o", "json"]));
+    assert_eq!(doc["databases"].as_array().unwrap().len(), 4);
+    assert!(
+        doc["databases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["role"] == "matrix-account")
+            .all(|d| d["matrix"]["active"].is_null())
+    );
+}
+
+#[test]
+fn check_all_dbs_turns_a_corrupt_row_in_an_account_database_critical_naming_it() {
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected);
+    let before = run_in(
+        &dir,
+        now,
+        &["check", "--all-dbs", "--only", "corrupt_values"],
+    );
+    assert_eq!(before.status.code(), Some(0), "{before:?}");
+    let (old, _) = matrix_roots(&expected);
+    Connection::open(dir.join(&old))
+        .unwrap()
+        .execute(
+            "INSERT INTO plugin_state_entries (plugin_id, namespace, entry_key, value_json, created_at, expires_at) VALUES ('matrix', 'sync-cache', 'torn', '{\"nextBatch\":', ?1, NULL)",
+            [now - 1],
+        )
+        .unwrap();
+    let out = run_in(&dir, now, &["check", "--all-dbs", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let doc = stdout_json(&out);
+    assert_eq!(doc["status"], "critical");
+    let critical: Vec<&Value> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "critical")
+        .collect();
+    assert_eq!(critical.len(), 1, "{doc}");
+    assert_eq!(critical[0]["name"], "corrupt_values");
+    assert_eq!(critical[0]["db"], old.as_str());
+    // Every database's checks are there, each naming its file.
+    let files: std::collections::BTreeSet<&str> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["db"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 4, "{files:?}");
+    let text = String::from_utf8(run_in(&dir, now, &["check", "--all-dbs"]).stdout).unwrap();
+    assert!(
+        text.starts_with(&format!("STATECTL CRITICAL - {old}: ")),
+        "{text}"
+    );
+}
+
+#[test]
+fn ls_all_dbs_tags_every_row_with_its_database_in_every_format() {
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected);
+    let (old, current) = matrix_roots(&expected);
+    let out = run_in(
+        &dir,
+        now,
+        &["ls", "--all-dbs", "matrix/sync-cache", "-o", "json"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let got: Vec<(String, String)> = stdout_json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["db"].as_str().unwrap().to_string(),
+                e["key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (old.clone(), "sync-old".to_string()),
+            (current.clone(), "sync-current".to_string())
+        ]
+    );
+    // The summary over all of them, as CSV: one header, a db column first.
+    let csv =
+        String::from_utf8(run_in(&dir, now, &["ls", "--all-dbs", "-o", "csv"]).stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("db,plugin_id,namespace,"), "{csv}");
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("db,")).count(),
+        1,
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("plugin-state/state.sqlite,telegram,")),
+        "{csv}"
+    );
+    // Tables: one section per database, headed by its path and role.
+    let table = String::from_utf8(run_in(&dir, now, &["ls", "--all-dbs"]).stdout).unwrap();
+    for head in [
+        "== state/openclaw.sqlite (main)".to_string(),
+        "== plugin-state/state.sqlite (legacy-sidecar)".to_string(),
+        format!("== {current} (matrix-account)"),
+    ] {
+        assert!(table.contains(&head), "{table}");
+    }
+    // A namespace no database holds is not found (exit 3).
+    let none = run_in(&dir, now, &["ls", "--all-dbs", "nobody/nothing.here"]);
+    assert_eq!(none.status.code(), Some(3), "{none:?}");
+}
+
+#[test]
+fn export_all_dbs_writes_one_restorable_file_per_database() {
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected);
+    let out_dir = dir.join("exports");
+    let out = run_in(
+        &dir,
+        now,
+        &["export", "--all-dbs", "-O", out_dir.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(
+        names.contains(&"main.jsonl".to_string())
+            && names.contains(&"legacy-sidecar.jsonl".to_string())
+    );
+    for (name, d) in names
+        .iter()
+        .zip(["legacy-sidecar", "main", "matrix", "matrix"])
+    {
+        assert!(name.starts_with(d), "{name}");
+        let v = statectl()
+            .args(["verify", "-o", "json"])
+            .arg(out_dir.join(name))
+            .output()
+            .unwrap();
+        assert!(v.status.success(), "{v:?}");
+    }
+    // Without -O DIR there is no single file to write.
+    let out = run_in(&dir, now, &["export", "--all-dbs"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+#[test]
+fn writes_refuse_all_dbs_and_the_walk_never_follows_a_symlink() {
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected);
+    for args in [
+        vec!["prune", "--all-dbs", "--expired", "-y"],
+        vec!["expire", "--all-dbs", "matrix/sync-cache", "--all", "-y"],
+        vec!["import", "--all-dbs", "x.jsonl"],
+    ] {
+        let out = run_in(&dir, now, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--all-dbs"),
+            "{out:?}"
+        );
+    }
+    // A database reached through a symlink (a directory or the file itself) is not listed.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(elsewhere.path().join("state")).unwrap();
+    std::fs::copy(
+        dir.join("state/openclaw.sqlite"),
+        elsewhere.path().join("state/openclaw.sqlite"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), dir.join("linked-root")).unwrap();
+    std::fs::create_dir_all(dir.join("agents/a1/state")).unwrap();
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("state/openclaw.sqlite"),
+        dir.join("agents/a1/state/openclaw.sqlite"),
+    )
+    .unwrap();
+    // A real one elsewhere in the state dir is found by the walk, as "other".
+    std::fs::create_dir_all(dir.join("agents/a2/state")).unwrap();
+    std::fs::copy(
+        dir.join("state/openclaw.sqlite"),
+        dir.join("agents/a2/state/openclaw.sqlite"),
+    )
+    .unwrap();
+    let doc = stdout_json(&run_in(&dir, now, &["dbs", "-o", "json"]));
+    let paths: Vec<&str> = doc["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"agents/a2/state/openclaw.sqlite"),
+        "{paths:?}"
+    );
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.starts_with("linked-root") || p.starts_with("agents/a1")),
+        "{paths:?}"
+    );
+    assert_eq!(paths.len(), 5, "{paths:?}");
+}
