@@ -83,6 +83,9 @@ impl CheckArgs {
             full_warn_ms: parse_duration(&self.full_warn)?,
             value_warn: self.value_warn,
             deadlock_pct: self.deadlock_pct,
+            decode_rows: (self.only.is_empty()
+                || self.only.iter().any(|n| n == "namespace_integrity"))
+                && !self.skip.iter().any(|n| n == "namespace_integrity"),
             stale: self
                 .stale
                 .iter()

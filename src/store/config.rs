@@ -135,10 +135,19 @@ impl Token {
 }
 
 /// The gateway configuration as far as statectl uses it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Gateway {
     pub source: Source,
+    /// The parsed file: holds tokens, so it is never formatted (see `Debug` below).
     root: Option<Value>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
 }
 
 fn get<'v>(v: Option<&'v Value>, path: &[&str]) -> Option<&'v Value> {
@@ -197,10 +206,25 @@ fn replace_runs(s: &str, with: char, keep: impl Fn(char) -> bool) -> String {
     out
 }
 
+/// The `${NAME}` references of a string, and nothing else of it (the rest may be a
+/// part of the token).
+fn env_refs(s: &str) -> String {
+    let refs: Vec<&str> = s
+        .match_indices("${")
+        .filter_map(|(at, _)| s[at..].find('}').map(|end| &s[at..at + end + 1]))
+        .collect();
+    let only = refs.concat() == s.trim();
+    match (refs.is_empty(), only) {
+        (true, _) => "an unterminated ${ reference".into(),
+        (false, true) => refs.join(""),
+        (false, false) => format!("a value with {}", refs.join(", ")),
+    }
+}
+
 fn classify_token(v: &Value) -> Option<Token> {
     match v {
         Value::String(s) if s.trim().is_empty() => None,
-        Value::String(s) if s.contains("${") => Some(Token::EnvReference(s.trim().to_string())),
+        Value::String(s) if s.contains("${") => Some(Token::EnvReference(env_refs(s))),
         Value::String(s) => Some(Token::Literal(Secret(s.trim().to_string()))),
         Value::Object(o) => {
             let part = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("?");
@@ -522,6 +546,16 @@ mod tests {
         assert_eq!(
             g.telegram_token("file"),
             Token::File("/run/secrets/tg".into())
+        );
+        assert!(!format!("{g:?}").contains("secret-one"));
+        let part = Gateway::parse(
+            Path::new("/x/o.json"),
+            "{channels:{telegram:{botToken:'7012345678:AAH${SUFFIX}'}}}",
+        );
+        assert_eq!(
+            part.telegram_token("default"),
+            Token::EnvReference("a value with ${SUFFIX}".into()),
+            "the literal part of the token is not kept"
         );
         assert_eq!(g.telegram_token("default"), Token::EnvVar);
         assert_eq!(g.telegram_token("nobody"), Token::NotConfigured);
