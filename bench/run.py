@@ -176,6 +176,54 @@ def only_top(args):
     shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_discovery(work, runs, files=10_000):
+    """`statectl dbs` on a state dir of `files` files (issue 21): session and media files
+    spread over 100 agent directories, the main database and three Matrix token roots
+    (copies of the 2026.9.6 fixture), against `find` listing the same file names."""
+    root = os.path.join(work, "discovery-state-dir")
+    shutil.rmtree(root, ignore_errors=True)
+    fixture = os.path.join(ROOT, "tests/fixtures/shared-2026.9.6.sqlite")
+    dbs = ["state/openclaw.sqlite"] + [
+        f"matrix/accounts/acct{i}/matrix.example.org__bot_example.org/{i:016x}/state/openclaw.sqlite" for i in range(3)]
+    for rel in dbs:
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        shutil.copy(fixture, os.path.join(root, rel))
+    for i in range(files - len(dbs)):
+        d = os.path.join(root, "agents", f"agent{i % 100:03d}", "sessions", f"s{(i // 100) % 10}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"{i}.jsonl"), "w") as f:
+            f.write("{}\n")
+    count = sum(len(f) for _, _, f in os.walk(root))
+    sc = measure([STATECTL, "--state-dir", root, "dbs", "-o", "json"], runs)
+    fd = measure(["find", root, "(", "-name", "openclaw.sqlite", "-o", "-name", "state.sqlite", ")", "-type", "f"], runs)
+    shutil.rmtree(root, ignore_errors=True)
+    return count, len(dbs), sc, fd
+
+
+def discovery_section(p, disc):
+    count, ndbs, sc, fd = disc
+    p(f"## Discovery (`statectl dbs`, {count:,} files)\n")
+    p(f"A state dir of {count:,} files in 100 agent directories with {ndbs} plugin-state databases (the main one and three Matrix token roots); "
+      "`statectl dbs -o json` walks it, opens every database read-only and reads its rows, size and newest write:\n")
+    p("| operation | time | peak memory | |")
+    p("|---|---|---|---|")
+    p(f"| `statectl dbs -o json` | {sc[0]:.3f} s | {sc[1] / 1024:.1f} MiB | report |")
+    p(f"| `find` of the same file names (no database opened) | {fd[0]:.3f} s | {fd[1] / 1024:.1f} MiB | {ratio(sc[0], fd[0]):.2f}x |")
+    p("")
+
+
+def only_dbs(args):
+    """`--only dbs`: measures discovery alone and replaces its section of --out."""
+    work = tempfile.mkdtemp(prefix="statectl-bench-")
+    runs = 1 if args.smoke else args.runs
+    lines = [f"<!-- Discovery section: `bench/run.py --only dbs` on {time.strftime('%Y-%m-%d')}, median of {runs} run(s), {machine()} -->\n"]
+    discovery_section(lines.append, bench_discovery(work, runs))
+    section = "\n".join(lines) + "\n"
+    replace_section(args.out, "Discovery", section)
+    print(section)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def measure_check(sc, runs):
     # check exits 1 on warnings (the generated data has an expired backlog): time it anyway.
     times, rss = [], []
@@ -354,7 +402,7 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="CI size: one run, fail only on correctness")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--torture-seconds", type=float, default=10)
-    ap.add_argument("--only", choices=["watch", "top"], help="measure one part and replace its section of --out")
+    ap.add_argument("--only", choices=["watch", "top", "dbs"], help="measure one part and replace its section of --out")
     args = ap.parse_args()
     runs = 1 if args.smoke else args.runs
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "statectl", "--example", "gen_db", "--example", "gateway_writer"], cwd=ROOT, check=True)
@@ -362,6 +410,8 @@ def main():
         return only_watch(args)
     if args.only == "top":
         return only_top(args)
+    if args.only == "dbs":
+        return only_dbs(args)
     if not shutil.which("sqlite3"):
         sys.exit("bench needs the sqlite3 shell (apt-get install sqlite3)")
 
@@ -421,6 +471,7 @@ def main():
     p("")
 
     top_section(p, tops, n)
+    discovery_section(p, bench_discovery(work, runs))
     watch_section(p, os.path.join(work, f"db-{n}.sqlite"), work, n, args.smoke)
 
     baseline, during, timings, werr = torture(n, work, 3 if args.smoke else args.torture_seconds)

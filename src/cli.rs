@@ -30,7 +30,8 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The database file (default: found from the OpenClaw state dir)
-    #[arg(long, global = true, env = "STATECTL_DB", value_name = "PATH", help_heading = DATABASE)]
+    #[arg(long, global = true, env = "STATECTL_DB", value_name = "PATH", help_heading = DATABASE,
+          add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_db))]
     pub db: Option<PathBuf>,
     /// The OpenClaw state dir to look in (default: OPENCLAW_STATE_DIR, ~/.openclaw, ~/.clawdbot)
     #[arg(long, global = true, value_name = "DIR", help_heading = DATABASE)]
@@ -57,7 +58,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = DATABASE, conflicts_with_all = ["db", "matrix_account"])]
     pub all_dbs: bool,
     /// Use the active root of this Matrix account (matrix/accounts/NAME/...; see `statectl dbs`)
-    #[arg(long, global = true, value_name = "NAME", help_heading = DATABASE, conflicts_with = "db")]
+    #[arg(long, global = true, value_name = "NAME", help_heading = DATABASE, conflicts_with = "db",
+          add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_matrix_account))]
     pub matrix_account: Option<String>,
     /// Milliseconds to wait for a locked database before giving up (exit 5)
     #[arg(long, global = true, value_name = "MS", default_value_t = crate::store::DEFAULT_BUSY_TIMEOUT_MS, help_heading = DATABASE)]

@@ -351,3 +351,35 @@ fn writes_refuse_all_dbs_and_the_walk_never_follows_a_symlink() {
     );
     assert_eq!(paths.len(), 5, "{paths:?}");
 }
+
+/// `--db <TAB>` offers the discovered databases of the state dir on the line, and
+/// `--matrix-account <TAB>` the Matrix accounts that have a root.
+#[test]
+fn db_and_matrix_account_complete_from_the_discovered_databases() {
+    let (_d, dir, expected) = state_dir();
+    let complete = |line: &[&str]| -> Vec<String> {
+        let out = statectl()
+            .env("COMPLETE", "bash")
+            .env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
+            .env("_CLAP_IFS", "\n")
+            .arg("--")
+            .args(line)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let d = dir.to_str().unwrap();
+    let prefix = format!("{d}/");
+    let got = complete(&["statectl", "--state-dir", d, "--db", &prefix]);
+    for db in expected["databases"].as_array().unwrap() {
+        let want = format!("{d}/{}", db["path"].as_str().unwrap());
+        assert!(got.contains(&want), "{want} not in {got:?}");
+    }
+    let got = complete(&["statectl", "--state-dir", d, "--matrix-account", ""]);
+    assert_eq!(got, ["default"]);
+}

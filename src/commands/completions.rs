@@ -10,7 +10,9 @@ use clap_complete::env::Shells;
 use std::path::PathBuf;
 
 /// The completers the arguments name (`ArgValueCompleter`), answered by ops::complete.
-pub use crate::ops::complete::{complete_key, complete_namespace, complete_where};
+pub use crate::ops::complete::{
+    complete_db, complete_key, complete_matrix_account, complete_namespace, complete_where,
+};
 
 /// The environment variable the scripts set when they ask statectl for completions.
 pub const COMPLETE_VAR: &str = "COMPLETE";

@@ -202,3 +202,47 @@ fn open_line_db(words: &[String]) -> Option<Db> {
     let found = locate::locate(&hints, &env).ok()?;
     Db::open_read_only(&found.path, 1_000).ok()
 }
+
+/// The state dir the line being completed would use: `--state-dir`, else OpenClaw's.
+fn line_state_dir(words: &[String]) -> Option<PathBuf> {
+    flag_on_line(words, "--state-dir")
+        .or_else(|| locate::state_dir(&|k: &str| std::env::var(k).ok()).ok())
+}
+
+/// `--db` completes to the plugin-state databases discovered under the state dir (as
+/// `statectl dbs` lists them), then to ordinary paths as the shell would.
+pub fn complete_db(current: &OsStr) -> Vec<CompletionCandidate> {
+    let words: Vec<String> = std::env::args().collect();
+    let mut out: Vec<CompletionCandidate> = line_state_dir(&words)
+        .map(|dir| crate::store::discover::discover(&dir).found)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| {
+            f.path
+                .to_string_lossy()
+                .starts_with(current.to_string_lossy().as_ref())
+        })
+        .map(|f| CompletionCandidate::new(f.path.into_os_string()).help(Some(f.role.name().into())))
+        .collect();
+    use clap_complete::engine::ValueCompleter;
+    out.extend(clap_complete::engine::PathCompleter::file().complete(current));
+    out
+}
+
+/// `--matrix-account` completes to the Matrix accounts that have a root on disk.
+pub fn complete_matrix_account(current: &OsStr) -> Vec<CompletionCandidate> {
+    use crate::store::discover::Role;
+    let words: Vec<String> = std::env::args().collect();
+    let mut accounts: Vec<String> = line_state_dir(&words)
+        .map(|dir| crate::store::discover::discover(&dir).found)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| match f.role {
+            Role::MatrixAccount { account, .. } => Some(account),
+            _ => None,
+        })
+        .filter(|a| a.starts_with(current.to_string_lossy().as_ref()))
+        .collect();
+    accounts.dedup();
+    accounts.into_iter().map(CompletionCandidate::new).collect()
+}
