@@ -120,43 +120,15 @@ fn gather(ctx: &mut Ctx, lim: &Limits) -> Result<Facts> {
     Ok(ops::gather(&db, found.legacy_beside.clone(), ctx.now, lim))
 }
 
-/// `--all-dbs`: every check of every database under the state dir, each naming its
-/// file; perfdata keyed `FILE:NAME`.
+/// `--all-dbs`: the checks of every database under the state dir.
 fn every_db(ctx: &mut Ctx, lim: &Limits) -> Result<(Vec<Check>, Vec<ops::Perf>)> {
-    use crate::store::discover::Role;
     let report = crate::ops::dbs::describe(&ctx.state_dir()?, ctx.global.busy_timeout, ctx.now)?;
-    let legacy = report
-        .databases
-        .iter()
-        .find(|d| d.found.role == Role::LegacySidecar)
-        .map(|d| d.found.path.clone());
-    let (mut checks, mut perf) = (Vec::new(), Vec::new());
-    if report.databases.is_empty() {
-        checks.push(check(
-            "open",
-            Status::Unknown,
-            format!(
-                "no plugin-state database under {}",
-                report.state_dir.display()
-            ),
-        ));
-    }
-    for d in &report.databases {
-        let beside = legacy.clone().filter(|_| d.found.role == Role::Main);
-        let (c, p) = match Db::open_read_only(&d.found.path, ctx.global.busy_timeout) {
-            Ok(db) => ops::evaluate(&ops::gather(&db, beside, ctx.now, lim), lim),
-            Err(e) => (vec![check("open", Status::Unknown, e.message)], Vec::new()),
-        };
-        checks.extend(c.into_iter().map(|mut c| {
-            c.db = Some(d.found.rel.clone());
-            c
-        }));
-        perf.extend(p.into_iter().map(|mut p| {
-            p.name = format!("{}:{}", d.found.rel, p.name);
-            p
-        }));
-    }
-    Ok((checks, perf))
+    Ok(ops::every_db(
+        &report,
+        ctx.global.busy_timeout,
+        ctx.now,
+        lim,
+    ))
 }
 
 /// Refuses a check name that does not exist (exit 3 under `check`, like every error).

@@ -1104,6 +1104,49 @@ pub fn legacy_file(legacy: Option<&Path>) -> Check {
     }
 }
 
+/// `--all-dbs`: every check of every database under the state dir, each naming its
+/// file; perfdata keyed `FILE:NAME`.
+pub fn every_db(
+    report: &crate::ops::dbs::Report,
+    busy_timeout: u64,
+    now: i64,
+    lim: &Limits,
+) -> (Vec<Check>, Vec<Perf>) {
+    use crate::store::discover::Role;
+    let legacy = report
+        .databases
+        .iter()
+        .find(|d| d.found.role == Role::LegacySidecar)
+        .map(|d| d.found.path.clone());
+    let (mut checks, mut perf) = (Vec::new(), Vec::new());
+    if report.databases.is_empty() {
+        checks.push(check(
+            "open",
+            Status::Unknown,
+            format!(
+                "no plugin-state database under {}",
+                report.state_dir.display()
+            ),
+        ));
+    }
+    for d in &report.databases {
+        let beside = legacy.clone().filter(|_| d.found.role == Role::Main);
+        let (c, p) = match crate::store::Db::open_read_only(&d.found.path, busy_timeout) {
+            Ok(db) => evaluate(&gather(&db, beside, now, lim), lim),
+            Err(e) => (vec![check("open", Status::Unknown, e.message)], Vec::new()),
+        };
+        checks.extend(c.into_iter().map(|mut c| {
+            c.db = Some(d.found.rel.clone());
+            c
+        }));
+        perf.extend(p.into_iter().map(|mut p| {
+            p.name = format!("{}:{}", d.found.rel, p.name);
+            p
+        }));
+    }
+    (checks, perf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Output: terminal policy, tables for people, JSON/JSONL/CSV for scripts.
 
 pub mod accounts;
+pub mod all_dbs;
 pub mod columns;
 pub mod dbs;
 pub mod diff;
