@@ -199,3 +199,31 @@ fn values_without_the_namespace_shape_are_counted_with_samples() {
     let modal = &ls_json(&db, "discord.modals")[0];
     assert_eq!(modal["decode_error"], "value version is not 1");
 }
+
+#[test]
+fn a_matrix_key_whose_room_is_not_the_targets_is_flagged() {
+    let (_d, db) = fixture_copy("decoded-2026.9.6.sqlite");
+    sql(
+        &db,
+        "UPDATE plugin_state_entries SET value_json = replace(value_json, '\"roomId\":\"!ops:example.org\"', '\"roomId\":\"!other:example.org\"') WHERE namespace = 'matrix.approval-reactions'",
+    );
+    let (code, c) = check_integrity(&db);
+    assert_eq!(code, 1, "{c}");
+    let m = c["message"].as_str().unwrap();
+    assert!(
+        m.contains(
+            "matrix/matrix.approval-reactions: 1 of 3 rows whose key disagrees with the value"
+        ) && m.contains(
+            "the key's room (!ops:example.org) is not target.roomId (!other:example.org)"
+        ),
+        "{m}"
+    );
+    // The old grammar's rows carry no room in the value: nothing to compare, no finding.
+    let rows = ls_json(&db, "matrix.approval-reactions");
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.get("key_mismatch").is_some())
+            .count(),
+        1
+    );
+}

@@ -136,6 +136,9 @@ pub enum KeyRule {
     /// `telegram.thread-bindings`: the key is [`thread_binding_key`] of the value's
     /// `accountId` and `conversationId`.
     ThreadBindingHash,
+    /// Each `(capture, path)`: the key's capture equals the value's string at the
+    /// path, where both are there (Matrix: the key's room is `target.roomId`).
+    CapturesEqual(Vec<(String, String)>),
 }
 
 /// One decoded field.
@@ -522,7 +525,7 @@ impl Spec {
             key_mismatch: self
                 .key_rule
                 .as_ref()
-                .and_then(|r| super::integrity::key_mismatch(r, key, value.as_ref())),
+                .and_then(|r| super::integrity::key_mismatch(r, key, &caps, value.as_ref())),
         }
     }
 }
@@ -1086,6 +1089,11 @@ fn builtin() -> Vec<Spec> {
                 path("decisions", List, "target.allowedDecisions", "allow-once, allow-always, deny"),
             ])
             .version("version", 1)
+            .key_rule(KeyRule::CapturesEqual(
+                [("account", "target.accountId"), ("room", "target.roomId"), ("event", "target.eventId")]
+                    .map(|(c, p)| (c.to_string(), p.to_string()))
+                    .to_vec(),
+            ))
             .source("extensions/matrix/src/approval-reactions.ts (@openclaw/matrix 2026.9.6)")
             .deleting("reactions on that prompt no longer resolve the approval; harmless once the approval is done")
             .example(r#"{"version":1,"target":{"accountId":"default","approvalId":"7f3c9a2e","approvalKind":"exec","roomId":"!ops:example.org","eventId":"$9Qx7_abcDEF123","allowedDecisions":["allow-once","deny"]}}"#)

@@ -1,6 +1,7 @@
 //! Per-namespace integrity: rows whose key disagrees with their value where the
 //! writer ties them (Discord: the key is `entry.id`; Telegram thread bindings: the key
-//! is the hash of the value's account and conversation), and values that do not have
+//! is the hash of the value's account and conversation; Matrix approval reactions: the
+//! key's account, room and event are the target's), and values that do not have
 //! the namespace's shape (the catalog's decode problems). One rule per row,
 //! [`finding`], used by `check` and by `ls`'s marker; a finding never fails a listing.
 
@@ -16,9 +17,20 @@ pub const SAMPLES: usize = 3;
 
 /// Why `key` disagrees with `value` under `rule`, or `None` when it agrees (or the
 /// value carries nothing to compare: that is a shape problem, reported as one).
-pub fn key_mismatch(rule: &KeyRule, key: &str, value: Option<&Value>) -> Option<String> {
+pub fn key_mismatch(
+    rule: &KeyRule,
+    key: &str,
+    caps: &[(String, String)],
+    value: Option<&Value>,
+) -> Option<String> {
     let value = value?;
     match rule {
+        KeyRule::CapturesEqual(pairs) => pairs.iter().find_map(|(cap, path)| {
+            let from_key = caps.iter().find(|(n, _)| n == cap).map(|(_, v)| v)?;
+            let in_value = catalog::lookup(value, path).and_then(Value::as_str)?;
+            (from_key.trim() != in_value.trim())
+                .then(|| format!("the key's {cap} ({from_key}) is not {path} ({in_value})"))
+        }),
         KeyRule::ValuePath(path) => match catalog::lookup(value, path).and_then(Value::as_str) {
             Some(id) if id == key => None,
             Some(id) => Some(format!("the key is not {path} ({id})")),
@@ -148,11 +160,11 @@ mod tests {
     fn discord_keys_must_be_the_entry_id() {
         let rule = KeyRule::ValuePath("entry.id".into());
         let v: Value = serde_json::from_str(r#"{"version":1,"entry":{"id":"btn_1"}}"#).unwrap();
-        assert_eq!(key_mismatch(&rule, "btn_1", Some(&v)), None);
-        let why = key_mismatch(&rule, "btn_2", Some(&v)).unwrap();
+        assert_eq!(key_mismatch(&rule, "btn_1", &[], Some(&v)), None);
+        let why = key_mismatch(&rule, "btn_2", &[], Some(&v)).unwrap();
         assert!(why.contains("entry.id (btn_1)"), "{why}");
         let none: Value = serde_json::from_str(r#"{"version":1,"entry":{}}"#).unwrap();
-        assert!(key_mismatch(&rule, "btn_1", Some(&none)).is_some());
+        assert!(key_mismatch(&rule, "btn_1", &[], Some(&none)).is_some());
     }
 
     #[test]
@@ -161,12 +173,12 @@ mod tests {
         let v: Value =
             serde_json::from_str(r#"{"accountId":"default","conversationId":"-100:7"}"#).unwrap();
         assert_eq!(
-            key_mismatch(&KeyRule::ThreadBindingHash, &k, Some(&v)),
+            key_mismatch(&KeyRule::ThreadBindingHash, &k, &[], Some(&v)),
             None
         );
         let moved: Value =
             serde_json::from_str(r#"{"accountId":"ops","conversationId":"-100:7"}"#).unwrap();
-        let why = key_mismatch(&KeyRule::ThreadBindingHash, &k, Some(&moved)).unwrap();
+        let why = key_mismatch(&KeyRule::ThreadBindingHash, &k, &[], Some(&moved)).unwrap();
         // `default` is always an account, so the key maps back even without a file.
         assert!(why.contains("account default, the value says ops"), "{why}");
     }
