@@ -699,7 +699,7 @@ pub fn namespace_integrity(
             if n.key_mismatches > 0 {
                 what.push(format!(
                     "{} of {} whose key disagrees with the value ({})",
-                    n.key_mismatches,
+                    crate::output::thousands(n.key_mismatches),
                     crate::output::rows(n.rows),
                     samples(&n.key_samples)
                 ));
@@ -707,7 +707,7 @@ pub fn namespace_integrity(
             if n.shape_problems > 0 {
                 what.push(format!(
                     "{} of {} not of the namespace's shape ({})",
-                    n.shape_problems,
+                    crate::output::thousands(n.shape_problems),
                     crate::output::rows(n.rows),
                     samples(&n.shape_samples)
                 ));
