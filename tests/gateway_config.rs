@@ -349,3 +349,38 @@ fn without_the_account_in_openclaw_json_the_hash_stays() {
     );
     assert!(!summary.contains("from openclaw.json"), "{summary}");
 }
+
+#[test]
+fn state_dir_flag_is_where_openclaw_json_is_looked_for() {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(state.path().join("plugin-state")).unwrap();
+    std::fs::copy(
+        Path::new(FIXTURES).join("decoded-2026.9.6.sqlite"),
+        state.path().join("plugin-state/state.sqlite"),
+    )
+    .unwrap();
+    config(state.path(), &format!("botToken: '{TOKEN}',"));
+    let out = statectl()
+        .arg("--state-dir")
+        .arg(state.path())
+        .args([
+            "inspect",
+            "telegram.update-offsets",
+            "default",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&out)["rotation"]["status"], "matches");
+    let info = statectl()
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["info", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout_json(&info)["config"]["path"],
+        state.path().join("openclaw.json").display().to_string()
+    );
+}
