@@ -151,6 +151,8 @@ error_kinds! {
     /// `import --strict` of a file with rows the target runtime cannot take.
     ImportNotTaken = Refused, "import_not_taken";
     PluginCap = Refused, "plugin_cap";
+    /// `import --atomic` whose one transaction would hold the lock past the estimate.
+    AtomicTooLong = Refused, "atomic_too_long";
     LockDirUntrusted = Refused, "lock_dir_untrusted";
 
     Busy = Busy, "busy";

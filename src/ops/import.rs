@@ -8,6 +8,7 @@ use crate::export;
 use crate::output::{rows, thousands};
 use crate::store::import as store_import;
 use crate::store::rules::{RuleSet, is_live};
+use crate::store::write;
 use crate::store::{Db, known};
 use crate::timefmt::Ms;
 use clap::ValueEnum;
@@ -43,6 +44,159 @@ pub struct Counts {
 
 pub fn nothing_imported() -> String {
     "nothing was imported (an import is one transaction)".into()
+}
+
+/// statectl's import speed inside one transaction, as `bench/run.py` measured it
+/// (BENCHMARKS.md: 35,761 rows/s at 1,000,000 rows, the slow end of the runs): the
+/// estimate of how long one transaction would hold the write lock.
+pub const MEASURED_ROWS_PER_SEC: u64 = 35_000;
+
+/// How an import writes: one transaction, or batches that leave the lock free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Atomic,
+    /// `estimate_ms`: one transaction's estimated lock time; `limit_ms`: a tenth of the
+    /// runtime's busy timeout, which it exceeds.
+    Batched {
+        estimate_ms: u64,
+        limit_ms: u64,
+    },
+}
+
+/// The deterministic rule: when one transaction would hold the write lock (rows ×
+/// [`MEASURED_ROWS_PER_SEC`]) longer than a tenth of the gateway's busy timeout, the
+/// import runs in batches; below it, or with `--atomic`, in one transaction; `--atomic`
+/// past the estimate needs `--force`.
+pub fn choose_mode(selected: u64, rules: &RuleSet, atomic: bool, force: bool) -> Result<Mode> {
+    let estimate_ms = selected.saturating_mul(1000) / MEASURED_ROWS_PER_SEC;
+    let limit_ms = rules.runtime_busy_timeout_ms / 10;
+    if estimate_ms <= limit_ms {
+        return Ok(Mode::Atomic);
+    }
+    if !atomic {
+        return Ok(Mode::Batched {
+            estimate_ms,
+            limit_ms,
+        });
+    }
+    if force {
+        return Ok(Mode::Atomic);
+    }
+    Err(Error::new(
+        Kind::AtomicTooLong,
+        format!(
+            "--atomic: one transaction of {} would hold the write lock for about {:.1} s, past a tenth ({:.1} s) of the gateway's {:.0} s busy timeout, so its writes may fail meanwhile; nothing was imported; add --force to do it anyway, or leave out --atomic to import in batches",
+            rows(selected),
+            estimate_ms as f64 / 1000.0,
+            limit_ms as f64 / 1000.0,
+            rules.runtime_busy_timeout_ms as f64 / 1000.0
+        ),
+    ))
+}
+
+/// One batch of a batched import, in one transaction: each row decided against the
+/// database as it is now. Returns each row's verdict.
+fn import_batch(
+    writer: &mut write::Writer,
+    batch: &[export::ImportEntry],
+    req: &ImportRequest,
+    now: Ms,
+) -> Result<Vec<Verdict>> {
+    writer.transaction(|tx| {
+        let mut target = store_import::Target::new(tx)?;
+        let mut verdicts = Vec::with_capacity(batch.len());
+        for ie in batch {
+            let e = &ie.entry;
+            let existing = target.existing(&e.plugin_id, &e.namespace, &e.key)?;
+            let verdict = decide(req, existing, ie, now)?;
+            if !matches!(verdict, Verdict::Skip) {
+                target.upsert(&new_row(e))?;
+            }
+            verdicts.push(verdict);
+        }
+        Ok(verdicts)
+    })
+}
+
+/// Imports the selected rows in short transactions paced by [`write::Pacer`]. Caps and
+/// `--on-conflict fail` were checked by the caller's dry-run pass before. Ctrl-C or a
+/// busy database stops between batches; the error says how many rows went in and what
+/// a re-run does.
+pub fn apply_batched(
+    writer: &mut write::Writer,
+    path: &Path,
+    rules: &RuleSet,
+    req: &ImportRequest,
+    now: Ms,
+) -> Result<Stats> {
+    let mut stats = Stats::new();
+    let mut pacer = write::Pacer::new(writer)?;
+    let mut batch: Vec<export::ImportEntry> = Vec::with_capacity(write::BATCH_ROWS);
+    let mut done = 0u64;
+    let mut flush = |writer: &mut write::Writer,
+                     batch: &mut Vec<export::ImportEntry>,
+                     stats: &mut Stats,
+                     pacer: &mut write::Pacer|
+     -> Result<()> {
+        crate::interrupt::check(|| partial_import(done, req.on_conflict))?;
+        let verdicts = import_batch(writer, batch, req, now).map_err(|e| {
+            let why = partial_import(done, req.on_conflict);
+            Error::new(e.kind, format!("{}; {why}", e.message))
+        })?;
+        for (ie, verdict) in batch.iter().zip(verdicts) {
+            let e = &ie.entry;
+            let c = stats
+                .entry((e.plugin_id.clone(), e.namespace.clone()))
+                .or_default();
+            match verdict {
+                Verdict::Skip => c.skipped += 1,
+                Verdict::Replace => c.replaced += 1,
+                Verdict::Add => {
+                    c.added += 1;
+                    c.added_live += u64::from(is_live(e.expires_at, now));
+                }
+            }
+        }
+        done += batch.len() as u64;
+        batch.clear();
+        pacer.after_batch(writer)
+    };
+    export::read(export::open(path)?, Some(rules), |ie| {
+        if taken(req, &mut stats, &ie, now).is_none() {
+            return Ok(());
+        }
+        batch.push(ie);
+        if batch.len() >= pacer.limit() {
+            flush(writer, &mut batch, &mut stats, &mut pacer)?;
+        }
+        Ok(())
+    })?;
+    if !batch.is_empty() {
+        flush(writer, &mut batch, &mut stats, &mut pacer)?;
+    }
+    Ok(stats)
+}
+
+/// What an interrupted batched import did, and what a re-run does.
+fn partial_import(done: u64, on_conflict: OnConflict) -> String {
+    let rerun = match on_conflict {
+        OnConflict::Skip | OnConflict::Newer => {
+            "run the same command again to finish: it leaves the rows already in as they are"
+                .to_string()
+        }
+        OnConflict::Replace => format!(
+            "a re-run with --on-conflict replace writes the {} already in again (the same rows); --on-conflict skip finishes without touching them",
+            rows(done)
+        ),
+        OnConflict::Fail => format!(
+            "a re-run with --on-conflict fail stops at the first of the {} already in; re-run with --on-conflict skip to finish",
+            rows(done)
+        ),
+    };
+    format!(
+        "{} imported in whole batches before it stopped; {rerun}",
+        rows(done)
+    )
 }
 
 /// Which entries of the file to import: the namespaces named (each may name its
@@ -207,6 +361,44 @@ fn decide(
     })
 }
 
+/// The counts of a selected entry's namespace when the import takes it; `None` (and
+/// counted) when it is not selected, already expired, or one the target cannot take.
+fn taken<'s>(
+    req: &ImportRequest,
+    stats: &'s mut Stats,
+    ie: &export::ImportEntry,
+    now: Ms,
+) -> Option<&'s mut Counts> {
+    let e = &ie.entry;
+    if !req.pick.matches(e) {
+        return None;
+    }
+    let c = stats
+        .entry((e.plugin_id.clone(), e.namespace.clone()))
+        .or_default();
+    if !req.include_expired && !is_live(e.expires_at, now) {
+        c.dropped_expired += 1;
+        return None;
+    }
+    if ie.refused.is_some() {
+        c.not_taken += 1;
+        return None;
+    }
+    Some(c)
+}
+
+/// The row to write for an entry.
+fn new_row(e: &crate::store::Entry) -> store_import::NewRow<'_> {
+    store_import::NewRow {
+        plugin_id: &e.plugin_id,
+        namespace: &e.namespace,
+        key: &e.key,
+        value_json: &e.value_json,
+        created_at: e.created_at,
+        expires_at: e.expires_at,
+    }
+}
+
 /// Classifies every selected entry against the database and, when `write`, applies
 /// it. The dry run, the plan before a confirmation and the real import go through
 /// this one function.
@@ -225,20 +417,9 @@ pub fn apply(
     export::read(export::open(path)?, Some(rules), |ie| {
         crate::interrupt::check(nothing_imported)?;
         let e = &ie.entry;
-        if !req.pick.matches(e) {
+        let Some(c) = taken(req, &mut stats, &ie, now) else {
             return Ok(());
-        }
-        let c = stats
-            .entry((e.plugin_id.clone(), e.namespace.clone()))
-            .or_default();
-        if !req.include_expired && !is_live(e.expires_at, now) {
-            c.dropped_expired += 1;
-            return Ok(());
-        }
-        if ie.refused.is_some() {
-            c.not_taken += 1;
-            return Ok(());
-        }
+        };
         let existing = target.existing(&e.plugin_id, &e.namespace, &e.key)?;
         match decide(req, existing, &ie, now)? {
             Verdict::Skip => {
@@ -260,14 +441,7 @@ pub fn apply(
             }
         }
         if write {
-            target.upsert(&store_import::NewRow {
-                plugin_id: &e.plugin_id,
-                namespace: &e.namespace,
-                key: &e.key,
-                value_json: &e.value_json,
-                created_at: e.created_at,
-                expires_at: e.expires_at,
-            })?;
+            target.upsert(&new_row(e))?;
         }
         Ok(())
     })?;
@@ -356,6 +530,8 @@ pub fn total(stats: &Stats) -> Counts {
 /// target cannot take, as the import will skip them.
 pub struct Survey {
     pub entries: u64,
+    /// Selected rows the import weighs (live ones, or all with `--include-expired`).
+    pub selected: u64,
     pub refused: Vec<export::Refused>,
 }
 
@@ -372,10 +548,12 @@ pub fn survey(
 ) -> Result<Survey> {
     let mut in_file: Vec<(String, String)> = Vec::new();
     let mut refused: Vec<export::Refused> = Vec::new();
+    let mut selected = 0u64;
     let summary = export::read(export::open(file)?, Some(rules), |ie| {
         let e = &ie.entry;
         if req.pick.matches(e) && (req.include_expired || is_live(e.expires_at, now)) {
             refused.extend(export::Refused::of(&ie));
+            selected += 1;
         }
         if in_file
             .last()
@@ -408,6 +586,7 @@ pub fn survey(
     }
     Ok(Survey {
         entries: summary.entries,
+        selected,
         refused,
     })
 }

@@ -278,6 +278,19 @@ pub(crate) fn expiry(v: ValueRef<'_>) -> Option<Ms> {
     }
 }
 
+/// A time of the summary: a REAL one (a non-STRICT legacy table) is read as a row is
+/// read; TEXT or a BLOB stays the error that names the column and the value's type.
+fn summary_time(
+    r: &Row<'_>,
+    i: usize,
+    read: fn(ValueRef<'_>) -> Option<Ms>,
+) -> rusqlite::Result<Option<Ms>> {
+    match r.get_ref(i)? {
+        ValueRef::Text(_) | ValueRef::Blob(_) => r.get(i),
+        v => Ok(read(v)),
+    }
+}
+
 pub(crate) fn int(v: ValueRef<'_>) -> Option<Ms> {
     match v {
         ValueRef::Integer(i) => Some(i),
@@ -453,10 +466,9 @@ pub fn summarize(
                 expired: r.get::<_, i64>(3)? as u64,
                 no_expiry: r.get::<_, i64>(4)? as u64,
                 bytes: r.get::<_, i64>(5)? as u64,
-                // A non-STRICT legacy table may hold a REAL time: read it as a row is read.
-                oldest_created_at: int(r.get_ref(6)?),
-                newest_created_at: int(r.get_ref(7)?),
-                next_expires_at: expiry(r.get_ref(8)?),
+                oldest_created_at: summary_time(r, 6, int)?,
+                newest_created_at: summary_time(r, 7, int)?,
+                next_expires_at: summary_time(r, 8, expiry)?,
             })
         },
     )?;

@@ -416,10 +416,8 @@ pub fn apply_in_batches(
     let mut pages = Pages::new(&reader.conn, &where_sql, params.clone())?;
     let mut total = 0u64;
     let mut batch: Vec<i64> = Vec::with_capacity(BATCH_ROWS);
-    // Start small: the first batches meet a cold cache; quick ones double the size.
-    let mut limit = BATCH_ROWS / 4;
-    let mut yielder = Yield::new(&writer.db.conn)?;
-    let mut flush = |writer: &mut Writer, batch: &mut Vec<i64>, limit: &mut usize| -> Result<()> {
+    let mut pacer = Pacer::new(writer)?;
+    let mut flush = |writer: &mut Writer, batch: &mut Vec<i64>, pacer: &mut Pacer| -> Result<()> {
         crate::interrupt::check(|| {
             let done = match change {
                 Change::Delete => "deleted",
@@ -432,8 +430,7 @@ pub fn apply_in_batches(
         })?;
         let n = apply_batch(writer, &where_sql, &params, batch, change)
             .map_err(|e| partial_run(e, total, change))?;
-        *limit = next_batch_limit(*limit, writer.txn_last);
-        yielder.after_batch(writer)?;
+        pacer.after_batch(writer)?;
         total += n;
         on_batch(batch.len(), n)?;
         batch.clear();
@@ -443,8 +440,8 @@ pub fn apply_in_batches(
         if let Some(ids) = &group.rowids {
             for rowid in ids {
                 batch.push(*rowid);
-                if batch.len() >= limit {
-                    flush(writer, &mut batch, &mut limit)?;
+                if batch.len() >= pacer.limit() {
+                    flush(writer, &mut batch, &mut pacer)?;
                 }
             }
             continue;
@@ -454,8 +451,8 @@ pub fn apply_in_batches(
             let page = pages.next(group, after.take())?;
             for (rowid, _) in &page {
                 batch.push(*rowid);
-                if batch.len() >= limit {
-                    flush(writer, &mut batch, &mut limit)?;
+                if batch.len() >= pacer.limit() {
+                    flush(writer, &mut batch, &mut pacer)?;
                 }
             }
             match page.last() {
@@ -465,7 +462,7 @@ pub fn apply_in_batches(
         }
     }
     if !batch.is_empty() {
-        flush(writer, &mut batch, &mut limit)?;
+        flush(writer, &mut batch, &mut pacer)?;
     }
     Ok(total)
 }
@@ -635,6 +632,35 @@ impl Yield {
         let left = pause.saturating_sub(committed.elapsed());
         std::thread::sleep(left.max(std::time::Duration::from_millis(1)));
         Ok(())
+    }
+}
+
+/// Paces a run of short write transactions (a prune's batches, a batched import): the
+/// batch size starts small and adapts to [`TARGET_TXN`], and after every batch the
+/// write lock is left free for the gateway (see `Yield`).
+pub struct Pacer {
+    limit: usize,
+    yielder: Yield,
+}
+
+impl Pacer {
+    pub fn new(writer: &Writer) -> Result<Pacer> {
+        // Start small: the first batches meet a cold cache; quick ones double the size.
+        Ok(Pacer {
+            limit: BATCH_ROWS / 4,
+            yielder: Yield::new(&writer.db.conn)?,
+        })
+    }
+
+    /// Rows for the next batch.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// After a committed batch: resize the next one, checkpoint and pause.
+    pub fn after_batch(&mut self, writer: &Writer) -> Result<()> {
+        self.limit = next_batch_limit(self.limit, writer.txn_last);
+        self.yielder.after_batch(writer)
     }
 }
 
