@@ -209,13 +209,18 @@ fn line_state_dir(words: &[String]) -> Option<PathBuf> {
         .or_else(|| locate::state_dir(&|k: &str| std::env::var(k).ok()).ok())
 }
 
+/// The plugin-state files under the state dir of the line being completed.
+fn line_databases() -> Vec<crate::store::discover::Found> {
+    let words: Vec<String> = std::env::args().collect();
+    line_state_dir(&words)
+        .map(|dir| crate::store::discover::discover(&dir).found)
+        .unwrap_or_default()
+}
+
 /// `--db` completes to the plugin-state databases discovered under the state dir (as
 /// `statectl dbs` lists them), then to ordinary paths as the shell would.
 pub fn complete_db(current: &OsStr) -> Vec<CompletionCandidate> {
-    let words: Vec<String> = std::env::args().collect();
-    let mut out: Vec<CompletionCandidate> = line_state_dir(&words)
-        .map(|dir| crate::store::discover::discover(&dir).found)
-        .unwrap_or_default()
+    let mut out: Vec<CompletionCandidate> = line_databases()
         .into_iter()
         .filter(|f| {
             f.path
@@ -232,10 +237,7 @@ pub fn complete_db(current: &OsStr) -> Vec<CompletionCandidate> {
 /// `--matrix-account` completes to the Matrix accounts that have a root on disk.
 pub fn complete_matrix_account(current: &OsStr) -> Vec<CompletionCandidate> {
     use crate::store::discover::Role;
-    let words: Vec<String> = std::env::args().collect();
-    let mut accounts: Vec<String> = line_state_dir(&words)
-        .map(|dir| crate::store::discover::discover(&dir).found)
-        .unwrap_or_default()
+    let mut accounts: Vec<String> = line_databases()
         .into_iter()
         .filter_map(|f| match f.role {
             Role::MatrixAccount { account, .. } => Some(account),
