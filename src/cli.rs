@@ -189,6 +189,39 @@ pub fn with_tips(mut e: clap::Error) -> clap::Error {
     e
 }
 
+/// The command line definition as statectl prints its help: the prose after the options
+/// (`after_help`) is written hard-wrapped in the source, and clap wraps each source line
+/// again at the terminal's width, so a paragraph would come out ragged on an 80-column
+/// terminal. Here every paragraph becomes one line for clap to wrap; indented lines
+/// (examples) stay as they are.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    reflow_after_help(Cli::command())
+}
+
+fn reflow_after_help(cmd: clap::Command) -> clap::Command {
+    let cmd = match cmd.get_after_help().map(|t| reflow(&t.to_string())) {
+        Some(text) => cmd.after_help(text),
+        None => cmd,
+    };
+    cmd.mut_subcommands(reflow_after_help)
+}
+
+/// Joins each run of unindented, non-blank lines into one line.
+pub fn reflow(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut prose = false;
+    for (i, line) in text.split('\n').enumerate() {
+        let starts_prose = !line.is_empty() && !line.starts_with(char::is_whitespace);
+        if i > 0 {
+            out.push(if prose && starts_prose { ' ' } else { '\n' });
+        }
+        out.push_str(line);
+        prose = starts_prose;
+    }
+    out
+}
+
 /// Which rows: shared by every command that selects entries.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = SELECTION)]
@@ -238,5 +271,14 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn reflow_joins_prose_lines_and_keeps_examples_and_blank_lines() {
+        let text = "Examples:\n  statectl ls   every namespace\n  statectl info\n\nOne\nparagraph.\n\nAnother.";
+        assert_eq!(
+            reflow(text),
+            "Examples:\n  statectl ls   every namespace\n  statectl info\n\nOne paragraph.\n\nAnother."
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The binary: parse arguments, set up the terminal, run, map errors to exit codes.
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use statectl::cli::Cli;
 use statectl::error::{self, ExitPolicy, Kind};
 use statectl::output::Term;
@@ -9,7 +9,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     statectl::commands::completions::handle_completion_request();
-    let cli = match Cli::try_parse() {
+    let parsed = statectl::cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return parse_error(statectl::cli::with_tips(e)),
     };

@@ -695,3 +695,31 @@ fn import_replace_asks_on_a_terminal_and_skip_or_newer_never_ask() {
         assert_eq!(value(), r#""new""#, "{policy} keeps the live row");
     }
 }
+
+/// The prose after a command's options reads as paragraphs on an 80-column terminal:
+/// each line filled as far as the next word allows, not the source's hard-wrapped lines
+/// cut again by clap (`... a row it` / `cannot` / `take (...`).
+#[test]
+fn help_prose_is_filled_to_an_80_column_terminal() {
+    for command in ["import", "check", "top", "export", "prune", "diff"] {
+        let (text, code) = on_terminal(80, &[command, "--help"]);
+        assert_eq!(code, 0, "{command}: {text}");
+        let after = text
+            .split_once("\nExamples:\n")
+            .unwrap_or_else(|| panic!("{command} --help has examples: {text}"))
+            .1;
+        let lines: Vec<&str> = after.lines().collect();
+        for pair in lines.windows(2) {
+            let (line, next) = (pair[0], pair[1]);
+            let prose = |l: &str| !l.is_empty() && !l.starts_with(' ');
+            if !(prose(line) && prose(next)) {
+                continue;
+            }
+            let word = next.split(' ').next().unwrap_or_default();
+            assert!(
+                line.chars().count() + 1 + word.chars().count() > 80,
+                "{command} --help: {line:?} is cut before {word:?}, which fits:\n{after}"
+            );
+        }
+    }
+}
