@@ -193,22 +193,27 @@ pub fn with_tips(mut e: clap::Error) -> clap::Error {
 /// (`after_help`) is written hard-wrapped in the source, and clap wraps each source line
 /// again at the terminal's width, so a paragraph would come out ragged on an 80-column
 /// terminal. Here every paragraph becomes one line for clap to wrap; indented lines
-/// (examples) stay as they are.
+/// (examples) stay as they are, except that an example whose comment would not fit the
+/// terminal gets the comment on the next line, so that clap's wrap cannot leave a piece
+/// of it where the next example would start.
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
-    reflow_after_help(Cli::command())
+    // clap's own width: the terminal's, else 100.
+    let width = crate::output::Term::detect().width.map_or(100, usize::from);
+    reflow_after_help(Cli::command(), width)
 }
 
-fn reflow_after_help(cmd: clap::Command) -> clap::Command {
-    let cmd = match cmd.get_after_help().map(|t| reflow(&t.to_string())) {
+fn reflow_after_help(cmd: clap::Command, width: usize) -> clap::Command {
+    let cmd = match cmd.get_after_help().map(|t| reflow(&t.to_string(), width)) {
         Some(text) => cmd.after_help(text),
         None => cmd,
     };
-    cmd.mut_subcommands(reflow_after_help)
+    cmd.mut_subcommands(|sub| reflow_after_help(sub, width))
 }
 
-/// Joins each run of unindented, non-blank lines into one line.
-pub fn reflow(text: &str) -> String {
+/// Joins each run of unindented, non-blank lines into one line; an indented
+/// `command  comment` line wider than `width` becomes two.
+pub fn reflow(text: &str, width: usize) -> String {
     let mut out = String::with_capacity(text.len());
     let mut prose = false;
     for (i, line) in text.split('\n').enumerate() {
@@ -216,10 +221,26 @@ pub fn reflow(text: &str) -> String {
         if i > 0 {
             out.push(if prose && starts_prose { ' ' } else { '\n' });
         }
-        out.push_str(line);
+        match example_comment(line).filter(|_| line.chars().count() > width) {
+            Some((command, comment)) => {
+                out.push_str(command);
+                out.push_str("\n      ");
+                out.push_str(comment);
+            }
+            None => out.push_str(line),
+        }
         prose = starts_prose;
     }
     out
+}
+
+/// An indented example with a comment after two or more spaces: (command, comment).
+fn example_comment(line: &str) -> Option<(&str, &str)> {
+    let body = line.strip_prefix("  ")?.trim_start();
+    let indent = line.len() - body.len();
+    let gap = body.find("  ")?;
+    let comment = body[gap..].trim_start();
+    (!comment.is_empty()).then(|| (&line[..indent + gap], comment))
 }
 
 /// Which rows: shared by every command that selects entries.
@@ -277,8 +298,12 @@ mod tests {
     fn reflow_joins_prose_lines_and_keeps_examples_and_blank_lines() {
         let text = "Examples:\n  statectl ls   every namespace\n  statectl info\n\nOne\nparagraph.\n\nAnother.";
         assert_eq!(
-            reflow(text),
+            reflow(text, 80),
             "Examples:\n  statectl ls   every namespace\n  statectl info\n\nOne paragraph.\n\nAnother."
+        );
+        assert_eq!(
+            reflow(text, 20),
+            "Examples:\n  statectl ls\n      every namespace\n  statectl info\n\nOne paragraph.\n\nAnother."
         );
     }
 }

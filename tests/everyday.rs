@@ -723,3 +723,25 @@ fn help_prose_is_filled_to_an_80_column_terminal() {
         }
     }
 }
+
+/// On an 80-column terminal every example of these commands is one line, or a command
+/// with its comment on the next line (indented), never a piece wrapped to where the next
+/// example starts.
+#[test]
+fn help_examples_stay_whole_on_an_80_column_terminal() {
+    for command in ["import", "prune", "expire", "top", "watch"] {
+        let (text, code) = on_terminal(80, &[command, "--help"]);
+        assert_eq!(code, 0, "{command}: {text}");
+        let examples = text
+            .split_once("\nExamples:\n")
+            .and_then(|(_, rest)| rest.split("\n\n").next())
+            .unwrap_or_else(|| panic!("{command} --help has examples: {text}"));
+        for line in examples.lines() {
+            assert!(
+                line.chars().count() <= 80
+                    && (line.starts_with("  statectl ") || line.starts_with("      ")),
+                "{command} --help: {line:?} is not a whole example:\n{examples}"
+            );
+        }
+    }
+}
