@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::timefmt::Ms;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, Row};
+use std::collections::BTreeMap;
 
 /// Which rows by expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -548,12 +549,13 @@ pub type UnreadableNs = (String, String, u64, Vec<String>);
 /// The namespaces the runtime can no longer list: per (plugin, namespace), the rows
 /// with a time beyond `MAX_SAFE_INTEGER` and up to three of their keys.
 pub fn unreadable_times(conn: &Connection) -> Result<Vec<UnreadableNs>> {
+    // One table scan, no ORDER BY: ordered through the primary-key index, every index
+    // entry would cost a lookup in the table (a random read per row of the database).
     let mut stmt = conn.prepare(&format!(
-        "SELECT plugin_id, namespace, entry_key FROM plugin_state_entries \
-         WHERE {} ORDER BY plugin_id, namespace, entry_key",
+        "SELECT plugin_id, namespace, entry_key FROM plugin_state_entries WHERE {}",
         super::rules::UNREADABLE_TIME_SQL
     ))?;
-    let mut out: Vec<UnreadableNs> = Vec::new();
+    let mut found: BTreeMap<(String, String), (u64, Vec<String>)> = BTreeMap::new();
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let (p, n, k) = (
@@ -561,17 +563,19 @@ pub fn unreadable_times(conn: &Connection) -> Result<Vec<UnreadableNs>> {
             text(r.get_ref(1)?),
             text(r.get_ref(2)?),
         );
-        match out.last_mut() {
-            Some(last) if last.0 == p && last.1 == n => {
-                last.2 += 1;
-                if last.3.len() < 3 {
-                    last.3.push(k);
-                }
-            }
-            _ => out.push((p, n, 1, vec![k])),
+        let (count, keys) = found.entry((p, n)).or_default();
+        *count += 1;
+        // The first three keys in key order.
+        let at = keys.partition_point(|x| x.as_bytes() < k.as_bytes());
+        if at < 3 {
+            keys.insert(at, k);
+            keys.truncate(3);
         }
     }
-    Ok(out)
+    Ok(found
+        .into_iter()
+        .map(|((p, n), (count, keys))| (p, n, count, keys))
+        .collect())
 }
 
 /// Rows of a write's selection whose `created_at` is NULL (hand-made tables): a write

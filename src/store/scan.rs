@@ -72,15 +72,20 @@ pub enum Finding {
 /// Per-namespace counts over the rows whose rowid lies in `lo..=hi`.
 fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<ScanMap> {
     register_sql(conn)?;
+    // The per-row figures are computed in a subquery that is not flattened (`LIMIT -1`):
+    // the GROUP BY's sorter then holds a few integers per row, not every value_json
+    // (which made it spill the whole table to a temporary file).
     let mut stmt = conn.prepare(&format!(
-        "SELECT plugin_id, namespace, SUM({LIVE_SQL}), SUM({EXPIRED_SQL}), SUM(expires_at IS NULL),
-                SUM({CORRUPT_SQL}),
-                SUM(expires_at IS NOT NULL AND expires_at < created_at),
-                SUM(created_at > :future),
-                SUM({WRITTEN_IN_WINDOW_SQL}), SUM({EXPIRING_IN_WINDOW_SQL}),
-                SUM({LIVE_SQL} AND octet_length(value_json) > :large),
-                MAX(created_at)
-         FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi GROUP BY plugin_id, namespace"
+        "SELECT plugin_id, namespace, SUM(a), SUM(b), SUM(c), SUM(d), SUM(e), SUM(f), SUM(g),
+                SUM(h), SUM(i), MAX(created_at)
+         FROM (SELECT plugin_id, namespace, {LIVE_SQL} AS a, {EXPIRED_SQL} AS b,
+                      expires_at IS NULL AS c, {CORRUPT_SQL} AS d,
+                      expires_at IS NOT NULL AND expires_at < created_at AS e,
+                      created_at > :future AS f,
+                      {WRITTEN_IN_WINDOW_SQL} AS g, {EXPIRING_IN_WINDOW_SQL} AS h,
+                      {LIVE_SQL} AND octet_length(value_json) > :large AS i, created_at
+               FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi LIMIT -1)
+         GROUP BY plugin_id, namespace"
     ))?;
     let rows = stmt.query_map(
         rusqlite::named_params! {":now": p.now, ":future": p.future, ":lo": lo, ":hi": hi,
