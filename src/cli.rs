@@ -55,10 +55,10 @@ pub struct GlobalArgs {
     #[arg(short = 'q', long, global = true, help_heading = OUTPUT)]
     pub quiet: bool,
     /// Run over every plugin-state database under the state dir (ls, check, top, export; see `statectl dbs`)
-    #[arg(long, global = true, help_heading = DATABASE, conflicts_with_all = ["db", "matrix_account"])]
+    #[arg(long, global = true, help_heading = DATABASE, conflicts_with = "matrix_account")]
     pub all_dbs: bool,
     /// Use the active root of this Matrix account (matrix/accounts/NAME/...; see `statectl dbs`)
-    #[arg(long, global = true, value_name = "NAME", help_heading = DATABASE, conflicts_with = "db",
+    #[arg(long, global = true, value_name = "NAME", help_heading = DATABASE,
           add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completions::complete_matrix_account))]
     pub matrix_account: Option<String>,
     /// Milliseconds to wait for a locked database before giving up (exit 5)
@@ -169,6 +169,36 @@ const FAMILIAR: &[(&str, &str)] = &[
         "list with `statectl ls` (namespaces) or `statectl ls NAMESPACE` (entries)",
     ),
 ];
+
+/// Parses the command line. `--all-dbs` and `--matrix-account` choose the database
+/// themselves: with `--db` on the line they are a conflict (exit 2), while a
+/// `STATECTL_DB` in the environment is only a default, which they replace (clap would
+/// count the variable as `--db` given).
+pub fn parse() -> Result<Cli, clap::Error> {
+    use clap::{FromArgMatches, parser::ValueSource};
+    let matches = command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    let chooser = if cli.global.all_dbs {
+        Some("--all-dbs")
+    } else if cli.global.matrix_account.is_some() {
+        Some("--matrix-account <NAME>")
+    } else {
+        None
+    };
+    if let Some(flag) = chooser {
+        match matches.value_source("db") {
+            Some(ValueSource::CommandLine) => {
+                return Err(command().error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("the argument '{flag}' cannot be used with '--db <PATH>'"),
+                ));
+            }
+            Some(_) => cli.global.db = None,
+            None => {}
+        }
+    }
+    Ok(cli)
+}
 
 /// A parse error, with a tip when the user typed a subcommand another tool has
 /// (`get`, `rm`, `del`, `delete`, ...).

@@ -1,6 +1,6 @@
 //! The binary: parse arguments, set up the terminal, run, map errors to exit codes.
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::CommandFactory;
 use statectl::cli::Cli;
 use statectl::error::{self, ExitPolicy, Kind};
 use statectl::output::Term;
@@ -9,10 +9,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     statectl::commands::completions::handle_completion_request();
-    let parsed = statectl::cli::command()
-        .try_get_matches()
-        .and_then(|m| Cli::from_arg_matches(&m));
-    let cli = match parsed {
+    let cli = match statectl::cli::parse() {
         Ok(cli) => cli,
         Err(e) => return parse_error(statectl::cli::with_tips(e)),
     };

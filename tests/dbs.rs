@@ -383,3 +383,55 @@ fn db_and_matrix_account_complete_from_the_discovered_databases() {
     let got = complete(&["statectl", "--state-dir", d, "--matrix-account", ""]);
     assert_eq!(got, ["default"]);
 }
+
+#[test]
+fn statectl_db_in_the_environment_gives_way_to_all_dbs_and_matrix_account() {
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected).to_string();
+    let run = |args: &[&str], env_db: bool| {
+        let mut c = statectl();
+        if env_db {
+            c.env("STATECTL_DB", dir.join("state/openclaw.sqlite"));
+        }
+        c.arg("--state-dir")
+            .arg(&dir)
+            .args(["--now", &now])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["ls", "--all-dbs", "-o", "json"], true);
+    assert!(out.status.success(), "{out:?}");
+    let files: std::collections::BTreeSet<String> = stdout_json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["db"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(files.len(), 4, "{files:?}");
+    let out = run(
+        &[
+            "--matrix-account",
+            "default",
+            "ls",
+            "matrix/sync-cache",
+            "-o",
+            "json",
+        ],
+        true,
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout_json(&out)[0]["key"], "sync-current");
+    // --db on the line is still a conflict.
+    for args in [
+        &["ls", "--all-dbs", "--db", "x.sqlite"][..],
+        &["--matrix-account", "default", "--db", "x.sqlite", "ls"][..],
+    ] {
+        let out = run(args, false);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("cannot be used with '--db <PATH>'"),
+            "{out:?}"
+        );
+    }
+}
