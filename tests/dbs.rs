@@ -435,3 +435,64 @@ fn statectl_db_in_the_environment_gives_way_to_all_dbs_and_matrix_account() {
         );
     }
 }
+
+/// A state dir of hostile names: a directory whose name is not UTF-8 holding
+/// `state/openclaw.sqlite`, and two others whose export names would be the same.
+#[test]
+fn odd_names_are_neither_the_main_database_nor_one_export_file() {
+    use std::os::unix::ffi::OsStrExt;
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected);
+    let main = dir.join("state/openclaw.sqlite");
+    let odd = dir.join(std::ffi::OsStr::from_bytes(b"\xff"));
+    for sub in [odd.clone(), dir.join("agents/a_b"), dir.join("agents_a/b")] {
+        std::fs::create_dir_all(sub.join("state")).unwrap();
+        std::fs::copy(&main, sub.join("state/openclaw.sqlite")).unwrap();
+    }
+    let doc = stdout_json(&run_in(&dir, now, &["dbs", "-o", "json"]));
+    let dbs = doc["databases"].as_array().unwrap();
+    let mains: Vec<&Value> = dbs.iter().filter(|d| d["role"] == "main").collect();
+    assert_eq!(mains.len(), 1, "{doc}");
+    assert_eq!(mains[0]["path"], "state/openclaw.sqlite");
+    // The odd one is read (its own bytes, not a lossy copy of its name), as "other".
+    let odd_one = dbs
+        .iter()
+        .find(|d| d["path"] == "\u{fffd}/state/openclaw.sqlite")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(odd_one["role"], "other", "{odd_one}");
+    assert_eq!(odd_one["live_rows"], 2, "{odd_one}");
+    let out_dir = dir.join("exports");
+    let out = run_in(
+        &dir,
+        now,
+        &["export", "--all-dbs", "-O", out_dir.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let files = std::fs::read_dir(&out_dir).unwrap().count();
+    assert_eq!(files, 7, "one file per database: {out:?}");
+}
+
+#[test]
+fn an_unknown_matrix_account_names_each_known_account_once_and_paths_are_absolute() {
+    let (_d, dir, expected) = state_dir();
+    let out = run_in(
+        &dir,
+        now_of(&expected),
+        &["--matrix-account", "nobody", "ls"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(accounts: default)"), "{stderr}");
+    // A relative --state-dir still gives absolute_path.
+    let out = statectl()
+        .current_dir(&dir)
+        .args(["--state-dir", ".", "dbs", "-o", "json"])
+        .output()
+        .unwrap();
+    let doc = stdout_json(&out);
+    for d in doc["databases"].as_array().unwrap() {
+        let abs = Path::new(d["absolute_path"].as_str().unwrap());
+        assert!(abs.is_absolute(), "{d}");
+        assert!(abs.is_file(), "{d}");
+    }
+}

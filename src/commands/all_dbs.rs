@@ -4,7 +4,7 @@
 
 use crate::cli::{Command, GlobalArgs};
 use crate::error::{Error, Kind, Result};
-use crate::ops::dbs::{self, DbEntry};
+use crate::ops::dbs;
 use crate::output::Format;
 use crate::{Ctx, commands};
 use serde_json::Value;
@@ -41,6 +41,7 @@ pub fn run(ctx: &mut Ctx, command: &Command) -> anyhow::Result<()> {
     let mut csv_header: Option<String> = None;
     let mut failed: Option<Error> = None;
     let mut shown = 0;
+    let mut export_names = std::collections::BTreeSet::new();
     for d in report.databases.iter().filter(|d| d.facts.is_ok()) {
         let global = GlobalArgs {
             db: Some(d.found.path.clone()),
@@ -48,8 +49,9 @@ pub fn run(ctx: &mut Ctx, command: &Command) -> anyhow::Result<()> {
             matrix_account: None,
             ..ctx.global.clone()
         };
+        let name = unique_name(d.found.role.export_name(&d.found.rel), &mut export_names);
         let mut buf = Vec::new();
-        let result = one(ctx, &global, command, d, &mut buf);
+        let result = one(ctx, &global, command, &name, &mut buf);
         match result {
             Ok(()) => shown += 1,
             // A namespace that only some databases hold.
@@ -82,12 +84,25 @@ pub fn run(ctx: &mut Ctx, command: &Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The command against one database, its stdout into `buf`.
+/// An export file name no other database of this run has (`other-a_b` from `a/b` and `a_b`).
+fn unique_name(name: String, used: &mut std::collections::BTreeSet<String>) -> String {
+    let stem = name.trim_end_matches(".jsonl").to_string();
+    let mut candidate = name;
+    let mut n = 2;
+    while !used.insert(candidate.clone()) {
+        candidate = format!("{stem}-{n}.jsonl");
+        n += 1;
+    }
+    candidate
+}
+
+/// The command against one database, its stdout into `buf`; `export_name` is its
+/// file under `export -O DIR`.
 fn one(
     ctx: &mut Ctx,
     global: &GlobalArgs,
     command: &Command,
-    d: &DbEntry,
+    export_name: &str,
     buf: &mut Vec<u8>,
 ) -> Result<()> {
     let mut sub = Ctx {
@@ -116,7 +131,7 @@ fn one(
                 )
             })?;
             let mut each = a.clone();
-            each.output = Some(dir.join(d.found.role.export_name(&d.found.rel)));
+            each.output = Some(dir.join(export_name));
             commands::export::run(&mut sub, &each)
         }
         _ => unreachable!("refuse() admits only ls, top and export here"),

@@ -85,6 +85,8 @@ pub fn describe(state_dir: &Path, busy_timeout: u64, now: Ms) -> Result<Report> 
             ),
         ));
     }
+    // Every path in the report is absolute (JSON's absolute_path), whatever --state-dir was.
+    let state_dir = &std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_path_buf());
     let found = discover::discover(state_dir);
     let mut databases = Vec::new();
     for f in found.found {
@@ -172,10 +174,13 @@ pub fn matrix_account_root(report: &Report, name: &str) -> Result<PathBuf> {
         .filter(|d| d.matrix.as_ref().is_some_and(|m| m.account == key))
         .collect();
     if roots.is_empty() {
+        // One name per account, however many token roots it has.
         let known: Vec<String> = report
             .databases
             .iter()
             .filter_map(|d| d.matrix.as_ref().map(|m| m.account.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect();
         return Err(Error::new(
             Kind::DbNotFound,

@@ -75,7 +75,17 @@ impl Role {
 
 /// Classifies a path relative to the state dir; `None` is not a plugin-state file name.
 pub fn role_of(rel: &Path) -> Option<Role> {
-    let parts: Vec<&str> = rel.iter().filter_map(|p| p.to_str()).collect();
+    // A name that is not UTF-8 is no name the runtime writes: dropping that part
+    // would make `\xff/state/openclaw.sqlite` the main database.
+    let Some(parts) = rel
+        .iter()
+        .map(|p| p.to_str())
+        .collect::<Option<Vec<&str>>>()
+    else {
+        return rel
+            .ends_with("state/openclaw.sqlite")
+            .then_some(Role::Other);
+    };
     match parts.as_slice() {
         ["state", "openclaw.sqlite"] => Some(Role::Main),
         ["plugin-state", "state.sqlite"] => Some(Role::LegacySidecar),
@@ -269,6 +279,10 @@ mod tests {
             Some("other")
         );
         assert_eq!(r("state/openclaw.sqlite-wal"), None);
+        // A part that is not UTF-8 is not left out of the match.
+        use std::os::unix::ffi::OsStrExt;
+        let odd = Path::new(std::ffi::OsStr::from_bytes(b"\xff/state/openclaw.sqlite"));
+        assert_eq!(role_of(odd).map(|r| r.name()), Some("other"));
         assert_eq!(r("backups/state.sqlite"), None);
     }
 

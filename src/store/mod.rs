@@ -278,10 +278,11 @@ impl Db {
         let read_only = mode == OpenFlags::SQLITE_OPEN_READ_ONLY;
         // On a read-only filesystem no writer can exist and no -shm can be made: read
         // the file as immutable (unless a WAL holds changes the file does not have).
+        // The path as its bytes: a lossy copy of a name that is not UTF-8 is another file.
         let target = if read_only && immutable_is_safe(path) {
-            immutable_uri(path)
+            std::path::PathBuf::from(immutable_uri(path))
         } else {
-            path.to_string_lossy().into_owned()
+            path.to_path_buf()
         };
         let mut conn = Connection::open_with_flags(&target, flags).map_err(|e| {
             unreadable_here(path, read_only).unwrap_or_else(|| {
