@@ -496,3 +496,66 @@ fn an_unknown_matrix_account_names_each_known_account_once_and_paths_are_absolut
         assert!(abs.is_file(), "{d}");
     }
 }
+
+#[test]
+fn all_dbs_over_no_database_or_an_unreadable_one_says_so() {
+    let empty = tempfile::tempdir().unwrap();
+    for cmd in ["ls", "top"] {
+        let out = run_in(
+            empty.path(),
+            1_795_707_055_995,
+            &[cmd, "--all-dbs", "-o", "json"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert_eq!(err["error"]["code"], "db_not_found", "{err}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+    }
+    // A database that cannot be read is not left out in silence.
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected);
+    let (old, _) = matrix_roots(&expected);
+    std::fs::write(dir.join(&old), "not a database at all").unwrap();
+    let out = run_in(&dir, now, &["ls", "--all-dbs", "-o", "jsonl"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("warning: {old}: ")) && stderr.contains("not a SQLite database"),
+        "{stderr}"
+    );
+    // The others are still listed.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"db\":\"state/openclaw.sqlite\""));
+    // `dbs` keeps its columns narrow and says why under the table.
+    let text = String::from_utf8(run_in(&dir, now, &["dbs"]).stdout).unwrap();
+    let row = text.lines().find(|l| l.starts_with(&old)).unwrap();
+    assert!(
+        row.contains(" unreadable ") && !row.contains("SQLite"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{old}: unreadable: ")) && text.contains("not a SQLite database"),
+        "{text}"
+    );
+    let header = text.lines().next().unwrap();
+    assert!(header.len() < 200, "{header}");
+}
+
+#[test]
+fn export_all_dbs_to_a_file_fails_once_before_any_database() {
+    let (_d, dir, expected) = state_dir();
+    let file = dir.join("exports.jsonl");
+    std::fs::write(&file, "keep me").unwrap();
+    let out = run_in(
+        &dir,
+        now_of(&expected),
+        &["export", "--all-dbs", "-O", file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("is a file") && stderr.contains("-O DIR"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}

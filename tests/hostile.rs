@@ -1046,3 +1046,61 @@ fn a_hot_journal_on_a_read_only_mount_has_its_own_message() {
     );
     assert!(!stderr.contains("check file and directory permissions"));
 }
+
+/// A directory of the state dir another user keeps private may hold a database: `dbs`
+/// names it, `ls --all-dbs` warns, `check --all-dbs` is UNKNOWN for it (issue 21).
+#[test]
+fn all_dbs_names_a_directory_it_cannot_read() {
+    let top = shared_dir(false);
+    let state = top.path().join("openclaw-state");
+    let private = state.join("agents/private/state");
+    std::fs::create_dir_all(state.join("state")).unwrap();
+    std::fs::create_dir_all(&private).unwrap();
+    for db in [
+        state.join("state/openclaw.sqlite"),
+        private.join("openclaw.sqlite"),
+    ] {
+        std::fs::copy(Path::new(FIXTURES).join("shared-2026.9.6.sqlite"), &db).unwrap();
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    for d in [&state, &state.join("state"), &state.join("agents")] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(
+        state.join("agents/private"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = statectl_process();
+        cmd.arg("--state-dir")
+            .arg(&state)
+            .args(["--now", &NOW.to_string()]);
+        cmd.args(args);
+        as_nobody(cmd).output().expect("setpriv")
+    };
+    let out = run(&["dbs"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("agents/private: cannot read this directory (permission denied)"),
+        "{text}"
+    );
+    let out = run(&["ls", "--all-dbs"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: agents/private: cannot read this directory"),
+        "{out:?}"
+    );
+    let out = run(&["check", "--all-dbs", "--only", "open", "-o", "json"]);
+    let doc = stdout_json(&out);
+    let open = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["db"] == "agents/private")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(open["status"], "unknown", "{open}");
+    assert_eq!(out.status.code(), Some(3), "{doc}");
+}

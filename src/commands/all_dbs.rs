@@ -37,12 +37,23 @@ pub fn refuse(command: &Command) -> Result<()> {
 /// Runs `command` (ls, top or export) once per database and merges the outputs.
 pub fn run(ctx: &mut Ctx, command: &Command) -> anyhow::Result<()> {
     let report = dbs::describe(&ctx.state_dir()?, ctx.global.busy_timeout, ctx.now)?;
+    if report.databases.is_empty() {
+        return Err(none_found(&report).into());
+    }
+    for (dir, why) in &report.unreadable {
+        ctx.warn(format_args!(
+            "{dir}: cannot read this directory ({why}): a database in it is left out; run statectl as the gateway's user"
+        ));
+    }
+    if let Command::Export(a) = command {
+        export_dir(a.output.as_deref())?;
+    }
     let mut merged: Vec<Value> = Vec::new();
     let mut csv_header: Option<String> = None;
     let mut failed: Option<Error> = None;
     let mut shown = 0;
     let mut export_names = std::collections::BTreeSet::new();
-    for d in report.databases.iter().filter(|d| d.facts.is_ok()) {
+    for d in &report.databases {
         let global = GlobalArgs {
             db: Some(d.found.path.clone()),
             all_dbs: false,
@@ -84,6 +95,49 @@ pub fn run(ctx: &mut Ctx, command: &Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// No database at all: the state dir's walk found none it could open.
+fn none_found(report: &dbs::Report) -> Error {
+    let unreadable = match report.unreadable_dirs {
+        0 => String::new(),
+        n => format!(
+            "; {n} director{} could not be read (`statectl dbs` names them): run statectl as the gateway's user",
+            if n == 1 { "y" } else { "ies" }
+        ),
+    };
+    Error::new(
+        Kind::DbNotFound,
+        format!(
+            "no plugin-state database under {}{unreadable}",
+            report.state_dir.display()
+        ),
+    )
+}
+
+/// `export --all-dbs -O DIR`: the directory, checked and made once for every database.
+fn export_dir(dir: Option<&std::path::Path>) -> Result<()> {
+    let Some(dir) = dir else {
+        return Err(Error::new(
+            Kind::Usage,
+            "export --all-dbs writes one file per database: give -O DIR (an export restores into one database)",
+        ));
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::new(
+            Kind::Usage,
+            format!(
+                "-O {}: is a file; export --all-dbs writes one file per database into a directory: give -O DIR",
+                dir.display()
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Error::new(
+            Kind::Usage,
+            format!("-O {}: cannot create the directory: {e}", dir.display()),
+        )
+    })
+}
+
 /// An export file name no other database of this run has (`other-a_b` from `a/b` and `a_b`).
 fn unique_name(name: String, used: &mut std::collections::BTreeSet<String>) -> String {
     let stem = name.trim_end_matches(".jsonl").to_string();
@@ -118,20 +172,8 @@ fn one(
         Command::Ls(a) => commands::ls::run(&mut sub, a),
         Command::Top(a) => commands::top::run(&mut sub, a),
         Command::Export(a) => {
-            let Some(dir) = &a.output else {
-                return Err(Error::new(
-                    Kind::Usage,
-                    "export --all-dbs writes one file per database: give -O DIR (an export restores into one database)",
-                ));
-            };
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::new(
-                    Kind::Usage,
-                    format!("-O {}: cannot create the directory: {e}", dir.display()),
-                )
-            })?;
             let mut each = a.clone();
-            each.output = Some(dir.join(export_name));
+            each.output = a.output.as_ref().map(|dir| dir.join(export_name));
             commands::export::run(&mut sub, &each)
         }
         _ => unreachable!("refuse() admits only ls, top and export here"),

@@ -1119,7 +1119,7 @@ pub fn every_db(
         .find(|d| d.found.role == Role::LegacySidecar)
         .map(|d| d.found.path.clone());
     let (mut checks, mut perf) = (Vec::new(), Vec::new());
-    if report.databases.is_empty() {
+    if report.databases.is_empty() && report.unreadable.is_empty() {
         checks.push(check(
             "open",
             Status::Unknown,
@@ -1128,6 +1128,18 @@ pub fn every_db(
                 report.state_dir.display()
             ),
         ));
+    }
+    // A directory the walk could not read may hold a database nobody checks.
+    for (dir, why) in &report.unreadable {
+        let mut c = check(
+            "open",
+            Status::Unknown,
+            format!(
+                "cannot read this directory ({why}): a database in it is not checked; run statectl as the gateway's user"
+            ),
+        );
+        c.db = Some(dir.clone());
+        checks.push(c);
     }
     for d in &report.databases {
         let beside = legacy.clone().filter(|_| d.found.role == Role::Main);

@@ -51,6 +51,8 @@ pub struct Report {
     pub entries_seen: usize,
     pub truncated: bool,
     pub unreadable_dirs: usize,
+    /// The first unreadable directories, relative to the state dir, and why.
+    pub unreadable: Vec<(String, String)>,
 }
 
 fn facts(path: &Path, busy_timeout: u64, now: Ms) -> Result<Facts> {
@@ -115,6 +117,7 @@ pub fn describe(state_dir: &Path, busy_timeout: u64, now: Ms) -> Result<Report> 
         entries_seen: found.entries_seen,
         truncated: found.truncated,
         unreadable_dirs: found.unreadable_dirs,
+        unreadable: found.unreadable,
     })
 }
 

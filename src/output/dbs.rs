@@ -113,8 +113,9 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
                 f.newest_write
                     .map_or("-".into(), |t| format_rel(t, ctx.now)),
             ],
-            Err(why) => {
-                let mut v = vec![format!("unreadable: {why}")];
+            // Why, under the table: a long reason would widen every row.
+            Err(_) => {
+                let mut v = vec!["unreadable".to_string()];
                 v.extend(std::iter::repeat_n("-".to_string(), 6));
                 v
             }
@@ -130,6 +131,27 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
             ctx.out,
             "no plugin-state database under {}",
             crate::output::escape_control(&r.state_dir.display().to_string())
+        )?;
+    }
+    let esc = |s: &str| crate::output::escape_control(s).into_owned();
+    for d in &r.databases {
+        if let Err(why) = &d.facts {
+            writeln!(ctx.out, "{}: unreadable: {}", esc(&d.found.rel), esc(why))?;
+        }
+    }
+    for (dir, why) in &r.unreadable {
+        writeln!(
+            ctx.out,
+            "{}: cannot read this directory ({}): a database in it is not listed; run statectl as the gateway's user",
+            esc(dir),
+            esc(why)
+        )?;
+    }
+    if r.unreadable_dirs > r.unreadable.len() {
+        writeln!(
+            ctx.out,
+            "and {} more directories statectl cannot read",
+            r.unreadable_dirs - r.unreadable.len()
         )?;
     }
     if r.truncated {

@@ -133,7 +133,12 @@ pub struct Discovery {
     pub truncated: bool,
     /// Directories the walk could not read.
     pub unreadable_dirs: usize,
+    /// The first of them, relative to the state dir, and why.
+    pub unreadable: Vec<(String, String)>,
 }
+
+/// How many unreadable directories are named (the rest are counted).
+pub const UNREADABLE_NAMED: usize = 10;
 
 /// Finds every plugin-state file name under `state_dir` (read-only, no symlink followed).
 /// Whether each holds a `plugin_state_entries` table is for [`Db::open_read_only`].
@@ -151,8 +156,19 @@ pub fn discover(state_dir: &Path) -> Discovery {
         }
         let entry = match entry {
             Ok(e) => e,
-            Err(_) => {
+            Err(e) => {
                 d.unreadable_dirs += 1;
+                if d.unreadable.len() < UNREADABLE_NAMED {
+                    let rel = e
+                        .path()
+                        .and_then(|p| p.strip_prefix(state_dir).ok())
+                        .map_or_else(String::new, |p| p.to_string_lossy().into_owned());
+                    let why = e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), |io| io.kind().to_string());
+                    d.unreadable
+                        .push((if rel.is_empty() { ".".into() } else { rel }, why));
+                }
                 continue;
             }
         };
