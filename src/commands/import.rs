@@ -80,6 +80,8 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let file = spooled.as_ref().map_or(args.file.as_path(), |t| t.path());
     let now = ctx.now;
     let survey = op::survey(file, &args.file, &rules, &req, args.strict, now)?;
+    // Before anything is asked or saved: an --atomic import it refuses does nothing.
+    let mode = op::choose_mode(survey.selected, &rules, args.atomic, args.force)?;
     // Replacing live rows loses data: plan first, save the rows when asked, confirm.
     let replaces = matches!(args.on_conflict, OnConflict::Replace | OnConflict::Newer);
     if !args.dry_run
@@ -111,7 +113,6 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
             )?;
         }
     }
-    let mode = op::choose_mode(survey.selected, &rules, args.atomic, args.force)?;
     let stats = if args.dry_run {
         let db = ctx.open_read()?;
         op::apply(&db.conn, file, &rules, &req, now, false, None)?

@@ -627,7 +627,7 @@ pub fn plan_replacements(
                 now,
                 json!({"backup_before": "import", "import_file": shown.display().to_string()}),
             );
-            let mut file = AtomicFile::create(path, false, &db.path)?;
+            let mut file = AtomicFile::create_backup(path, &db.path)?;
             let writer = export::ExportWriter::new(
                 std::io::BufWriter::new(file.file().try_clone()?),
                 &header,
