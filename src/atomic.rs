@@ -83,6 +83,22 @@ pub fn refuse_database_destination(dest: &Path, db: &Path) -> Result<()> {
 }
 
 impl AtomicFile {
+    /// [`AtomicFile::create`] for `--backup FILE`, which never overwrites a file: the
+    /// `--force` of prune, expire and import means something else, so a file already
+    /// there is refused with advice that works.
+    pub fn create_backup(dest: &Path, db: &Path) -> Result<AtomicFile> {
+        AtomicFile::create(dest, false, db).map_err(|e| match e.kind {
+            Kind::FileExists => Error::new(
+                Kind::FileExists,
+                format!(
+                    "{} already exists and --backup never overwrites a file; name another file, or move this one away",
+                    dest.display()
+                ),
+            ),
+            _ => e,
+        })
+    }
+
     /// Starts a file with mode 0600; refuses an existing destination unless `overwrite`,
     /// and anything that is not a regular file (a directory, FIFO, device or socket:
     /// `--force` never replaces those; `-` is how to write to stdout).

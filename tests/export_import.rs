@@ -916,3 +916,83 @@ fn import_signalled_halfway(signal: i32, extra: &[&str]) -> Signalled {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// An `--atomic` import that is refused (too long without `--force`) does nothing: it
+/// neither asks about nor saves the rows it would replace, so `--backup FILE` is still
+/// free for the re-run with `--force`.
+#[test]
+fn a_refused_atomic_import_saves_no_backup() {
+    let (dir, db) = empty_shared();
+    let entries: Vec<String> = (0..17_600)
+        .map(|i| format!(r#"{{"plugin_id":"p","namespace":"ns.b","key":"k{i:06}","value":{i},"created_at":{T},"expires_at":null}}"#))
+        .collect();
+    let file = dir.path().join("e.jsonl");
+    std::fs::write(&file, build(HEADER, &entries)).unwrap();
+    import(&db, &file, &[]).success();
+    let saved = dir.path().join("replaced.jsonl");
+    let saved_arg = saved.to_str().unwrap();
+    let args = [
+        "--atomic",
+        "--on-conflict",
+        "replace",
+        "--backup",
+        saved_arg,
+        "-y",
+    ];
+    import(&db, &file, &args)
+        .code(4)
+        .stderr(predicates::str::contains("nothing was imported"));
+    assert!(!saved.exists(), "a refused import leaves no backup");
+    let forced = [&args[..], &["--force"]].concat();
+    import(&db, &file, &forced).success();
+    assert!(saved.exists(), "the re-run with --force saves it");
+}
+
+/// `--backup FILE` never overwrites a file, and says so: the `--force` of prune, expire
+/// and import means something else and would not help.
+#[test]
+fn an_existing_backup_file_is_refused_with_advice_that_works() {
+    let (dir, db) = fixture_copy("shared-2026.9.6.sqlite");
+    let taken = dir.path().join("taken.jsonl");
+    std::fs::write(&taken, "mine\n").unwrap();
+    let export_file = dir.path().join("all.jsonl");
+    export(&db, &export_file, &[]);
+    let runs: [Vec<&str>; 3] = [
+        vec![
+            "prune",
+            "community-x/unicode.keys",
+            "--all",
+            "-y",
+            "--backup",
+        ],
+        vec![
+            "expire",
+            "community-x/unicode.keys",
+            "--all",
+            "-y",
+            "--backup",
+        ],
+        vec![
+            "import",
+            export_file.to_str().unwrap(),
+            "--on-conflict",
+            "replace",
+            "-y",
+            "--backup",
+        ],
+    ];
+    for args in runs {
+        let out = statectl_at(&db, T)
+            .args(&args)
+            .arg(&taken)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {err}");
+        assert!(
+            err.contains("--backup never overwrites") && !err.contains("--force"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(std::fs::read_to_string(&taken).unwrap(), "mine\n");
+    }
+}

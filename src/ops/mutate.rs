@@ -143,7 +143,7 @@ pub fn save_backup(
 ) -> Result<u64> {
     let db = crate::store::Db::open_read_only(&writer.db.path, busy_timeout_ms)?;
     let header = crate::export::header(&db, now, json!({"backup_before": action.verb}));
-    let mut file = AtomicFile::create(path, false, &writer.db.path)?;
+    let mut file = AtomicFile::create_backup(path, &writer.db.path)?;
     let (_, n, _) = crate::export::write_export(
         &db,
         std::slice::from_ref(sel),
