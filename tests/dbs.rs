@@ -559,3 +559,56 @@ fn export_all_dbs_to_a_file_fails_once_before_any_database() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
 }
+
+/// `check --all-dbs`'s perfdata labels start with each database's path: a space must not
+/// split a label, and a newline or escape sequence must not reach the terminal or
+/// break the monitoring system's first line.
+#[test]
+fn check_all_dbs_perfdata_labels_survive_any_path() {
+    let (_d, dir, expected) = state_dir();
+    for name in ["my bot", "evil\n\x1b[31mred"] {
+        let sub = dir.join("agents").join(name).join("state");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::copy(
+            dir.join("state/openclaw.sqlite"),
+            sub.join("openclaw.sqlite"),
+        )
+        .unwrap();
+    }
+    let out = run_in(
+        &dir,
+        now_of(&expected),
+        &["check", "--all-dbs", "--only", "open"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b'), "{text:?}");
+    let first = text.lines().next().unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("OK ")).count(),
+        6,
+        "one line per check after the first: {text:?}"
+    );
+    let (_, perf) = first.split_once(" | ").unwrap();
+    assert!(
+        perf.contains("'agents/my bot/state/openclaw.sqlite:live'=2 "),
+        "{perf}"
+    );
+    assert!(
+        perf.contains("'agents/evil\\n\\u{1b}[31mred/state/openclaw.sqlite:live'=2 "),
+        "{perf}"
+    );
+    // Plain labels stay unquoted, and JSON keeps every path exact.
+    assert!(perf.starts_with("state/openclaw.sqlite:rows="), "{perf}");
+    let doc = stdout_json(&run_in(
+        &dir,
+        now_of(&expected),
+        &["check", "--all-dbs", "--only", "open", "-o", "json"],
+    ));
+    assert!(
+        doc["perfdata"]
+            .get("agents/evil\n\x1b[31mred/state/openclaw.sqlite:live")
+            .is_some(),
+        "{doc}"
+    );
+}

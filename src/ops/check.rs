@@ -320,7 +320,7 @@ impl Perf {
     /// `name=value[unit][;warn[;crit]]`, as monitoring plugins print it.
     pub fn text(&self) -> String {
         let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-        let mut t = format!("{}={}{}", self.name, self.value, self.unit);
+        let mut t = format!("{}={}{}", perf_label(&self.name), self.value, self.unit);
         if self.warn.is_some() || self.crit.is_some() {
             t.push_str(&format!(";{}", opt(self.warn)));
         }
@@ -329,6 +329,18 @@ impl Perf {
         }
         t
     }
+}
+
+/// A perfdata label as monitoring plugins parse it: quoted in `'` (one written `''`)
+/// unless it is plain; `=` cannot be in a label and becomes `_`; control characters
+/// escaped. Under `--all-dbs` a label starts with the database's path, any name at all.
+fn perf_label(name: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:".contains(c);
+    if name.chars().all(plain) {
+        return name.to_string();
+    }
+    let escaped = crate::output::escape_control(name);
+    format!("'{}'", escaped.replace('=', "_").replace('\'', "''"))
 }
 
 /// Every check, in report order, with the perfdata.
