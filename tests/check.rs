@@ -567,3 +567,30 @@ fn one_row_reads_as_one_row_and_status_is_coloured_only_on_a_terminal() {
     assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
     assert!(plain.contains("CRITICAL"));
 }
+
+/// Every message of the text report starts at one column, however long a check's name
+/// (`namespace_integrity` is longer than the others).
+#[test]
+fn the_text_report_aligns_every_message() {
+    let (_d, db) = healthy();
+    let out = statectl_at(&db, NOW).arg("check").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let starts: Vec<(usize, &str)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let after_name = l[9..].find(' ').unwrap() + 9;
+            (
+                after_name + l[after_name..].len() - l[after_name..].trim_start().len(),
+                l,
+            )
+        })
+        .collect();
+    assert!(
+        starts
+            .iter()
+            .any(|(_, l)| l.contains(" namespace_integrity ")),
+        "{text}"
+    );
+    assert!(starts.windows(2).all(|w| w[0].0 == w[1].0), "{text}");
+}

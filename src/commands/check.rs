@@ -218,6 +218,8 @@ fn render(ctx: &mut Ctx, checks: &[Check], perf: &[ops::Perf], worst: Status) ->
         if perf_text.is_empty() { "" } else { " | " },
         perf_text.join(" ")
     )?;
+    // The names' column is as wide as the longest name, so every message starts at one column.
+    let name_width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
     for c in checks {
         let word = format!("{:<8}", c.status.as_str().to_uppercase());
         // Colour only the status word, only on a terminal that allows it (NO_COLOR).
@@ -234,7 +236,7 @@ fn render(ctx: &mut Ctx, checks: &[Check], perf: &[ops::Perf], worst: Status) ->
         };
         writeln!(
             ctx.out,
-            "{} {:<16} {}",
+            "{} {:<name_width$} {}",
             word,
             c.name,
             crate::output::escape_control(&located(c))
