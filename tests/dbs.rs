@@ -511,6 +511,14 @@ fn all_dbs_over_no_database_or_an_unreadable_one_says_so() {
         assert_eq!(err["error"]["code"], "db_not_found", "{err}");
         assert!(out.stdout.is_empty(), "{out:?}");
     }
+    // `dbs` says so in a sentence, without a header over nothing.
+    let out = run_in(empty.path(), 1_795_707_055_995, &["dbs"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("no plugin-state database under ") && !text.contains("PATH"),
+        "{text}"
+    );
     // A database that cannot be read is not left out in silence.
     let (_d, dir, expected) = state_dir();
     let now = now_of(&expected);

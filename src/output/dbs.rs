@@ -125,13 +125,15 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
         row.extend([owner, mode, active]);
         add_row(&mut t, row);
     }
-    write_table(ctx.out, &t)?;
     if r.databases.is_empty() {
+        // A header over nothing says less than the sentence.
         writeln!(
             ctx.out,
             "no plugin-state database under {}",
             crate::output::escape_control(&r.state_dir.display().to_string())
         )?;
+    } else {
+        write_table(ctx.out, &t)?;
     }
     let esc = |s: &str| crate::output::escape_control(s).into_owned();
     for d in &r.databases {
