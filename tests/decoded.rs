@@ -776,3 +776,24 @@ fn msteams_named_account_namespaces_show_the_account_hash() {
         "{table}"
     );
 }
+
+/// `explain` of a mistyped namespace says what was meant (exit 3), as `ls` does, and
+/// a piece of several names picks the closest (`thread-binding`: `thread-bindings`).
+#[test]
+fn explain_of_a_typo_says_what_was_meant() {
+    for (typed, meant) in [
+        ("telegram.message-cach", "telegram.message-cache"),
+        ("thread-binding", "thread-bindings"),
+    ] {
+        let out = statectl().args(["explain", typed]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(err.contains(&format!("did you mean '{meant}'?")), "{err}");
+    }
+    let out = statectl().args(["explain", "zzz.qqq"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("did you mean") && err.contains("--namespaces-file"),
+        "{err}"
+    );
+}

@@ -35,6 +35,16 @@ struct Known {
     spec: Option<&'static Spec>,
 }
 
+/// "did you mean 'x'?" for a namespace that is likely a typo of a known one.
+fn typo_of(plugin: Option<&str>, ns: &str) -> Option<String> {
+    let known = known::known_names();
+    let names = known
+        .iter()
+        .filter(|(p, _)| plugin.is_none_or(|want| want == p))
+        .map(|(_, n)| n.as_str());
+    crate::store::names::did_you_mean(ns, names).map(|best| format!("did you mean '{best}'?"))
+}
+
 fn resolve(plugin: Option<&str>, ns: &str) -> Result<Known> {
     let mut plugins = known::known_plugins();
     for s in catalog::specs() {
@@ -61,10 +71,11 @@ fn resolve(plugin: Option<&str>, ns: &str) -> Result<Known> {
         0 => Err(Error::new(
             Kind::NamespaceNotKnown,
             format!(
-                "statectl knows nothing about namespace '{ns}'{}; `statectl ls` shows its rows raw, and the namespaces file (--namespaces-file) can describe it",
+                "statectl knows nothing about namespace '{ns}'{}; {}",
                 plugin
                     .map(|p| format!(" under plugin '{p}'"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                typo_of(plugin, ns).unwrap_or_else(|| "`statectl ls` shows its rows raw, and the namespaces file (--namespaces-file) can describe it".into())
             ),
         )),
         _ => Err(Error::new(

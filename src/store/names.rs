@@ -47,10 +47,11 @@ pub fn did_you_mean<'a>(
         .filter_map(|c| {
             let d = distance(word, c);
             let piece = word.len() >= 4 && c.contains(word);
-            (d <= limit || piece).then_some((if piece { 0 } else { d }, c))
+            // A piece ranks first; among equals, the closer name.
+            (d <= limit || piece).then_some((if piece { 0 } else { d }, d, c))
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|(_, _, c)| c)
 }
 
 /// "; did you mean 'x'?" or nothing.
@@ -188,6 +189,11 @@ mod tests {
         );
         assert_eq!(did_you_mean("modals", names), Some("discord.modals"));
         assert_eq!(did_you_mean("telegram.offsets", names), None);
+        let pieces = ["app-server-thread-bindings", "thread-bindings"];
+        assert_eq!(
+            did_you_mean("thread-binding", pieces),
+            Some("thread-bindings")
+        );
         assert_eq!(distance("abc", "acb"), 1);
         assert_eq!(distance("", "ab"), 2);
     }
