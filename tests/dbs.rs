@@ -535,7 +535,7 @@ fn all_dbs_over_no_database_or_an_unreadable_one_says_so() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"db\":\"state/openclaw.sqlite\""));
     // `dbs` keeps its columns narrow and says why under the table.
     let text = String::from_utf8(run_in(&dir, now, &["dbs"]).stdout).unwrap();
-    let row = text.lines().find(|l| l.starts_with(&old)).unwrap();
+    let row = text.lines().find(|l| l.trim_end().ends_with(&old)).unwrap();
     assert!(
         row.contains(" unreadable ") && !row.contains("SQLite"),
         "{text}"
@@ -619,4 +619,35 @@ fn check_all_dbs_perfdata_labels_survive_any_path() {
             .is_some(),
         "{doc}"
     );
+}
+
+/// On an 80-column terminal every column but the path fits, and the path comes last,
+/// so a Matrix root's long path runs on after the columns instead of pushing them.
+#[test]
+fn dbs_keeps_its_columns_within_80_columns_with_the_path_last() {
+    let (_d, dir, expected) = state_dir();
+    let now = now_of(&expected).to_string();
+    let (text, code) = on_terminal(
+        80,
+        &["--state-dir", dir.to_str().unwrap(), "--now", &now, "dbs"],
+    );
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines[0].starts_with("ROLE") && lines[0].trim_end().ends_with("PATH"),
+        "{text}"
+    );
+    for db in expected["databases"].as_array().unwrap() {
+        let path = db["path"].as_str().unwrap();
+        let line = lines
+            .iter()
+            .find(|l| l.trim_end().ends_with(path))
+            .unwrap_or_else(|| panic!("{path} not at the end of a line:\n{text}"));
+        assert!(line.starts_with(db["role"].as_str().unwrap()), "{line}");
+        let before = line.len() - path.len();
+        assert!(
+            before <= 80,
+            "the columns before the path take {before}: {line}"
+        );
+    }
 }

@@ -17,6 +17,9 @@ pub enum Fit {
     /// run (a hash segment such as `msteams.sent-messages.account.v1.<64 hex>`) is
     /// shortened in its middle, and only when the line would not fit otherwise.
     Keep,
+    /// Always shown exactly as it is, hashes included: a path or name to copy. Best as
+    /// the last column, where a long cell runs on without pushing the others.
+    Verbatim,
     /// Always shown; cut with an ellipsis (down to `min` characters) when the line does
     /// not fit, after every optional column is gone.
     Shrink { min: usize },
@@ -36,6 +39,12 @@ impl Column {
         Column {
             header: header.into(),
             fit: Fit::Keep,
+        }
+    }
+    pub fn verbatim(header: &str) -> Column {
+        Column {
+            header: header.into(),
+            fit: Fit::Verbatim,
         }
     }
     pub fn shrink(header: &str, min: usize) -> Column {

@@ -65,8 +65,9 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
     let opt = Column::optional;
     let mut t = new_table_fitted(
         ctx.term,
+        // PATH last: a Matrix root's path is near 100 characters and never cut, so the
+        // other columns stay aligned on a narrow terminal and the path runs on.
         vec![
-            Column::keep("PATH"),
             Column::keep("ROLE"),
             opt("LAYOUT", 3),
             opt("SCHEMA", 5),
@@ -78,6 +79,7 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
             opt("OWNER", 2),
             opt("MODE", 2),
             Column::keep("ACTIVE"),
+            Column::verbatim("PATH"),
         ],
     );
     for d in &r.databases {
@@ -120,9 +122,9 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
                 v
             }
         };
-        let mut row = vec![d.found.rel.clone(), d.found.role.name().to_string()];
+        let mut row = vec![d.found.role.name().to_string()];
         row.extend(cells);
-        row.extend([owner, mode, active]);
+        row.extend([owner, mode, active, d.found.rel.clone()]);
         add_row(&mut t, row);
     }
     if r.databases.is_empty() {
