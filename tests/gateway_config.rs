@@ -384,3 +384,31 @@ fn state_dir_flag_is_where_openclaw_json_is_looked_for() {
         state.path().join("openclaw.json").display().to_string()
     );
 }
+
+/// `info` says what of a file read it uses: the accounts it found, or that there was
+/// nothing to use (an empty file is no longer "accounts and Telegram bot ids read").
+#[test]
+fn info_says_what_the_config_file_gave() {
+    let (dir, db) = fixture_copy("decoded-2026.9.6.sqlite");
+    let config_line = |cfg: &Path| {
+        let out = run(&db, Some(cfg), &["info"]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines()
+            .find(|l| l.starts_with("config"))
+            .unwrap()
+            .to_string()
+    };
+    let file = config(dir.path(), &format!("botToken: '{TOKEN}',"));
+    let line = config_line(&file);
+    assert!(
+        line.contains("(1 MS Teams account and the Telegram channel read; tokens never shown)"),
+        "{line}"
+    );
+    std::fs::write(&file, "// nothing yet\n{}\n").unwrap();
+    let line = config_line(&file);
+    assert!(
+        line.contains("no MS Teams accounts and no Telegram channel in it")
+            && !line.contains(" read;"),
+        "{line}"
+    );
+}

@@ -32,7 +32,8 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
     let (total, live) = query::row_counts(&db.conn, ctx.now)?;
     let namespaces = query::summarize(&db.conn, None, ctx.now, false)?.len();
     let r = s.rules;
-    let cfg = &crate::store::config::gateway().source;
+    let gateway = crate::store::config::gateway();
+    let cfg = &gateway.source;
     let doc = json!({
         "path": db.path.display().to_string(),
         "layout": s.layout.as_str(),
@@ -59,7 +60,7 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
         "config": {
             "status": cfg.status(),
             "path": cfg.path().map(|p| p.display().to_string()),
-            "message": cfg.describe(),
+            "message": gateway.describe(),
         },
         "rules": {
             "name": r.name,
@@ -129,7 +130,7 @@ pub fn run(ctx: &mut Ctx, _args: &InfoArgs) -> anyhow::Result<()> {
                         None => "built in".into(),
                     },
                 ),
-                ("config", cfg.describe()),
+                ("config", gateway.describe()),
             ];
             for (k, v) in lines {
                 writeln!(ctx.out, "{k:<13} {}", crate::output::escape_control(&v))?;

@@ -279,6 +279,37 @@ impl Gateway {
         }
     }
 
+    /// For `info`: [`Source::describe`], and for a file read, what in it statectl uses
+    /// (so an empty file does not read as if accounts had been found).
+    pub fn describe(&self) -> String {
+        let Source::Loaded(path) = &self.source else {
+            return self.source.describe();
+        };
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let mut read = Vec::new();
+        let teams = self.account_ids("msteams").len();
+        if teams > 0 {
+            read.push(count(teams, "MS Teams account"));
+        }
+        let telegram = self.account_ids("telegram").len();
+        if telegram > 0 {
+            read.push(count(telegram, "Telegram account"));
+        } else if get(self.root.as_ref(), &["channels", "telegram"]).is_some() {
+            read.push("the Telegram channel".into());
+        }
+        if read.is_empty() {
+            return format!(
+                "{} (no MS Teams accounts and no Telegram channel in it: nothing to name or compare)",
+                path.display()
+            );
+        }
+        format!(
+            "{} ({} read; tokens never shown)",
+            path.display(),
+            read.join(" and ")
+        )
+    }
+
     fn accounts_of(&self, channel: &str) -> Option<&Map<String, Value>> {
         get(self.root.as_ref(), &["channels", channel, "accounts"])?.as_object()
     }
