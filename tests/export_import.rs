@@ -996,3 +996,33 @@ fn an_existing_backup_file_is_refused_with_advice_that_works() {
         assert_eq!(std::fs::read_to_string(&taken).unwrap(), "mine\n");
     }
 }
+
+/// `--dry-run` says when the real import would run in batches (and changes nothing).
+#[test]
+fn a_dry_run_says_when_the_import_would_run_in_batches() {
+    for (n, says) in [
+        (17_500, None),
+        (17_600, Some("would import 17,600 rows in batches")),
+    ] {
+        let (dir, db) = empty_shared();
+        let entries: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"plugin_id":"p","namespace":"ns.b","key":"k{i:06}","value":{i},"created_at":{T},"expires_at":null}}"#))
+            .collect();
+        let file = dir.path().join("e.jsonl");
+        std::fs::write(&file, build(HEADER, &entries)).unwrap();
+        let out = statectl_at(&db, T)
+            .args(["import", "--dry-run"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert_eq!(
+            says.is_some(),
+            err.contains("in batches"),
+            "{n} rows: {err}"
+        );
+        assert!(says.is_none_or(|s| err.contains(s)), "{n} rows: {err}");
+        assert!(all_rows(&db).is_empty());
+    }
+}

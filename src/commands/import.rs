@@ -115,21 +115,16 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     }
     let stats = if args.dry_run {
         let db = ctx.open_read()?;
-        op::apply(&db.conn, file, &rules, &req, now, false, None)?
-    } else if let op::Mode::Batched {
-        estimate_ms,
-        limit_ms,
-    } = mode
-    {
+        let stats = op::apply(&db.conn, file, &rules, &req, now, false, None)?;
+        if let Some(note) = batched_note(mode, survey.selected, "would import") {
+            ctx.warn(format_args!("{note}"));
+        }
+        stats
+    } else if let Some(note) = batched_note(mode, survey.selected, "importing") {
         // The cap and conflict checks first, on what is stored now: a refusal leaves
         // the database untouched, as in one transaction.
         op::apply(&ctx.open_read()?.conn, file, &rules, &req, now, false, None)?;
-        ctx.warn(format_args!(
-            "importing {} in batches: one transaction would hold the write lock for about {:.1} s, over {:.1} s (a tenth of the gateway's busy timeout); --atomic --force for one transaction",
-            rows(survey.selected),
-            estimate_ms as f64 / 1000.0,
-            limit_ms as f64 / 1000.0
-        ));
+        ctx.warn(format_args!("{note}"));
         let mut writer = Writer::open(&found.path, &ctx.write_env())?;
         ctx.warn_schema_meta(&writer.db.schema);
         let result = op::apply_batched(&mut writer, file, &rules, &req, now);
@@ -150,4 +145,21 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
         render::warn_over_max(ctx, &over);
     }
     Ok(())
+}
+
+/// Why a batched import runs in batches, and how to have one transaction instead.
+fn batched_note(mode: op::Mode, selected: u64, verb: &str) -> Option<String> {
+    let op::Mode::Batched {
+        estimate_ms,
+        limit_ms,
+    } = mode
+    else {
+        return None;
+    };
+    Some(format!(
+        "{verb} {} in batches: one transaction would hold the write lock for about {:.1} s, over {:.1} s (a tenth of the gateway's busy timeout); --atomic --force for one transaction",
+        rows(selected),
+        estimate_ms as f64 / 1000.0,
+        limit_ms as f64 / 1000.0
+    ))
 }
