@@ -18,7 +18,7 @@ pub const SAFETY: &str = "Safety";
     version,
     about = "Inspect and administer OpenClaw plugin state (plugin_state_entries) safely beside a running gateway",
     long_about = None,
-    after_help = "Examples:\n  statectl ls                                   namespaces with live/expired counts and fill\n  statectl ls slack.thread-participation        entries in the runtime's order\n  statectl inspect discord.modals mdl_psNmNrqc  one entry with times and value\n  statectl info                                 which database, layout and rules"
+    after_help = "Examples:\n  statectl ls                                   namespaces, row counts and fill\n  statectl ls slack.thread-participation        entries in the runtime's order\n  statectl inspect discord.modals mdl_psNmNrqc  one entry with times and value\n  statectl info                                 which database, layout and rules"
 )]
 pub struct Cli {
     #[command(flatten)]

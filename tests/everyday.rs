@@ -729,8 +729,12 @@ fn help_prose_is_filled_to_an_80_column_terminal() {
 /// example starts.
 #[test]
 fn help_examples_stay_whole_on_an_80_column_terminal() {
-    for command in ["import", "prune", "expire", "top", "watch"] {
-        let (text, code) = on_terminal(80, &[command, "--help"]);
+    for command in ["", "import", "prune", "expire", "top", "watch"] {
+        let args: Vec<&str> = [command, "--help"]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect();
+        let (text, code) = on_terminal(80, &args);
         assert_eq!(code, 0, "{command}: {text}");
         let examples = text
             .split_once("\nExamples:\n")
