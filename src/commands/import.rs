@@ -82,7 +82,34 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let survey = op::survey(file, &args.file, &rules, &req, args.strict, now)?;
     // Before anything is asked or saved: an --atomic import it refuses does nothing.
     let mode = op::choose_mode(survey.selected, &rules, args.atomic, args.force)?;
-    // Replacing live rows loses data: plan first, save the rows when asked, confirm.
+    confirm_replacements(ctx, args, file, &rules, &req)?;
+    let stats = apply(
+        ctx,
+        args,
+        &found.path,
+        file,
+        (&rules, &req),
+        mode,
+        survey.selected,
+    )?;
+    render::report(ctx, &stats, &survey.refused, survey.entries, args.dry_run)?;
+    if !args.dry_run {
+        let db = Db::open_read_only(&found.path, ctx.global.busy_timeout)?;
+        let over = op::over_max_entries(&db, &stats, ctx.now)?;
+        render::warn_over_max(ctx, &over);
+    }
+    Ok(())
+}
+
+/// Replacing live rows loses data: plan first, save the rows when asked, confirm.
+fn confirm_replacements(
+    ctx: &mut Ctx,
+    args: &ImportArgs,
+    file: &std::path::Path,
+    rules: &crate::store::rules::RuleSet,
+    req: &ImportRequest,
+) -> anyhow::Result<()> {
+    let now = ctx.now;
     let replaces = matches!(args.on_conflict, OnConflict::Replace | OnConflict::Newer);
     if !args.dry_run
         && replaces
@@ -93,8 +120,8 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
             &db,
             file,
             &args.file,
-            &rules,
-            &req,
+            rules,
+            req,
             args.backup.as_deref(),
             now,
         )?;
@@ -113,38 +140,45 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
             )?;
         }
     }
-    let stats = if args.dry_run {
+    Ok(())
+}
+
+/// The dry run, the batched import or the one transaction, as `mode` says.
+fn apply(
+    ctx: &mut Ctx,
+    args: &ImportArgs,
+    db_path: &std::path::Path,
+    file: &std::path::Path,
+    (rules, req): (&crate::store::rules::RuleSet, &ImportRequest),
+    mode: op::Mode,
+    selected: u64,
+) -> anyhow::Result<op::Stats> {
+    let now = ctx.now;
+    Ok(if args.dry_run {
         let db = ctx.open_read()?;
-        let stats = op::apply(&db.conn, file, &rules, &req, now, false, None)?;
-        if let Some(note) = batched_note(mode, survey.selected, "would import") {
+        let stats = op::apply(&db.conn, file, rules, req, now, false, None)?;
+        if let Some(note) = batched_note(mode, selected, "would import") {
             ctx.warn(format_args!("{note}"));
         }
         stats
-    } else if let Some(note) = batched_note(mode, survey.selected, "importing") {
+    } else if let Some(note) = batched_note(mode, selected, "importing") {
         // The cap and conflict checks first, on what is stored now: a refusal leaves
         // the database untouched, as in one transaction.
-        op::apply(&ctx.open_read()?.conn, file, &rules, &req, now, false, None)?;
+        op::apply(&ctx.open_read()?.conn, file, rules, req, now, false, None)?;
         ctx.warn(format_args!("{note}"));
-        let mut writer = Writer::open(&found.path, &ctx.write_env())?;
+        let mut writer = Writer::open(db_path, &ctx.write_env())?;
         ctx.warn_schema_meta(&writer.db.schema);
-        let result = op::apply_batched(&mut writer, file, &rules, &req, now);
+        let result = op::apply_batched(&mut writer, file, rules, req, now);
         ctx.report_txn_stats(&writer);
         result?
     } else {
-        let mut writer = Writer::open(&found.path, &ctx.write_env())?;
+        let mut writer = Writer::open(db_path, &ctx.write_env())?;
         ctx.warn_schema_meta(&writer.db.schema);
-        let result = writer.transaction(|tx| op::apply(tx, file, &rules, &req, now, true, None));
+        let result = writer.transaction(|tx| op::apply(tx, file, rules, req, now, true, None));
         writer.checkpoint_over(write::AUTOCHECKPOINT_PAGES);
         ctx.report_txn_stats(&writer);
         result?
-    };
-    render::report(ctx, &stats, &survey.refused, survey.entries, args.dry_run)?;
-    if !args.dry_run {
-        let db = Db::open_read_only(&found.path, ctx.global.busy_timeout)?;
-        let over = op::over_max_entries(&db, &stats, ctx.now)?;
-        render::warn_over_max(ctx, &over);
-    }
-    Ok(())
+    })
 }
 
 /// Why a batched import runs in batches, and how to have one transaction instead.

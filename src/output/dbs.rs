@@ -62,6 +62,41 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
         });
         return write_json(ctx.out, ctx.format, &doc);
     }
+    if r.databases.is_empty() {
+        // A header over nothing says less than the sentence.
+        writeln!(
+            ctx.out,
+            "no plugin-state database under {}",
+            crate::output::escape_control(&r.state_dir.display().to_string())
+        )?;
+    } else {
+        let t = table(ctx, r);
+        write_table(ctx.out, &t)?;
+    }
+    notes(ctx, r)
+}
+
+/// `yes (1 of 2 roots)`: whether the runtime uses this Matrix root, among how many.
+fn active_cell(d: &DbEntry) -> String {
+    match d.matrix.as_ref().map(|m| (&m.active, m.siblings)) {
+        None => "-".to_string(),
+        Some((a, n)) => {
+            let word = match a {
+                Active::Yes(_) => "yes",
+                Active::No(_) => "no",
+                Active::Unknown(_) => "unknown",
+            };
+            if n > 1 {
+                format!("{word} (1 of {n} roots)")
+            } else {
+                word.to_string()
+            }
+        }
+    }
+}
+
+/// One row per database.
+fn table(ctx: &Ctx, r: &Report) -> crate::output::ReportTable {
     let opt = Column::optional;
     let mut t = new_table_fitted(
         ctx.term,
@@ -89,21 +124,6 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
             _ => "-".into(),
         };
         let mode = d.mode.map_or("-".into(), |m| format!("{m:04o}"));
-        let active = match d.matrix.as_ref().map(|m| (&m.active, m.siblings)) {
-            None => "-".to_string(),
-            Some((a, n)) => {
-                let word = match a {
-                    Active::Yes(_) => "yes",
-                    Active::No(_) => "no",
-                    Active::Unknown(_) => "unknown",
-                };
-                if n > 1 {
-                    format!("{word} (1 of {n} roots)")
-                } else {
-                    word.to_string()
-                }
-            }
-        };
         let cells = match &d.facts {
             Ok(f) => vec![
                 f.layout.to_string(),
@@ -124,19 +144,15 @@ pub fn render(ctx: &mut Ctx, r: &Report) -> Result<()> {
         };
         let mut row = vec![d.found.role.name().to_string()];
         row.extend(cells);
-        row.extend([owner, mode, active, d.found.rel.clone()]);
+        row.extend([owner, mode, active_cell(d), d.found.rel.clone()]);
         add_row(&mut t, row);
     }
-    if r.databases.is_empty() {
-        // A header over nothing says less than the sentence.
-        writeln!(
-            ctx.out,
-            "no plugin-state database under {}",
-            crate::output::escape_control(&r.state_dir.display().to_string())
-        )?;
-    } else {
-        write_table(ctx.out, &t)?;
-    }
+    t
+}
+
+/// Under the table: why a file or directory could not be read, a walk cut short, and
+/// why each Matrix root is or is not the active one.
+fn notes(ctx: &mut Ctx, r: &Report) -> Result<()> {
     let esc = |s: &str| crate::output::escape_control(s).into_owned();
     for d in &r.databases {
         if let Err(why) = &d.facts {
