@@ -4,6 +4,7 @@
 pub mod check;
 pub mod complete;
 pub mod dbs;
+pub mod explain;
 pub mod export;
 pub mod import;
 pub mod mutate;

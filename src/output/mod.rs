@@ -6,6 +6,7 @@ pub mod columns;
 pub mod dbs;
 pub mod diff;
 pub mod entries;
+pub mod explain;
 pub mod format;
 pub mod import;
 pub mod limits;
