@@ -71,4 +71,3 @@ pub fn resolve(plugin: Option<&str>, ns: &str) -> Result<Known> {
         )),
     }
 }
-

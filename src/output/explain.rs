@@ -93,7 +93,8 @@ pub fn print_text(out: &mut dyn std::io::Write, k: &Known) -> Result<()> {
         add("ACCOUNT", a);
     }
     if let Some(s) = k.spec {
-        spec_lines(s, &mut add);    } else {
+        spec_lines(s, &mut add);
+    } else {
         add(
             "DECODING",
             "none: statectl shows this namespace's keys and values as stored".into(),
@@ -147,7 +148,6 @@ pub fn print_text(out: &mut dyn std::io::Write, k: &Known) -> Result<()> {
     }
     Ok(())
 }
-
 
 /// What the catalog says about the namespace's rows: purpose, source, key grammars
 /// (tried in order), decoded fields and an example value.

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod format;
 pub mod import;
 pub mod limits;
+pub mod ls;
 pub mod man;
 pub mod mutate;
 pub mod prompt;
