@@ -9,6 +9,7 @@ pub mod entries;
 pub mod explain;
 pub mod format;
 pub mod import;
+pub mod inspect;
 pub mod limits;
 pub mod ls;
 pub mod man;
