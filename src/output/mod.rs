@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod all_dbs;
+pub mod check;
 pub mod columns;
 pub mod dbs;
 pub mod diff;
