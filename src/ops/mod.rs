@@ -7,6 +7,7 @@ pub mod dbs;
 pub mod explain;
 pub mod export;
 pub mod import;
+pub mod info;
 pub mod inspect;
 pub mod ls;
 pub mod mutate;

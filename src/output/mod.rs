@@ -10,6 +10,7 @@ pub mod entries;
 pub mod explain;
 pub mod format;
 pub mod import;
+pub mod info;
 pub mod inspect;
 pub mod limits;
 pub mod ls;
