@@ -989,9 +989,23 @@ fn discord_entry_fields(first: Vec<Field>) -> Vec<Field> {
     ]);
     f
 }
-
 fn builtin() -> Vec<Spec> {
-    use Name::{Exact, HexSuffix};
+    [
+        slack(),
+        discord(),
+        msteams_specs(),
+        matrix(),
+        telegram(),
+        memory(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Slack: threads the bot replied in, delivered events.
+fn slack() -> Vec<Spec> {
+    use Name::Exact;
     vec![
         SpecBuilder::new("slack", Exact("slack.thread-participation"), "slack.thread-participation",
             "Slack threads the bot has replied in: it keeps answering there without an @mention.")
@@ -1022,6 +1036,13 @@ fn builtin() -> Vec<Spec> {
             .deleting("a redelivered Slack event may be handled twice")
             .note("seen in an operator's inventory, not confirmed in the plugin's source: decoded defensively")
             .0,
+    ]
+}
+
+/// Discord: components, modals and thread bindings.
+fn discord() -> Vec<Spec> {
+    use Name::Exact;
+    vec![
         SpecBuilder::new("discord", Exact("discord.components"), "discord.components",
             "Buttons and selects the bot sent, so a click after a restart still reaches its handler.")
             .grammar(grammar("{id*}", "all versions: the component's custom id", "btn_-dOzuG_W"))
@@ -1066,8 +1087,25 @@ fn builtin() -> Vec<Spec> {
             .deleting("the thread is no longer routed to its session")
             .note("values carry the thread's webhookToken: the namespace is secret, the token is never a decoded field")
             .0,
+    ]
+}
+
+/// MS Teams: sent messages, per account under a hashed name.
+fn msteams_specs() -> Vec<Spec> {
+    use Name::{Exact, HexSuffix};
+    vec![
         msteams(Exact("msteams.sent-messages"), "msteams.sent-messages"),
-        msteams(HexSuffix("msteams.sent-messages.account.v1.", 64), "msteams.sent-messages.account.v1.<sha256(account) hex>"),
+        msteams(
+            HexSuffix("msteams.sent-messages.account.v1.", 64),
+            "msteams.sent-messages.account.v1.<sha256(account) hex>",
+        ),
+    ]
+}
+
+/// Matrix: approval reactions.
+fn matrix() -> Vec<Spec> {
+    use Name::Exact;
+    vec![
         SpecBuilder::new("matrix", Exact("matrix.approval-reactions"), "matrix.approval-reactions",
             "Approval prompts posted in Matrix rooms, so a reaction (allow/deny) still resolves the approval after a restart.")
             .grammar(grammar(r#"["{account}","{room}","{event}"]"#, "openclaw 2026.8.1 (bundled) and @openclaw/matrix 2026.9.6: JSON array", r#"["default","!ops:example.org","$9Qx7_abcDEF123"]"#))
@@ -1098,6 +1136,13 @@ fn builtin() -> Vec<Spec> {
             .deleting("reactions on that prompt no longer resolve the approval; harmless once the approval is done")
             .example(r#"{"version":1,"target":{"accountId":"default","approvalId":"7f3c9a2e","approvalKind":"exec","roomId":"!ops:example.org","eventId":"$9Qx7_abcDEF123","allowedDecisions":["allow-once","deny"]}}"#)
             .0,
+    ]
+}
+
+/// Telegram: update offsets, thread bindings, topic names and the message cache.
+fn telegram() -> Vec<Spec> {
+    use Name::{Exact, HexSuffix};
+    vec![
         SpecBuilder::new("telegram", Exact("telegram.update-offsets"), "telegram.update-offsets",
             "The last Telegram update each bot account has handled (getUpdates offset).")
             .grammar(grammar("{account*}", "all versions: the normalised account id", "default"))
@@ -1171,6 +1216,13 @@ fn builtin() -> Vec<Spec> {
             .deleting("replies lose the context of older messages; nothing else breaks")
             .note("message text and sender are personal data: hidden unless --show-secrets")
             .0,
+    ]
+}
+
+/// memory-core: the memory host's events and cursors.
+fn memory() -> Vec<Spec> {
+    use Name::Exact;
+    vec![
         SpecBuilder::new("memory-core", Exact("memory-host.events"), "memory-host.events",
             "The memory host's event journal, per workspace (recalls, dreaming phases).")
             .grammar(grammar("{workspace}:event:{generation}:{seq}", "2026.9.6: workspace = sha256(path) first 24 hex, seq 16 digits", "0f3a5c7e9b1d2f4a6c8e0b2d:event:1:0000000000000042"))
