@@ -358,32 +358,7 @@ impl<'w> EntrySink<'w> {
         let spec = self.csv_spec.filter(|_| !self.keys_only);
         let show_personal = self.show_secrets || !known::policy(&e.plugin_id, &e.namespace).secret;
         if first {
-            let mut header: Vec<String> = if self.keys_only {
-                vec!["key".into()]
-            } else {
-                [
-                    "plugin_id",
-                    "namespace",
-                    "key",
-                    "value",
-                    "created_at",
-                    "expires_at",
-                    "expired",
-                    "size_bytes",
-                ]
-                .map(String::from)
-                .to_vec()
-            };
-            if let Some(spec) = spec {
-                header.extend(
-                    spec.visible_fields(show_personal)
-                        .map(|f| format!("decoded.{}", f.name)),
-                );
-                header.push("decode_error".into());
-                if spec.key_rule.is_some() {
-                    header.push("key_mismatch".into());
-                }
-            }
+            let header = csv_header(self.keys_only, spec, show_personal);
             w.write_record(&header).map_err(csv_err)?;
         }
         if self.keys_only {
@@ -575,4 +550,37 @@ impl<'w> EntrySink<'w> {
         }
         Ok(())
     }
+}
+
+/// The CSV header: `key` alone with `--keys-only`, else the entry columns, then with
+/// `--decoded` the spec's visible fields, `decode_error` and (where the grammar says
+/// how) `key_mismatch`.
+fn csv_header(keys_only: bool, spec: Option<&Spec>, show_personal: bool) -> Vec<String> {
+    let mut header: Vec<String> = if keys_only {
+        vec!["key".into()]
+    } else {
+        [
+            "plugin_id",
+            "namespace",
+            "key",
+            "value",
+            "created_at",
+            "expires_at",
+            "expired",
+            "size_bytes",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    if let Some(spec) = spec {
+        header.extend(
+            spec.visible_fields(show_personal)
+                .map(|f| format!("decoded.{}", f.name)),
+        );
+        header.push("decode_error".into());
+        if spec.key_rule.is_some() {
+            header.push("key_mismatch".into());
+        }
+    }
+    header
 }
