@@ -63,7 +63,7 @@ fn ls_namespace_returns_the_runtimes_entries_in_order() {
                 let out = statectl()
                     .arg("--db")
                     .arg(&db)
-                    .args(["ls", &target, "-o", "json", "--now", &now])
+                    .args(["ls", &target, "-o", "json", "--show-secrets", "--now", &now])
                     .output()
                     .unwrap();
                 assert!(
@@ -105,7 +105,7 @@ fn inspect_agrees_with_the_runtimes_lookup() {
                 let out = statectl()
                     .arg("--db")
                     .arg(&db)
-                    .args(["inspect", "-o", "json", "--now", &now, "--", &target, key])
+                    .args(["inspect", "-o", "json", "--show-secrets", "--now", &now, "--", &target, key])
                     .output()
                     .unwrap();
                 if l["found"].as_bool().unwrap() {

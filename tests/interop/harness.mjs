@@ -132,7 +132,7 @@ for (const t of checkpoints) {
   for (const s of stores) {
     const entries = (await s.store.entries()).map(norm);
     cp.namespaces.push({ plugin_id: s.plugin, namespace: s.namespace, entries: entries.map((e) => ({ ...e, value: JSON.parse(e.value) })) });
-    const r = runStatectl(["ls", `${s.plugin}/${s.namespace}`, "-o", "json", "--now", String(t)]);
+    const r = runStatectl(["ls", `${s.plugin}/${s.namespace}`, "-o", "json", "--show-secrets", "--now", String(t)]);
     if (r.code !== 0) {
       failures.push(`${t} ls ${s.plugin}/${s.namespace}: exit ${r.code}: ${r.stderr}`);
       continue;
@@ -147,7 +147,7 @@ for (const t of checkpoints) {
       if (key.includes("\u0000")) continue;
       const value = await s.store.lookup(key);
       cp.lookups.push({ plugin_id: s.plugin, namespace: s.namespace, key, found: value !== undefined, value: value ?? null });
-      const l = runStatectl(["inspect", "-o", "json", "--now", String(t), "--", `${s.plugin}/${s.namespace}`, key]);
+      const l = runStatectl(["inspect", "-o", "json", "--show-secrets", "--now", String(t), "--", `${s.plugin}/${s.namespace}`, key]);
       if (value === undefined) {
         if (l.code !== 3) failures.push(`${t} inspect ${s.plugin}/${s.namespace} ${JSON.stringify(key)}: runtime has no row, statectl exit ${l.code}`);
       } else if (l.code !== 0) {
