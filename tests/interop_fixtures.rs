@@ -105,7 +105,17 @@ fn inspect_agrees_with_the_runtimes_lookup() {
                 let out = statectl()
                     .arg("--db")
                     .arg(&db)
-                    .args(["inspect", "-o", "json", "--show-secrets", "--now", &now, "--", &target, key])
+                    .args([
+                        "inspect",
+                        "-o",
+                        "json",
+                        "--show-secrets",
+                        "--now",
+                        &now,
+                        "--",
+                        &target,
+                        key,
+                    ])
                     .output()
                     .unwrap();
                 if l["found"].as_bool().unwrap() {
