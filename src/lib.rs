@@ -58,8 +58,12 @@ impl Ctx<'_> {
 
     pub fn locate(&self) -> Result<locate::Located> {
         if let Some(name) = &self.global.matrix_account {
-            let report =
-                ops::dbs::describe(&self.state_dir()?, self.global.busy_timeout, self.now)?;
+            let report = ops::dbs::describe(
+                &self.state_dir()?,
+                self.global.busy_timeout,
+                self.now,
+                ops::dbs::Detail::Open,
+            )?;
             return Ok(locate::Located {
                 path: ops::dbs::matrix_account_root(&report, name)?,
                 legacy_beside: None,

@@ -36,7 +36,12 @@ pub fn refuse(command: &Command) -> Result<()> {
 
 /// Runs `command` (ls, top or export) once per database and merges the outputs.
 pub fn run(ctx: &mut Ctx, command: &Command) -> anyhow::Result<()> {
-    let report = dbs::describe(&ctx.state_dir()?, ctx.global.busy_timeout, ctx.now)?;
+    let report = dbs::describe(
+        &ctx.state_dir()?,
+        ctx.global.busy_timeout,
+        ctx.now,
+        dbs::Detail::Open,
+    )?;
     if report.databases.is_empty() {
         return Err(none_found(&report).into());
     }

@@ -121,7 +121,12 @@ fn gather(ctx: &mut Ctx, lim: &Limits) -> Result<Facts> {
 
 /// `--all-dbs`: the checks of every database under the state dir.
 fn every_db(ctx: &mut Ctx, lim: &Limits) -> Result<(Vec<Check>, Vec<ops::Perf>)> {
-    let report = crate::ops::dbs::describe(&ctx.state_dir()?, ctx.global.busy_timeout, ctx.now)?;
+    let report = crate::ops::dbs::describe(
+        &ctx.state_dir()?,
+        ctx.global.busy_timeout,
+        ctx.now,
+        crate::ops::dbs::Detail::Open,
+    )?;
     Ok(ops::every_db(
         &report,
         ctx.global.busy_timeout,

@@ -14,7 +14,7 @@ pub struct DbsArgs {}
 
 pub fn run(ctx: &mut Ctx, _args: &DbsArgs) -> anyhow::Result<()> {
     let dir = ctx.state_dir()?;
-    let report = dbs::describe(&dir, ctx.global.busy_timeout, ctx.now)?;
+    let report = dbs::describe(&dir, ctx.global.busy_timeout, ctx.now, dbs::Detail::Counts)?;
     crate::output::dbs::render(ctx, &report)?;
     Ok(())
 }

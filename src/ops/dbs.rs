@@ -8,18 +8,34 @@ use crate::timefmt::Ms;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// What one database holds and who owns it.
+/// What one database is.
 #[derive(Debug, Clone)]
 pub struct Facts {
     pub layout: &'static str,
     pub schema_version: i64,
     pub app_version: Option<String>,
-    pub rows: u64,
-    pub live_rows: u64,
     /// The file and its WAL.
     pub bytes: u64,
-    pub newest_write: Option<Ms>,
+    /// Its rows, when asked for ([`Detail::Counts`]).
+    pub counts: Option<Counts>,
     pub matrix_meta: Option<MatrixMeta>,
+}
+
+/// What one database holds: one grouped pass over its table.
+#[derive(Debug, Clone, Copy)]
+pub struct Counts {
+    pub rows: u64,
+    pub live_rows: u64,
+    pub newest_write: Option<Ms>,
+}
+
+/// How much [`describe`] reads of each database: `dbs` shows the rows of each;
+/// `--all-dbs` and `--matrix-account` only need to open them (the command that runs
+/// next reads the rows itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Counts,
+    Open,
 }
 
 /// A Matrix token root among its siblings.
@@ -55,29 +71,34 @@ pub struct Report {
     pub unreadable: Vec<(String, String)>,
 }
 
-fn facts(path: &Path, busy_timeout: u64, now: Ms) -> Result<Facts> {
+fn facts(path: &Path, busy_timeout: u64, now: Ms, detail: Detail) -> Result<Facts> {
     let db = Db::open_read_only(path, busy_timeout)?;
-    let (rows, live_rows) = query::row_counts(&db.conn, now)?;
-    let newest_write = query::summarize(&db.conn, None, now, true)?
-        .iter()
-        .filter_map(|s| s.newest_created_at)
-        .max();
+    let counts = match detail {
+        Detail::Open => None,
+        Detail::Counts => {
+            // Live and expired partition the rows (rules::LIVE_SQL, EXPIRED_SQL).
+            let all = query::summarize(&db.conn, None, now, true)?;
+            Some(Counts {
+                rows: all.iter().map(|s| s.live + s.expired).sum(),
+                live_rows: all.iter().map(|s| s.live).sum(),
+                newest_write: all.iter().filter_map(|s| s.newest_created_at).max(),
+            })
+        }
+    };
     let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
     Ok(Facts {
         layout: db.schema.layout.as_str(),
         schema_version: db.schema.effective_version,
         app_version: db.schema.app_version.clone(),
-        rows,
-        live_rows,
         bytes: std::fs::metadata(path).map_or(0, |m| m.len()) + wal,
-        newest_write,
+        counts,
         matrix_meta: discover::matrix_meta(&db)?,
     })
 }
 
 /// Discovers and describes every database under `state_dir`. A file without a
 /// `plugin_state_entries` table is left out; one that cannot be read is listed with why.
-pub fn describe(state_dir: &Path, busy_timeout: u64, now: Ms) -> Result<Report> {
+pub fn describe(state_dir: &Path, busy_timeout: u64, now: Ms, detail: Detail) -> Result<Report> {
     if !state_dir.is_dir() {
         return Err(Error::new(
             Kind::DbNotFound,
@@ -93,7 +114,7 @@ pub fn describe(state_dir: &Path, busy_timeout: u64, now: Ms) -> Result<Report> 
     let mut databases = Vec::new();
     for f in found.found {
         let meta = std::fs::metadata(&f.path).ok();
-        let facts = match facts(&f.path, busy_timeout, now) {
+        let facts = match facts(&f.path, busy_timeout, now, detail) {
             Ok(x) => Ok(x),
             Err(e) if e.kind == Kind::NotPluginStateDb => continue,
             Err(e) => Err(e.message),

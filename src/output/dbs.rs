@@ -32,10 +32,12 @@ pub fn entry_json(d: &DbEntry) -> Value {
             o["layout"] = json!(f.layout);
             o["schema_version"] = json!(f.schema_version);
             o["app_version"] = json!(f.app_version);
-            o["rows"] = json!(f.rows);
-            o["live_rows"] = json!(f.live_rows);
             o["bytes"] = json!(f.bytes);
-            o["newest_write"] = json!(f.newest_write);
+            if let Some(c) = &f.counts {
+                o["rows"] = json!(c.rows);
+                o["live_rows"] = json!(c.live_rows);
+                o["newest_write"] = json!(c.newest_write);
+            }
         }
         Err(why) => o["error"] = json!(why),
     }
@@ -129,10 +131,11 @@ fn table(ctx: &Ctx, r: &Report) -> crate::output::ReportTable {
                 f.layout.to_string(),
                 f.schema_version.to_string(),
                 f.app_version.clone().unwrap_or_else(|| "-".into()),
-                thousands(f.rows),
-                thousands(f.live_rows),
+                f.counts.map_or("-".into(), |c| thousands(c.rows)),
+                f.counts.map_or("-".into(), |c| thousands(c.live_rows)),
                 human_bytes(f.bytes),
-                f.newest_write
+                f.counts
+                    .and_then(|c| c.newest_write)
                     .map_or("-".into(), |t| format_rel(t, ctx.now)),
             ],
             // Why, under the table: a long reason would widen every row.
