@@ -5,6 +5,8 @@
 //! Measured by a small Rust scanner that knows comments, strings (raw ones too) and
 //! character literals, so a brace in text never counts; `#[cfg(test)]` items are left out.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 /// A command file's longest allowed length, in lines outside `#[cfg(test)]` items.
@@ -235,24 +237,9 @@ fn lines_outside_tests(src: &str, code: &str) -> usize {
     total - test_lines
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 fn sources() -> Vec<(PathBuf, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    files.sort();
-    assert!(files.len() > 10, "found the sources");
-    files
+    common::source_files()
         .into_iter()
         .map(|f| {
             let text = std::fs::read_to_string(&f).unwrap();

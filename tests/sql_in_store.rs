@@ -1,7 +1,9 @@
 //! Every SQL statement lives in `src/store/`: no other source file (outside its unit
 //! tests) holds SQL text or runs a statement on a connection.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 /// What SQL looks like in Rust source: a statement in a string, or a call that runs one.
 fn sql_on(line: &str) -> Option<&'static str> {
@@ -44,17 +46,6 @@ fn sql_on(line: &str) -> Option<&'static str> {
     None
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn the_detector_sees_sql() {
     assert!(sql_on(r#"conn.query_row("SELECT 1", [], f)"#).is_some());
@@ -68,9 +59,7 @@ fn the_detector_sees_sql() {
 #[test]
 fn no_sql_outside_store() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    assert!(files.len() > 10, "found the sources");
+    let files = common::source_files();
     let mut found = Vec::new();
     for f in files {
         if f.starts_with(src.join("store")) {

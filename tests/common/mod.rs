@@ -283,3 +283,25 @@ pub fn strip_styles(s: &str) -> String {
     }
     out
 }
+
+/// Every `.rs` file under the crate's `src/`, sorted (for the tests that read the source).
+pub fn source_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    files.sort();
+    assert!(files.len() > 10, "found the sources");
+    files
+}
