@@ -802,6 +802,16 @@ fn a_batched_import_interrupted_halfway_says_what_went_in_and_a_rerun_finishes()
     assert_eq!(all_rows(&db).len(), before.len() + 200_000);
 }
 
+/// An export of `n` rows `k000000`, `k000001`, ... in `p/ns.b`, written as `DIR/e.jsonl`.
+fn numbered_export(dir: &Path, n: usize) -> PathBuf {
+    let entries: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"plugin_id":"p","namespace":"ns.b","key":"k{i:06}","value":{i},"created_at":{T},"expires_at":null}}"#))
+        .collect();
+    let file = dir.join("e.jsonl");
+    std::fs::write(&file, build(HEADER, &entries)).unwrap();
+    file
+}
+
 /// Issue 22: the rule that picks one transaction or batches, by the estimated lock time
 /// (rows at the measured rows/s against a tenth of the runtime's busy timeout).
 #[test]
@@ -809,11 +819,7 @@ fn import_picks_one_transaction_or_batches_by_the_estimated_lock_time() {
     let txns = |n: usize, extra: &[&str]| -> (Option<i32>, String, String) {
         // 2026.9.6: no plugin cap, a 5 s busy timeout.
         let (dir, db) = empty_shared();
-        let entries: Vec<String> = (0..n)
-            .map(|i| format!(r#"{{"plugin_id":"p","namespace":"ns.b","key":"k{i:06}","value":{i},"created_at":{T},"expires_at":null}}"#))
-            .collect();
-        let file = dir.path().join("e.jsonl");
-        std::fs::write(&file, build(HEADER, &entries)).unwrap();
+        let file = numbered_export(dir.path(), n);
         let out = statectl_at(&db, T)
             .env("STATECTL_TXN_STATS", "1")
             .arg("import")
@@ -923,11 +929,7 @@ fn import_signalled_halfway(signal: i32, extra: &[&str]) -> Signalled {
 #[test]
 fn a_refused_atomic_import_saves_no_backup() {
     let (dir, db) = empty_shared();
-    let entries: Vec<String> = (0..17_600)
-        .map(|i| format!(r#"{{"plugin_id":"p","namespace":"ns.b","key":"k{i:06}","value":{i},"created_at":{T},"expires_at":null}}"#))
-        .collect();
-    let file = dir.path().join("e.jsonl");
-    std::fs::write(&file, build(HEADER, &entries)).unwrap();
+    let file = numbered_export(dir.path(), 17_600);
     import(&db, &file, &[]).success();
     let saved = dir.path().join("replaced.jsonl");
     let saved_arg = saved.to_str().unwrap();
@@ -1005,11 +1007,7 @@ fn a_dry_run_says_when_the_import_would_run_in_batches() {
         (17_600, Some("would import 17,600 rows in batches")),
     ] {
         let (dir, db) = empty_shared();
-        let entries: Vec<String> = (0..n)
-            .map(|i| format!(r#"{{"plugin_id":"p","namespace":"ns.b","key":"k{i:06}","value":{i},"created_at":{T},"expires_at":null}}"#))
-            .collect();
-        let file = dir.path().join("e.jsonl");
-        std::fs::write(&file, build(HEADER, &entries)).unwrap();
+        let file = numbered_export(dir.path(), n);
         let out = statectl_at(&db, T)
             .args(["import", "--dry-run"])
             .arg(&file)
