@@ -148,14 +148,7 @@ pub fn apply_batched(
             let c = stats
                 .entry((e.plugin_id.clone(), e.namespace.clone()))
                 .or_default();
-            match verdict {
-                Verdict::Skip => c.skipped += 1,
-                Verdict::Replace => c.replaced += 1,
-                Verdict::Add => {
-                    c.added += 1;
-                    c.added_live += u64::from(is_live(e.expires_at, now));
-                }
-            }
+            c.count(&verdict, e, now);
         }
         done += batch.len() as u64;
         batch.clear();
@@ -330,6 +323,20 @@ enum Verdict {
     Skip,
 }
 
+impl Counts {
+    /// Counts one row's verdict; an added row live at `now` also counts toward the cap.
+    fn count(&mut self, verdict: &Verdict, e: &crate::store::Entry, now: Ms) {
+        match verdict {
+            Verdict::Skip => self.skipped += 1,
+            Verdict::Replace => self.replaced += 1,
+            Verdict::Add => {
+                self.added += 1;
+                self.added_live += u64::from(is_live(e.expires_at, now));
+            }
+        }
+    }
+}
+
 /// The row against the live row already at its key (`existing`: its created_at and
 /// expires_at); `--on-conflict fail` refuses the whole import.
 fn decide(
@@ -421,13 +428,11 @@ pub fn apply(
             return Ok(());
         };
         let existing = target.existing(&e.plugin_id, &e.namespace, &e.key)?;
-        match decide(req, existing, &ie, now)? {
-            Verdict::Skip => {
-                c.skipped += 1;
-                return Ok(());
-            }
+        let verdict = decide(req, existing, &ie, now)?;
+        c.count(&verdict, e, now);
+        match verdict {
+            Verdict::Skip => return Ok(()),
             Verdict::Replace => {
-                c.replaced += 1;
                 if let Some(f) = on_replace.as_mut()
                     && let Some(old) =
                         store_import::stored_row(conn, &e.plugin_id, &e.namespace, &e.key)?
@@ -435,10 +440,7 @@ pub fn apply(
                     f(&old)?;
                 }
             }
-            Verdict::Add => {
-                c.added += 1;
-                c.added_live += u64::from(is_live(e.expires_at, now));
-            }
+            Verdict::Add => {}
         }
         if write {
             target.upsert(&new_row(e))?;
