@@ -5,6 +5,9 @@
 //!
 //!   cargo run --release --example gen_db -- --rows 1000000 --layout shared --out big.sqlite
 //!
+//! `--spread uniform` writes the rows in time order instead, with expired rows spread
+//! evenly through key and time order (see [`uniform`]).
+//!
 //! The bench target namespace `slack/slack.thread-participation` holds exactly N/10 rows.
 
 use rusqlite::{Connection, params};
@@ -20,6 +23,116 @@ fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// One generated row: its namespace (an index into [`namespaces`]), key, times, and
+/// the number its value carries.
+struct Row {
+    space: usize,
+    key: String,
+    created: i64,
+    expires: Option<i64>,
+    id: u64,
+}
+
+type Put<'a> = dyn FnMut(Row, &mut fastrand::Rng) -> rusqlite::Result<usize> + 'a;
+
+/// `--spread grouped` (the default): each namespace's rows written together (so the
+/// table's pages hold one namespace each), random creation times in the last week, random
+/// keys, and 30% expired, 50% with a future TTL, 20% without one, drawn at random.
+fn grouped(
+    rows: u64,
+    spaces: &[(String, String, u32)],
+    rng: &mut fastrand::Rng,
+    put: &mut Put,
+) -> rusqlite::Result<u64> {
+    let per_mille_total: u64 = spaces.iter().map(|s| u64::from(s.2)).sum();
+    let mut written = 0u64;
+    for (idx, (_, ns, share)) in spaces.iter().enumerate() {
+        let n = if idx == 0 {
+            rows / 10
+        } else if idx == spaces.len() - 1 {
+            rows - written
+        } else {
+            (rows * u64::from(*share) / per_mille_total).min(rows - written)
+        };
+        for i in 0..n {
+            let created = NOW - rng.i64(0..7 * DAY);
+            let expires = match rng.u32(0..10) {
+                0..3 => Some(created + rng.i64(1..=(NOW - created).max(1))), // expired (<= NOW)
+                3..8 => Some(NOW + rng.i64(60_000..2 * DAY)),
+                _ => None,
+            };
+            let key = format!("{}:{:08x}:{i}", prefix(ns), rng.u32(..));
+            let id = written + i;
+            put(
+                Row {
+                    space: idx,
+                    key,
+                    created,
+                    expires,
+                    id,
+                },
+                rng,
+            )?;
+        }
+        written += n;
+    }
+    Ok(written)
+}
+
+/// `--spread uniform`: rows written in creation order over the last week, the way a
+/// gateway writes them (namespaces interleaved through the table's pages), keys that
+/// sort in creation order, and in every namespace exactly 3 rows in 10 expired, evenly
+/// spaced through key and time order (then 5 with a future TTL, 2 without one).
+/// `slack/slack.thread-participation` still holds exactly N/10 rows.
+fn uniform(
+    rows: u64,
+    spaces: &[(String, String, u32)],
+    rng: &mut fastrand::Rng,
+    put: &mut Put,
+) -> rusqlite::Result<u64> {
+    // The other 90% of the rows go to the other namespaces by their shares.
+    let shares: Vec<u64> = spaces.iter().skip(1).map(|s| u64::from(s.2)).collect();
+    let total: u64 = shares.iter().sum();
+    let mut counts = vec![0u64; spaces.len()];
+    for j in 0..rows {
+        let space = if j % 10 == 0 {
+            0
+        } else {
+            let mut pick = rng.u64(0..total);
+            let mut k = 0;
+            while pick >= shares[k] {
+                pick -= shares[k];
+                k += 1;
+            }
+            k + 1
+        };
+        let created = NOW - 7 * DAY + (j as i64) * (7 * DAY) / (rows as i64).max(1);
+        let nth = counts[space];
+        counts[space] += 1;
+        let expires = match nth % 10 {
+            2 | 5 | 8 => Some(created + rng.i64(1..=(NOW - created).max(1))),
+            7 | 9 => None,
+            _ => Some(NOW + rng.i64(60_000..2 * DAY)),
+        };
+        let key = format!("{}:{j:010}", prefix(&spaces[space].1));
+        put(
+            Row {
+                space,
+                key,
+                created,
+                expires,
+                id: j,
+            },
+            rng,
+        )?;
+    }
+    Ok(rows)
+}
+
+fn prefix(ns: &str) -> &str {
+    ns.split('.').next().unwrap_or("k")
 }
 
 /// (plugin, namespace, share of rows in per mille).
@@ -120,6 +233,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(100_000);
     let layout = arg(&args, "--layout").unwrap_or_else(|| "shared".into());
     let out = PathBuf::from(arg(&args, "--out").ok_or("--out FILE is required")?);
+    let spread = arg(&args, "--spread").unwrap_or_else(|| "grouped".into());
+    if spread != "grouped" && spread != "uniform" {
+        return Err("--spread is grouped or uniform".into());
+    }
     let seed: u64 = arg(&args, "--seed")
         .map(|v| v.parse())
         .transpose()?
@@ -144,43 +261,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; BEGIN;")?;
     let mut rng = fastrand::Rng::with_seed(seed);
     let spaces = namespaces();
-    let per_mille_total: u64 = spaces.iter().map(|s| u64::from(s.2)).sum();
-    let mut written = 0u64;
-    {
+    let written = {
         let mut insert =
             conn.prepare("INSERT INTO plugin_state_entries VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-        for (idx, (plugin, ns, share)) in spaces.iter().enumerate() {
-            let n = if idx == 0 {
-                rows / 10
-            } else if idx == spaces.len() - 1 {
-                rows - written
-            } else {
-                (rows * u64::from(*share) / per_mille_total).min(rows - written)
-            };
-            for i in 0..n {
-                let created = NOW - rng.i64(0..7 * DAY);
-                let expires = match rng.u32(0..10) {
-                    0..3 => Some(created + rng.i64(1..=(NOW - created).max(1))), // expired (<= NOW)
-                    3..8 => Some(NOW + rng.i64(60_000..2 * DAY)),
-                    _ => None,
-                };
-                let key = format!(
-                    "{}:{:08x}:{i}",
-                    ns.split('.').next().unwrap_or("k"),
-                    rng.u32(..)
-                );
-                insert.execute(params![
-                    plugin,
-                    ns,
-                    key,
-                    value(&mut rng, written + i, created),
-                    created,
-                    expires
-                ])?;
-            }
-            written += n;
+        let mut put = |row: Row, rng: &mut fastrand::Rng| {
+            let (plugin, ns, _) = &spaces[row.space];
+            insert.execute(params![
+                plugin,
+                ns,
+                row.key,
+                value(rng, row.id, row.created),
+                row.created,
+                row.expires
+            ])
+        };
+        if spread == "uniform" {
+            uniform(rows, &spaces, &mut rng, &mut put)?
+        } else {
+            grouped(rows, &spaces, &mut rng, &mut put)?
         }
-    }
+    };
     if layout == "shared" {
         // The other tables' load: plugin blobs, about 4 KiB each.
         let mut blob = conn
@@ -203,7 +303,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |r| r.get(0),
     )?;
     println!(
-        "{} rows ({expired} expired at {NOW}) in {} namespaces, {layout} layout: {}",
+        "{} rows ({expired} expired at {NOW}) in {} namespaces, {layout} layout, {spread} spread: {}",
         written,
         spaces.len(),
         out.display()
