@@ -22,7 +22,7 @@ pub fn summary(
         names::check_plugin(&db.conn, &db.path, p)?;
     }
     let rows = query::summarize(&db.conn, plugin, now, include_expired)?;
-    let plugins = query::plugin_live_counts(&db.conn, now)?;
+    let plugins = query::plugin_live_counts(&db.conn, now, false)?;
     Ok((rows, plugins))
 }
 

@@ -51,6 +51,9 @@ pub fn plan(writer: &Writer, sel: &mut Selection) -> Result<Plan> {
     sel.guard = query::Guard::Plan;
     let sel = &*sel;
     let (groups, guarded, no_created) = writer.db.in_snapshot(|| {
+        if sel.decoded.is_empty() {
+            return query::plan_scan(&writer.db.conn, sel, SAMPLE_KEYS, clock);
+        }
         let (groups, _) = query::plan(&writer.db.conn, sel, SAMPLE_KEYS)?;
         let guarded = query::created_at_or_after(&writer.db.conn, sel, clock)?;
         let no_created = query::count_null_created(&writer.db.conn, sel)?;
@@ -98,7 +101,8 @@ pub fn plugins_at_cap(
     let Some(cap) = writer.db.schema.rules.plugin_live_cap else {
         return Ok(Vec::new());
     };
-    let live = query::plugin_live_counts(&writer.db.conn, now)?;
+    // Per-plugin caps exist only in schemas with the 4-column listing index.
+    let live = query::plugin_live_counts(&writer.db.conn, now, true)?;
     let mut out: Vec<(String, u64)> = groups
         .iter()
         .filter(|g| live.get(&g.plugin_id).is_some_and(|n| *n >= cap))
