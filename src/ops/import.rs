@@ -130,7 +130,7 @@ pub fn apply_batched(
     now: Ms,
 ) -> Result<Stats> {
     let mut stats = Stats::new();
-    let mut pacer = write::Pacer::new(writer)?;
+    let mut pacer = write::Pacer::new(writer, write::IMPORT_TARGET_TXN)?;
     let mut batch: Vec<export::ImportEntry> = Vec::with_capacity(write::BATCH_ROWS);
     let mut done = 0u64;
     let mut flush = |writer: &mut write::Writer,
@@ -139,6 +139,7 @@ pub fn apply_batched(
                      pacer: &mut write::Pacer|
      -> Result<()> {
         crate::interrupt::check(|| partial_import(done, req.on_conflict))?;
+        pacer.before_batch(writer);
         let verdicts = import_batch(writer, batch, req, now).map_err(|e| {
             let why = partial_import(done, req.on_conflict);
             Error::new(e.kind, format!("{}; {why}", e.message))

@@ -13,9 +13,12 @@ use std::path::{Path, PathBuf};
 
 /// Most rows changed per write transaction: the runtime's own batch size.
 pub const BATCH_ROWS: usize = 1024;
-/// How long one write transaction should hold the lock at most; batches shrink (and
-/// grow back, up to [`BATCH_ROWS`]) to stay under it on slow disks and cold caches.
-pub const TARGET_TXN: std::time::Duration = std::time::Duration::from_millis(25);
+/// How long a prune's or expire's batch aims to hold the write lock: half the 25 ms
+/// the longest may take, so that the slow tail of batches (a cold page, a busy disk)
+/// stays under it. Batches are resized after each one to stay near it.
+pub const TARGET_TXN: std::time::Duration = std::time::Duration::from_millis(12);
+/// The same for a batched import, whose batches may hold the lock up to 50 ms.
+pub const IMPORT_TARGET_TXN: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// Refuses writes the runtime would not accept or that are not ours to make.
 pub fn check_writable(db: &Db, supervisor_mode: Option<&str>) -> Result<()> {
@@ -282,6 +285,12 @@ pub struct Writer {
     pub txn_count: u64,
     pub txn_longest: std::time::Duration,
     pub txn_last: std::time::Duration,
+    /// With `STATECTL_TXN_LOG=FILE`, one line per event of a run (for bench/run.py):
+    /// `txn MS` per write transaction, `apply ROWS` before and `batch ROWS CHANGED`
+    /// after a batch's transaction, `candidates ROWS MS`,
+    /// `wal FRAMES`, `checkpoint MS`, `pause MS`; each ends with `@MS` since the open.
+    trace: Option<std::cell::RefCell<std::fs::File>>,
+    opened: std::time::Instant,
 }
 
 impl Writer {
@@ -329,7 +338,18 @@ impl Writer {
             txn_count: 0,
             txn_longest: std::time::Duration::ZERO,
             txn_last: std::time::Duration::ZERO,
+            trace: trace_file(),
+            opened: std::time::Instant::now(),
         })
+    }
+
+    /// Appends one event line to the `STATECTL_TXN_LOG` file, when there is one.
+    pub fn trace(&self, line: std::fmt::Arguments) {
+        if let Some(file) = &self.trace {
+            use std::io::Write;
+            let at = ms(self.opened.elapsed());
+            let _ = writeln!(file.borrow_mut(), "{line} @{at}");
+        }
     }
 
     /// A passive checkpoint (never waits for or blocks the gateway) once the WAL holds
@@ -340,8 +360,13 @@ impl Writer {
             .conn
             .query_row("PRAGMA wal_checkpoint(NOOP)", [], |r| r.get(1))
             .ok();
+        if let Some(wal) = wal {
+            self.trace(format_args!("wal {wal}"));
+        }
         if wal.is_some_and(|wal| wal > pages) {
+            let start = std::time::Instant::now();
             let _ = self.db.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+            self.trace(format_args!("checkpoint {}", ms(start.elapsed())));
         }
     }
 
@@ -379,11 +404,25 @@ impl Writer {
         self.txn_count += 1;
         self.txn_longest = self.txn_longest.max(held);
         self.txn_last = held;
+        self.trace(format_args!("txn {}", ms(held)));
         if let Some(lock) = &self.lifecycle {
             let _ = lock.execute_batch("COMMIT");
         }
         result
     }
+}
+
+/// The `STATECTL_TXN_LOG` file (see [`Writer::trace`]), created or truncated; a path
+/// that cannot be written is ignored: the trace is for benchmarks, never in the way.
+fn trace_file() -> Option<std::cell::RefCell<std::fs::File>> {
+    let path = std::env::var_os("STATECTL_TXN_LOG")?;
+    std::fs::File::create(path)
+        .ok()
+        .map(std::cell::RefCell::new)
+}
+
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
 
 /// What a mutation does to each selected row.
@@ -416,7 +455,7 @@ pub fn apply_in_batches(
     let mut pages = Pages::new(&reader.conn, &where_sql, params.clone())?;
     let mut total = 0u64;
     let mut batch: Vec<i64> = Vec::with_capacity(BATCH_ROWS);
-    let mut pacer = Pacer::new(writer)?;
+    let mut pacer = Pacer::new(writer, TARGET_TXN)?;
     let mut flush = |writer: &mut Writer, batch: &mut Vec<i64>, pacer: &mut Pacer| -> Result<()> {
         crate::interrupt::check(|| {
             let done = match change {
@@ -428,8 +467,11 @@ pub fn apply_in_batches(
                 crate::output::rows(total)
             )
         })?;
+        pacer.before_batch(writer);
+        writer.trace(format_args!("apply {}", batch.len()));
         let n = apply_batch(writer, &where_sql, &params, batch, change)
             .map_err(|e| partial_run(e, total, change))?;
+        writer.trace(format_args!("batch {} {n}", batch.len()));
         pacer.after_batch(writer)?;
         total += n;
         on_batch(batch.len(), n)?;
@@ -448,7 +490,13 @@ pub fn apply_in_batches(
         }
         let mut after = None;
         loop {
+            let start = std::time::Instant::now();
             let page = pages.next(group, after.take())?;
+            writer.trace(format_args!(
+                "candidates {} {}",
+                page.len(),
+                ms(start.elapsed())
+            ));
             for (rowid, _) in &page {
                 batch.push(*rowid);
                 if batch.len() >= pacer.limit() {
@@ -589,10 +637,13 @@ impl<'c> Pages<'c> {
 /// auto-checkpoint (1000 pages, run inside its commit) then finds nothing to do. On a
 /// quiet database it pauses a quarter of that, which still lets a waiting writer in,
 /// and checkpoints every [`QUIET_CHECKPOINT_PAGES`], sparing most checkpoints' fsync.
-/// The pause runs from the commit, so a checkpoint spends part of it.
+/// The pause runs from the commit, so a checkpoint and the reads for the next batch
+/// spend part of it.
 struct Yield {
     version: i64,
     busy_until: Option<std::time::Instant>,
+    /// The end of the pause after the last commit.
+    free_until: Option<std::time::Instant>,
 }
 
 /// SQLite's default auto-checkpoint size in pages, which the gateway runs with.
@@ -608,6 +659,7 @@ impl Yield {
         Ok(Yield {
             version: conn.query_row("PRAGMA data_version", [], |r| r.get(0))?,
             busy_until: None,
+            free_until: None,
         })
     }
 
@@ -629,25 +681,38 @@ impl Yield {
             (held / 4, QUIET_CHECKPOINT_PAGES)
         };
         writer.checkpoint_over(checkpoint_pages);
-        let left = pause.saturating_sub(committed.elapsed());
-        std::thread::sleep(left.max(std::time::Duration::from_millis(1)));
+        self.free_until = Some(committed + pause.max(std::time::Duration::from_millis(1)));
         Ok(())
+    }
+
+    /// Before the next transaction: waits out what is left of the pause. The work done
+    /// since the commit (the checkpoint, reading the next candidates or entries) spent
+    /// the rest, with the lock free all along.
+    fn before_batch(&mut self, writer: &Writer) {
+        if let Some(until) = self.free_until.take() {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            writer.trace(format_args!("pause {}", ms(left)));
+            std::thread::sleep(left);
+        }
     }
 }
 
 /// Paces a run of short write transactions (a prune's batches, a batched import): the
-/// batch size starts small and adapts to [`TARGET_TXN`], and after every batch the
+/// batch size starts small and adapts to its target time, and after every batch the
 /// write lock is left free for the gateway (see `Yield`).
 pub struct Pacer {
     limit: usize,
+    target: std::time::Duration,
     yielder: Yield,
 }
 
 impl Pacer {
-    pub fn new(writer: &Writer) -> Result<Pacer> {
-        // Start small: the first batches meet a cold cache; quick ones double the size.
+    /// `target`: how long each transaction should hold the lock.
+    pub fn new(writer: &Writer, target: std::time::Duration) -> Result<Pacer> {
+        // Start small: the first batches meet a cold cache; quick ones grow the size.
         Ok(Pacer {
             limit: BATCH_ROWS / 4,
+            target,
             yielder: Yield::new(&writer.db.conn)?,
         })
     }
@@ -657,23 +722,24 @@ impl Pacer {
         self.limit
     }
 
-    /// After a committed batch: resize the next one, checkpoint and pause.
+    /// After a committed batch: resize the next one, checkpoint, and start the pause.
     pub fn after_batch(&mut self, writer: &Writer) -> Result<()> {
-        self.limit = next_batch_limit(self.limit, writer.txn_last);
+        self.limit = next_batch_limit(self.limit, writer.txn_last, self.target);
         self.yielder.after_batch(writer)
+    }
+
+    /// Right before the next batch's transaction: the rest of the pause.
+    pub fn before_batch(&mut self, writer: &Writer) {
+        self.yielder.before_batch(writer)
     }
 }
 
-/// Halves the batch when a transaction held the lock longer than [`TARGET_TXN`], grows
-/// it back when it was quick.
-fn next_batch_limit(limit: usize, held: std::time::Duration) -> usize {
-    if held > TARGET_TXN {
-        (limit / 2).max(16)
-    } else if held < TARGET_TXN / 3 {
-        (limit * 2).min(BATCH_ROWS)
-    } else {
-        limit
-    }
+/// The next batch's size: as many rows as the last batch's rate fits in `target`, at
+/// most twice and at least half the last size, within 16 and [`BATCH_ROWS`].
+fn next_batch_limit(limit: usize, held: std::time::Duration, target: std::time::Duration) -> usize {
+    let held = held.as_secs_f64().max(1e-4);
+    let fits = (limit as f64 * target.as_secs_f64() / held).round() as usize;
+    fits.clamp(limit / 2, limit * 2).clamp(16, BATCH_ROWS)
 }
 
 /// One transaction: change exactly these rowids, where they still match the selection.
@@ -714,13 +780,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn batches_shrink_when_slow_and_grow_back_to_the_cap() {
+    fn batches_follow_the_target_within_half_and_twice_the_last_size() {
         use std::time::Duration;
-        assert_eq!(next_batch_limit(1024, Duration::from_millis(80)), 512);
-        assert_eq!(next_batch_limit(16, Duration::from_millis(80)), 16);
-        assert_eq!(next_batch_limit(512, Duration::from_millis(1)), 1024);
-        assert_eq!(next_batch_limit(1024, Duration::from_millis(1)), 1024);
-        assert_eq!(next_batch_limit(256, Duration::from_millis(15)), 256);
+        let ms = Duration::from_millis;
+        // Slow: halved at most; never under 16 rows.
+        assert_eq!(next_batch_limit(1024, ms(80), ms(12)), 512);
+        assert_eq!(next_batch_limit(16, ms(80), ms(12)), 16);
+        // Quick: doubled at most; never over BATCH_ROWS.
+        assert_eq!(next_batch_limit(256, ms(1), ms(12)), 512);
+        assert_eq!(next_batch_limit(1024, ms(1), ms(12)), 1024);
+        // In between: the rows the last batch's rate fits in the target.
+        assert_eq!(next_batch_limit(400, ms(16), ms(12)), 300);
+        assert_eq!(next_batch_limit(300, ms(10), ms(12)), 360);
+        assert_eq!(next_batch_limit(256, ms(12), ms(12)), 256);
     }
 
     #[test]
