@@ -534,7 +534,18 @@ pub fn plan(
             rowids: None,
         });
     }
-    for g in &mut groups {
+    add_samples(conn, sel, &mut groups, sample)?;
+    Ok((groups, newest))
+}
+
+/// Each group's first `sample` keys of the selection, in runtime order.
+fn add_samples(
+    conn: &Connection,
+    sel: &Selection,
+    groups: &mut [PlanGroup],
+    sample: usize,
+) -> Result<()> {
+    for g in groups {
         let one = Selection {
             plugin: Some(g.plugin_id.clone()),
             namespaces: vec![g.namespace.clone()],
@@ -545,7 +556,7 @@ pub fn plan(
             Ok(())
         })?;
     }
-    Ok((groups, newest))
+    Ok(())
 }
 
 /// A plan's groups, its guarded `(rowid, created_at)` rows, its NULL-`created_at` count.
@@ -606,26 +617,17 @@ pub fn plan_scan(conn: &Connection, sel: &Selection, sample: usize, clock: Ms) -
     let mut groups = Vec::new();
     for (plugin_id, per_ns) in counts {
         for (namespace, (rows, live)) in per_ns {
-            let mut g = PlanGroup {
+            groups.push(PlanGroup {
                 plugin_id: plugin_id.clone(),
                 namespace,
                 rows,
                 live,
                 sample: Vec::new(),
                 rowids: None,
-            };
-            let one = Selection {
-                plugin: Some(g.plugin_id.clone()),
-                namespaces: vec![g.namespace.clone()],
-                ..sel.clone()
-            };
-            for_each_entry(conn, &one, Some(sample as u64), |e| {
-                g.sample.push(e.key);
-                Ok(())
-            })?;
-            groups.push(g);
+            });
         }
     }
+    add_samples(conn, sel, &mut groups, sample)?;
     Ok((groups, guarded, no_created))
 }
 
