@@ -80,6 +80,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let file = spooled.as_ref().map_or(args.file.as_path(), |t| t.path());
     let now = ctx.now;
     let survey = op::survey(file, &args.file, &rules, &req, args.strict, now)?;
+    let file = &survey.file;
     // Before anything is asked or saved: an --atomic import it refuses does nothing.
     let mode = op::choose_mode(survey.selected, &rules, args.atomic, args.force)?;
     confirm_replacements(ctx, args, file, &rules, &req)?;
@@ -105,7 +106,7 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
 fn confirm_replacements(
     ctx: &mut Ctx,
     args: &ImportArgs,
-    file: &std::path::Path,
+    file: &export::Verified,
     rules: &crate::store::rules::RuleSet,
     req: &ImportRequest,
 ) -> anyhow::Result<()> {
@@ -148,7 +149,7 @@ fn apply(
     ctx: &mut Ctx,
     args: &ImportArgs,
     db_path: &std::path::Path,
-    file: &std::path::Path,
+    file: &export::Verified,
     (rules, req): (&crate::store::rules::RuleSet, &ImportRequest),
     mode: op::Mode,
     selected: u64,

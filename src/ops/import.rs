@@ -124,7 +124,7 @@ fn import_batch(
 /// a re-run does.
 pub fn apply_batched(
     writer: &mut write::Writer,
-    path: &Path,
+    file: &export::Verified,
     rules: &RuleSet,
     req: &ImportRequest,
     now: Ms,
@@ -155,7 +155,7 @@ pub fn apply_batched(
         batch.clear();
         pacer.after_batch(writer)
     };
-    export::read(export::open(path)?, Some(rules), |ie| {
+    file.read(Some(rules), |ie| {
         if taken(req, &mut stats, &ie, now).is_none() {
             return Ok(());
         }
@@ -412,7 +412,7 @@ fn new_row(e: &crate::store::Entry) -> store_import::NewRow<'_> {
 /// this one function.
 pub fn apply(
     conn: &Connection,
-    path: &Path,
+    file: &export::Verified,
     rules: &RuleSet,
     req: &ImportRequest,
     now: Ms,
@@ -422,7 +422,7 @@ pub fn apply(
     let before = store_import::live_counts(conn, now)?;
     let mut stats = Stats::new();
     let mut target = store_import::Target::new(conn)?;
-    export::read(export::open(path)?, Some(rules), |ie| {
+    file.read(Some(rules), |ie| {
         crate::interrupt::check(nothing_imported)?;
         let e = &ie.entry;
         let Some(c) = taken(req, &mut stats, &ie, now) else {
@@ -536,6 +536,8 @@ pub struct Survey {
     /// Selected rows the import weighs (live ones, or all with `--include-expired`).
     pub selected: u64,
     pub refused: Vec<export::Refused>,
+    /// The file, verified: what the later passes read.
+    pub file: export::Verified,
 }
 
 /// The first pass: the whole file is verified before the database is touched; a
@@ -591,6 +593,10 @@ pub fn survey(
         entries: summary.entries,
         selected,
         refused,
+        file: export::Verified {
+            path: file.to_path_buf(),
+            sha256: summary.sha256,
+        },
     })
 }
 
@@ -616,7 +622,7 @@ impl Backup {
 /// saved to `backup` (not yet committed) when asked. `shown`: the file as named.
 pub fn plan_replacements(
     db: &Db,
-    file: &Path,
+    file: &export::Verified,
     shown: &Path,
     rules: &RuleSet,
     req: &ImportRequest,

@@ -48,19 +48,30 @@ impl std::fmt::Display for Corruption {
 /// The one rule: what the runtime makes of the stored `value_json` (`blob`: the column
 /// holds a BLOB; `text` is then its bytes as read).
 pub fn verdict(text: &str, blob: bool) -> Verdict {
-    if blob {
-        return Verdict::Corrupt(Corruption::Blob);
-    }
-    match parse(text) {
+    match shape_of(text, blob) {
         Ok(_) => Verdict::Valid,
-        Err(e) => Verdict::Corrupt(Corruption::NotJson(e)),
+        Err(why) => Verdict::Corrupt(why),
     }
+}
+
+/// [`verdict`], with what the validator learnt of a valid text.
+fn shape_of(text: &str, blob: bool) -> Result<Shape, Corruption> {
+    if blob {
+        return Err(Corruption::Blob);
+    }
+    parse(text).map_err(Corruption::NotJson)
 }
 
 /// Whether the runtime version of `rules` would write this value itself: at most
 /// `max_value_bytes` UTF-8 bytes, nesting at most 64 deep (the root at depth 0). Only
 /// meaningful for a valid value; a corrupt one is refused here too.
 pub fn write_limits(text: &str, rules: &RuleSet) -> Result<(), String> {
+    size_limit(text, rules)?;
+    let shape = parse(text).map_err(|e| format!("value is not JSON ({e})"))?;
+    depth_limit(&shape)
+}
+
+fn size_limit(text: &str, rules: &RuleSet) -> Result<(), String> {
     if text.len() > rules.max_value_bytes {
         return Err(format!(
             "value is {} bytes, over the limit of {} for {}",
@@ -69,7 +80,10 @@ pub fn write_limits(text: &str, rules: &RuleSet) -> Result<(), String> {
             rules.name
         ));
     }
-    let shape = parse(text).map_err(|e| format!("value is not JSON ({e})"))?;
+    Ok(())
+}
+
+fn depth_limit(shape: &Shape) -> Result<(), String> {
     if shape.depth > MAX_JSON_DEPTH {
         return Err(format!(
             "value is nested {} deep, over the runtime's write limit of {MAX_JSON_DEPTH}",
@@ -110,10 +124,22 @@ pub fn register_sql(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
 /// as for every time statectl writes), a key and namespace it would accept as they
 /// are. `Err` says why not, for the import/verify report.
 pub fn can_take(e: &Entry, rules: &RuleSet) -> Result<(), String> {
-    if let Verdict::Corrupt(why) = verdict(&e.value_json, e.blob) {
-        return Err(format!("the runtime cannot read it: {why}"));
+    judge(e, rules).1
+}
+
+/// [`verdict`] (true: valid) and [`can_take`] of one row, its value parsed once (an
+/// import judges every row of the file).
+pub fn judge(e: &Entry, rules: &RuleSet) -> (bool, Result<(), String>) {
+    match shape_of(&e.value_json, e.blob) {
+        Ok(shape) => (true, takes_valid(e, &shape, rules)),
+        Err(why) => (false, Err(format!("the runtime cannot read it: {why}"))),
     }
-    write_limits(&e.value_json, rules)?;
+}
+
+/// [`can_take`] of a row whose value is valid, with `shape` its validator's findings.
+fn takes_valid(e: &Entry, shape: &Shape, rules: &RuleSet) -> Result<(), String> {
+    size_limit(&e.value_json, rules)?;
+    depth_limit(shape)?;
     for (name, t) in [
         ("created_at", Some(e.created_at)),
         ("expires_at", e.expires_at),
@@ -209,6 +235,11 @@ impl Cursor<'_> {
     fn string(&mut self) -> Result<(), SyntaxError> {
         self.i += 1;
         loop {
+            // Skip the plain bytes up to the next quote, backslash or control character.
+            let plain = self.b[self.i..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            self.i = plain.map_or(self.b.len(), |n| self.i + n);
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -492,6 +523,44 @@ mod tests {
             Verdict::Corrupt(Corruption::Blob),
             "a BLOB is corrupt"
         );
+    }
+
+    #[test]
+    fn one_judgement_agrees_with_verdict_and_can_take() {
+        let deep = format!("{}{}", "[".repeat(66), "]".repeat(66));
+        let big = format!("\"{}\"", "x".repeat(LEGACY.max_value_bytes));
+        for text in [
+            "{}",
+            "{not json",
+            "\"\\ud83d\"",
+            "1e400",
+            " [1, 2] ",
+            deep.as_str(),
+            big.as_str(),
+        ] {
+            for blob in [false, true] {
+                let e = Entry {
+                    plugin_id: "p".into(),
+                    namespace: "n".into(),
+                    key: "k".into(),
+                    value_json: text.into(),
+                    created_at: 1,
+                    expires_at: None,
+                    blob,
+                };
+                for rules in [&LEGACY, &SHARED_V18] {
+                    let (readable, takes) = judge(&e, rules);
+                    assert_eq!(readable, verdict(text, blob).is_valid(), "{text}");
+                    assert_eq!(takes, can_take(&e, rules), "{text}");
+                    let limits = if readable {
+                        write_limits(text, rules)
+                    } else {
+                        Ok(())
+                    };
+                    assert_eq!(takes.is_ok(), readable && limits.is_ok(), "{text}");
+                }
+            }
+        }
     }
 
     #[test]
