@@ -855,6 +855,39 @@ fn import_picks_one_transaction_or_batches_by_the_estimated_lock_time() {
     assert_eq!((code, count.as_str()), (Some(0), "1"), "{err}");
 }
 
+/// A batched import checks conflicts (and caps) in the verifying read, before its
+/// first batch; a damaged file is refused as damaged even when a conflict comes first.
+#[test]
+fn a_batched_import_refuses_a_conflict_or_damage_before_its_first_batch() {
+    let (dir, db) = empty_shared();
+    let file = numbered_export(dir.path(), 17_600);
+    insert(&db, &[("p", "ns.b", "k000000", "\"old\"", T, None)]);
+    let before = all_rows(&db);
+    let run = |file: &Path| {
+        statectl_at(&db, T)
+            .env("STATECTL_TXN_STATS", "1")
+            .args(["import", "--on-conflict", "fail"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let out = run(&file);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("line 2: key 'k000000'"), "{err}");
+    assert!(!err.contains("write transactions"), "no batch ran: {err}");
+    assert_eq!(all_rows(&db), before);
+    // The same conflict on line 2, and the last entry edited after export.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let damaged = dir.path().join("damaged.jsonl");
+    std::fs::write(&damaged, text.replace("\"value\":17599", "\"value\":1")).unwrap();
+    let out = run(&damaged);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("checksum mismatch"), "{err}");
+    assert_eq!(all_rows(&db), before);
+}
+
 type Signalled = (
     PathBuf,
     Vec<StoredRow>,

@@ -61,9 +61,8 @@ pub struct ImportArgs {
 
 pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let found = ctx.locate()?;
-    let rules = Db::open_read_only(&found.path, ctx.global.busy_timeout)?
-        .schema
-        .rules;
+    let db = Db::open_read_only(&found.path, ctx.global.busy_timeout)?;
+    let rules = db.schema.rules;
     let req = ImportRequest {
         pick: ImportSelection::new(
             &args.namespaces,
@@ -79,20 +78,13 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let spooled = export::spool_if_stream(&args.file)?;
     let file = spooled.as_ref().map_or(args.file.as_path(), |t| t.path());
     let now = ctx.now;
-    let survey = op::survey(file, &args.file, &rules, &req, args.strict, now)?;
-    let file = &survey.file;
+    // Batched, the cap and conflict checks run in the verifying read of the file.
+    let check = (!args.atomic && !args.dry_run).then_some(&db.conn);
+    let survey = op::survey(file, &args.file, &rules, &req, args.strict, now, check)?;
     // Before anything is asked or saved: an --atomic import it refuses does nothing.
     let mode = op::choose_mode(survey.selected, &rules, args.atomic, args.force)?;
-    confirm_replacements(ctx, args, file, &rules, &req)?;
-    let stats = apply(
-        ctx,
-        args,
-        &found.path,
-        file,
-        (&rules, &req),
-        mode,
-        survey.selected,
-    )?;
+    confirm_replacements(ctx, args, &survey.file, &rules, &req)?;
+    let stats = apply(ctx, args, &found.path, (&rules, &req), mode, &survey)?;
     render::report(ctx, &stats, &survey.refused, survey.entries, args.dry_run)?;
     if !args.dry_run {
         let db = Db::open_read_only(&found.path, ctx.global.busy_timeout)?;
@@ -149,12 +141,11 @@ fn apply(
     ctx: &mut Ctx,
     args: &ImportArgs,
     db_path: &std::path::Path,
-    file: &export::Verified,
     (rules, req): (&crate::store::rules::RuleSet, &ImportRequest),
     mode: op::Mode,
-    selected: u64,
+    survey: &op::Survey,
 ) -> anyhow::Result<op::Stats> {
-    let now = ctx.now;
+    let (now, file, selected) = (ctx.now, &survey.file, survey.selected);
     Ok(if args.dry_run {
         let db = ctx.open_read()?;
         let stats = op::apply(&db.conn, file, rules, req, now, false, None)?;
@@ -163,9 +154,11 @@ fn apply(
         }
         stats
     } else if let Some(note) = batched_note(mode, selected, "importing") {
-        // The cap and conflict checks first, on what is stored now: a refusal leaves
-        // the database untouched, as in one transaction.
-        op::apply(&ctx.open_read()?.conn, file, rules, req, now, false, None)?;
+        // The cap and conflict checks ran first (survey.checked), on what was stored
+        // then: a refusal left the database untouched, as in one transaction.
+        if survey.checked.is_none() {
+            op::apply(&ctx.open_read()?.conn, file, rules, req, now, false, None)?;
+        }
         ctx.warn(format_args!("{note}"));
         let mut writer = Writer::open(db_path, &ctx.write_env())?;
         ctx.warn_schema_meta(&writer.db.schema);

@@ -409,7 +409,8 @@ fn new_row(e: &crate::store::Entry) -> store_import::NewRow<'_> {
 
 /// Classifies every selected entry against the database and, when `write`, applies
 /// it. The dry run, the plan before a confirmation and the real import go through
-/// this one function.
+/// this one function (the checks before a batched import through [`survey`], which
+/// runs the same [`Pass`]).
 pub fn apply(
     conn: &Connection,
     file: &export::Verified,
@@ -419,37 +420,69 @@ pub fn apply(
     write: bool,
     mut on_replace: Option<OnReplace>,
 ) -> Result<Stats> {
-    let before = store_import::live_counts(conn, now)?;
-    let mut stats = Stats::new();
-    let mut target = store_import::Target::new(conn)?;
+    let mut pass = Pass::new(conn, req, now, write)?;
     file.read(Some(rules), |ie| {
         crate::interrupt::check(nothing_imported)?;
-        let e = &ie.entry;
-        let Some(c) = taken(req, &mut stats, &ie, now) else {
+        pass.row(&ie, &mut on_replace)
+    })?;
+    pass.finish(rules)
+}
+
+/// One pass classifying the file's entries against the database (and writing them
+/// when `write`), then checking the caps.
+struct Pass<'c, 'r> {
+    conn: &'c Connection,
+    target: store_import::Target<'c>,
+    before: BTreeMap<(String, String), u64>,
+    stats: Stats,
+    req: &'r ImportRequest,
+    now: Ms,
+    write: bool,
+}
+
+impl<'c, 'r> Pass<'c, 'r> {
+    fn new(conn: &'c Connection, req: &'r ImportRequest, now: Ms, write: bool) -> Result<Self> {
+        Ok(Pass {
+            conn,
+            target: store_import::Target::new(conn)?,
+            before: store_import::live_counts(conn, now)?,
+            stats: Stats::new(),
+            req,
+            now,
+            write,
+        })
+    }
+
+    fn row(&mut self, ie: &export::ImportEntry, on_replace: &mut Option<OnReplace>) -> Result<()> {
+        let (req, now, e) = (self.req, self.now, &ie.entry);
+        let Some(c) = taken(req, &mut self.stats, ie, now) else {
             return Ok(());
         };
-        let existing = target.existing(&e.plugin_id, &e.namespace, &e.key)?;
-        let verdict = decide(req, existing, &ie, now)?;
+        let existing = self.target.existing(&e.plugin_id, &e.namespace, &e.key)?;
+        let verdict = decide(req, existing, ie, now)?;
         c.count(&verdict, e, now);
         match verdict {
             Verdict::Skip => return Ok(()),
             Verdict::Replace => {
                 if let Some(f) = on_replace.as_mut()
                     && let Some(old) =
-                        store_import::stored_row(conn, &e.plugin_id, &e.namespace, &e.key)?
+                        store_import::stored_row(self.conn, &e.plugin_id, &e.namespace, &e.key)?
                 {
                     f(&old)?;
                 }
             }
             Verdict::Add => {}
         }
-        if write {
-            target.upsert(&new_row(e))?;
+        if self.write {
+            self.target.upsert(&new_row(e))?;
         }
         Ok(())
-    })?;
-    check_caps(&before, &stats, rules)?;
-    Ok(stats)
+    }
+
+    fn finish(self, rules: &RuleSet) -> Result<Stats> {
+        check_caps(&self.before, &self.stats, rules)?;
+        Ok(self.stats)
+    }
 }
 
 /// Refuses an import that would push a plugin over its version's live-row cap: the
@@ -538,11 +571,17 @@ pub struct Survey {
     pub refused: Vec<export::Refused>,
     /// The file, verified: what the later passes read.
     pub file: export::Verified,
+    /// With `check`: every selected row classified against it without writing, the
+    /// caps and `--on-conflict fail` checked (what a batched import needs before its
+    /// first batch), in the same read of the file.
+    pub checked: Option<Stats>,
 }
 
 /// The first pass: the whole file is verified before the database is touched; a
 /// namespace or plugin named that the file lacks is refused, and with `strict` so is
 /// any selected row the target cannot take. `shown` is the file as the user named it.
+/// With `check` (a read connection) it also runs [`apply`]'s dry classification,
+/// whose refusal comes only after the file has been verified, as if it ran after.
 pub fn survey(
     file: &Path,
     shown: &Path,
@@ -550,11 +589,17 @@ pub fn survey(
     req: &ImportRequest,
     strict: bool,
     now: Ms,
+    check: Option<&Connection>,
 ) -> Result<Survey> {
     let mut in_file: Vec<(String, String)> = Vec::new();
     let mut refused: Vec<export::Refused> = Vec::new();
     let mut selected = 0u64;
+    let mut pass = check.map(|c| Pass::new(c, req, now, false)).transpose()?;
+    let mut refusal: Option<Error> = None;
     let summary = export::read(export::open(file)?, Some(rules), |ie| {
+        if let Some(p) = pass.as_mut().filter(|_| refusal.is_none()) {
+            refusal = p.row(&ie, &mut None).err();
+        }
         let e = &ie.entry;
         if req.pick.matches(e) && (req.include_expired || is_live(e.expires_at, now)) {
             refused.extend(export::Refused::of(&ie));
@@ -589,6 +634,10 @@ pub fn survey(
             ),
         ));
     }
+    let checked = match (refusal, pass) {
+        (Some(e), _) => return Err(e),
+        (None, p) => p.map(|p| p.finish(rules)).transpose()?,
+    };
     Ok(Survey {
         entries: summary.entries,
         selected,
@@ -597,6 +646,7 @@ pub fn survey(
             path: file.to_path_buf(),
             sha256: summary.sha256,
         },
+        checked,
     })
 }
 
