@@ -648,9 +648,9 @@ struct Yield {
 
 /// SQLite's default auto-checkpoint size in pages, which the gateway runs with.
 pub const AUTOCHECKPOINT_PAGES: i64 = 1000;
-/// The WAL statectl lets grow (32 MiB at 4 KiB pages) between its checkpoints when no
+/// The WAL statectl lets grow (128 MiB at 4 KiB pages) between its checkpoints when no
 /// one else is writing.
-const QUIET_CHECKPOINT_PAGES: i64 = 8192;
+const QUIET_CHECKPOINT_PAGES: i64 = 32768;
 
 impl Yield {
     const BUSY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
