@@ -21,7 +21,7 @@ LIVE = f"(expires_at IS NULL OR expires_at > {NOW})"
 COLS = "plugin_id, namespace, entry_key, value_json, created_at, expires_at"
 # store/write.rs QUIET_CHECKPOINT_PAGES: how far statectl lets the WAL grow between its
 # checkpoints on a quiet database (the batched-DELETE baseline does the same).
-QUIET_CHECKPOINT_PAGES = 8192
+QUIET_CHECKPOINT_PAGES = 32768
 
 
 def run(cmd, stdout=subprocess.DEVNULL, env=None, stdin=None):
