@@ -130,8 +130,8 @@ pub fn apply_batched(
     now: Ms,
 ) -> Result<Stats> {
     let mut stats = Stats::new();
-    let mut pacer = write::Pacer::new(writer, write::IMPORT_TARGET_TXN)?;
-    let mut batch: Vec<export::ImportEntry> = Vec::with_capacity(write::BATCH_ROWS);
+    let mut pacer = write::Pacer::new(writer, write::IMPORT_PACE)?;
+    let mut batch: Vec<export::ImportEntry> = Vec::with_capacity(write::IMPORT_PACE.max_rows);
     let mut done = 0u64;
     let mut flush = |writer: &mut write::Writer,
                      batch: &mut Vec<export::ImportEntry>,
