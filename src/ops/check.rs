@@ -142,8 +142,12 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         future,
         window: lim.window_ms,
         large_value,
+        decode: lim.decode_rows,
     };
-    let scanned = scan::scan_all(db, params).map_err(|e| e.to_string());
+    let (scanned, decoded) = match scan::scan_all(db, params) {
+        Ok(s) => (Ok(s.namespaces), Ok(s.decoded)),
+        Err(e) => (Err(e.to_string()), Err(e.to_string())),
+    };
     let total = |f: fn(&scan::NsScan) -> u64| match &scanned {
         Ok(s) => s.values().map(f).sum::<u64>(),
         Err(_) => 0,
@@ -167,11 +171,7 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         now,
         listing_index: capacity::listing_index_columns(&db.conn).map_err(|e| e.to_string()),
         unreadable: crate::store::query::unreadable_times(&db.conn).map_err(|e| e.to_string()),
-        decoded: if lim.decode_rows {
-            crate::store::integrity::scan(&db.conn, now).map_err(|e| e.to_string())
-        } else {
-            Ok(Vec::new())
-        },
+        decoded,
         large_examples: examples(
             total(|x| x.large_values),
             Finding::LargeValue(now, large_value),

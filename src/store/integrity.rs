@@ -4,14 +4,11 @@
 //! key's account, room and event are the target's), and values that do not have
 //! the namespace's shape (the catalog's decode problems). One rule per row,
 //! [`finding`], used by `check` and by `ls`'s marker; a finding never fails a listing.
+//! `check` tallies the live rows of every decoded namespace ([`NsIntegrity::judge`])
+//! in its one pass over the table (`store::scan`).
 
 use super::catalog::{self, Decoded, KeyRule, Spec};
-use super::names;
-use super::query;
-use crate::error::Result;
-use crate::timefmt::Ms;
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// Sample keys kept per namespace and kind.
 pub const SAMPLES: usize = 3;
@@ -105,55 +102,44 @@ impl NsIntegrity {
             samples.push((key.to_string(), why.to_string()));
         }
     }
-}
 
-/// The live rows of every stored namespace statectl can decode, checked row by row;
-/// only namespaces with findings are returned, in name order. One pass in table order
-/// (sequential reads; going namespace by namespace through the listing index costs a
-/// random table read per row); the samples are the first rows met in that pass.
-pub fn scan(conn: &rusqlite::Connection, now: Ms) -> Result<Vec<NsIntegrity>> {
-    type PerNs<'s> = (&'s Spec, NsIntegrity);
-    let mut specs: HashMap<String, HashMap<String, PerNs<'static>>> = HashMap::new();
-    for (plugin, ns) in names::stored_names(conn)? {
-        if let Some(spec) = catalog::spec(&plugin, &ns) {
-            let acc = NsIntegrity {
-                plugin_id: plugin.clone(),
-                namespace: ns.clone(),
-                ..Default::default()
-            };
-            specs.entry(plugin).or_default().insert(ns, (spec, acc));
+    /// No rows yet of `plugin_id`/`namespace`.
+    pub fn new(plugin_id: &str, namespace: &str) -> Self {
+        NsIntegrity {
+            plugin_id: plugin_id.to_string(),
+            namespace: namespace.to_string(),
+            ..Default::default()
         }
     }
-    if specs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {} FROM plugin_state_entries WHERE {}",
-        query::ENTRY_COLUMNS,
-        super::rules::LIVE_SQL
-    ))?;
-    let mut rows = stmt.query(rusqlite::named_params! {":now": now})?;
-    while let Some(r) = rows.next()? {
-        let (Ok(plugin), Ok(ns)) = (r.get_ref(0)?.as_str(), r.get_ref(1)?.as_str()) else {
-            continue;
-        };
-        let Some((spec, acc)) = specs.get_mut(plugin).and_then(|m| m.get_mut(ns)) else {
-            continue;
-        };
-        let e = query::entry_from_row(r)?;
-        acc.rows += 1;
-        let d = spec.decode(&e.key, &e.value_json, true);
+
+    /// One live row of the namespace `spec` decodes: counted, and its finding kept.
+    pub fn judge(&mut self, spec: &Spec, key: &str, value_json: &str) {
+        self.rows += 1;
+        let d = spec.decode(key, value_json, true);
         if let Some((kind, why)) = finding(&d) {
-            acc.add(&e.key, kind, why);
+            self.add(key, kind, why);
         }
     }
-    let mut out: Vec<NsIntegrity> = specs
-        .into_values()
-        .flat_map(|m| m.into_values().map(|(_, acc)| acc))
-        .filter(|f| f.key_mismatches + f.shape_problems > 0)
-        .collect();
-    out.sort_by(|a, b| (&a.plugin_id, &a.namespace).cmp(&(&b.plugin_id, &b.namespace)));
-    Ok(out)
+
+    /// Adds the findings of the rows that come after this tally's in table order (a
+    /// later rowid range of the same pass): its samples go after these.
+    pub fn merge(&mut self, later: NsIntegrity) {
+        self.rows += later.rows;
+        self.key_mismatches += later.key_mismatches;
+        self.shape_problems += later.shape_problems;
+        for (mine, theirs) in [
+            (&mut self.key_samples, later.key_samples),
+            (&mut self.shape_samples, later.shape_samples),
+        ] {
+            let room = SAMPLES.saturating_sub(mine.len());
+            mine.extend(theirs.into_iter().take(room));
+        }
+    }
+
+    /// Whether any row disagrees with its key or shape.
+    pub fn has_findings(&self) -> bool {
+        self.key_mismatches + self.shape_problems > 0
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +155,24 @@ mod tests {
         assert!(why.contains("entry.id (btn_1)"), "{why}");
         let none: Value = serde_json::from_str(r#"{"version":1,"entry":{}}"#).unwrap();
         assert!(key_mismatch(&rule, "btn_1", &[], Some(&none)).is_some());
+    }
+
+    #[test]
+    fn a_later_range_adds_its_counts_and_samples_after_the_earlier() {
+        let tally = |keys: &[&str]| {
+            let mut t = NsIntegrity::new("discord", "discord.components");
+            for k in keys {
+                t.rows += 1;
+                t.add(k, Kind::Key, "why");
+            }
+            t
+        };
+        let mut first = tally(&["a", "b"]);
+        first.merge(tally(&["c", "d"]));
+        assert_eq!((first.rows, first.key_mismatches), (4, 4));
+        let keys: Vec<&str> = first.key_samples.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert!(first.has_findings() && !NsIntegrity::new("p", "n").has_findings());
     }
 
     #[test]

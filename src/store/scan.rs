@@ -1,12 +1,18 @@
 //! One pass over `plugin_state_entries` for `check`: per-(plugin, namespace) counts of
-//! what the health checks judge, example rows of a finding, and the integrity pragma.
+//! what the health checks judge and the findings of the decoded namespaces (each row
+//! read and parsed once), example rows of a finding, and the integrity pragma.
 
 use super::Db;
 use super::capacity::{EXPIRING_IN_WINDOW_SQL, WRITTEN_IN_WINDOW_SQL};
+use super::catalog::{self, Spec};
+use super::integrity::NsIntegrity;
+use super::query::text_ref;
 use super::rules::{EXPIRED_SQL, LIVE_SQL};
-use super::value::{CORRUPT_SQL, register_sql};
+use super::value::{CORRUPT_SQL, corrupt, register_sql};
 use crate::error::{Error, Kind, Result};
-use std::collections::BTreeMap;
+use rusqlite::Row;
+use rusqlite::types::ValueRef;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Per-(plugin, namespace) figures from one pass over the table.
@@ -38,6 +44,9 @@ pub struct ScanParams {
     pub window: i64,
     /// Values above this many UTF-8 bytes count as large.
     pub large_value: i64,
+    /// Whether to decode the live rows of the namespaces the catalog knows
+    /// (`namespace_integrity`).
+    pub decode: bool,
 }
 
 impl NsScan {
@@ -69,54 +78,173 @@ pub enum Finding {
     LargeValue(i64, i64),
 }
 
-/// Per-namespace counts over the rows whose rowid lies in `lo..=hi`.
-fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<ScanMap> {
-    register_sql(conn)?;
-    // The per-row figures are computed in a subquery that is not flattened (`LIMIT -1`):
-    // the GROUP BY's sorter then holds a few integers per row, not every value_json
-    // (which made it spill the whole table to a temporary file).
+/// What the pass over the table found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Scanned {
+    pub namespaces: ScanMap,
+    /// The decoded namespaces whose live rows disagree with their key or shape, in name
+    /// order (`store::integrity`); none looked at unless [`ScanParams::decode`].
+    pub decoded: Vec<NsIntegrity>,
+}
+
+/// `MAX(created_at)` as SQLite's aggregate takes it (NULLs left out, numbers below
+/// text and BLOBs, the first of equals kept), for `newest_write`.
+#[derive(Debug, Clone, Copy, Default)]
+enum Newest {
+    #[default]
+    Nothing,
+    Int(i64),
+    Real(f64),
+    NotNumber,
+}
+
+impl Newest {
+    fn see(&mut self, v: ValueRef<'_>) {
+        use Newest::*;
+        *self = match (*self, v) {
+            (_, ValueRef::Null) | (NotNumber, _) => return,
+            (_, ValueRef::Text(_) | ValueRef::Blob(_)) => NotNumber,
+            (Nothing, ValueRef::Integer(i)) => Int(i),
+            (Nothing, ValueRef::Real(f)) => Real(f),
+            (Int(m), ValueRef::Integer(i)) if i > m => Int(i),
+            (Real(m), ValueRef::Integer(i)) if i as f64 > m => Int(i),
+            (Int(m), ValueRef::Real(f)) if f > m as f64 => Real(f),
+            (Real(m), ValueRef::Real(f)) if f > m => Real(f),
+            _ => return,
+        }
+    }
+
+    /// The newest write: the greatest `created_at` when it is an INTEGER, else 0.
+    fn ms(self) -> i64 {
+        match self {
+            Newest::Int(i) => i,
+            _ => 0,
+        }
+    }
+}
+
+/// One (plugin, namespace) of a rowid range.
+struct Tally {
+    plugin: String,
+    namespace: String,
+    scan: NsScan,
+    newest: Newest,
+    /// The catalog's decoder of the namespace and what it found, when the scan decodes
+    /// and the catalog knows the namespace.
+    decoded: Option<(&'static Spec, NsIntegrity)>,
+}
+
+/// The (plugin, namespace)s of a rowid range, in the order first met.
+#[derive(Default)]
+struct Tallies {
+    list: Vec<Tally>,
+    index: HashMap<Vec<u8>, HashMap<Vec<u8>, usize>>,
+    /// The last one met: consecutive rows are mostly of one namespace.
+    last: usize,
+}
+
+impl Tallies {
+    /// The tally of the row `r`, whose plugin and namespace are `p` and `n`.
+    fn of(&mut self, r: &Row<'_>, (p, n): (&[u8], &[u8]), decode: bool) -> Result<&mut Tally> {
+        if let Some(t) = self.list.get(self.last)
+            && t.plugin.as_bytes() == p
+            && t.namespace.as_bytes() == n
+        {
+            return Ok(&mut self.list[self.last]);
+        }
+        self.last = match self.index.get(p).and_then(|m| m.get(n)) {
+            Some(&i) => i,
+            None => {
+                // New: read as the owned names (which also refuses invalid UTF-8).
+                let (plugin, namespace): (String, String) = (r.get(0)?, r.get(1)?);
+                let decoded = catalog::spec(&plugin, &namespace)
+                    .filter(|_| decode)
+                    .map(|spec| (spec, NsIntegrity::new(&plugin, &namespace)));
+                let i = self.list.len();
+                self.index
+                    .entry(p.to_vec())
+                    .or_default()
+                    .insert(n.to_vec(), i);
+                self.list.push(Tally {
+                    plugin,
+                    namespace,
+                    scan: NsScan::default(),
+                    newest: Newest::Nothing,
+                    decoded,
+                });
+                i
+            }
+        };
+        Ok(&mut self.list[self.last])
+    }
+}
+
+/// Column `i` as the text it must be (a name), or the error reading it as a String gives.
+fn name<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r [u8]> {
+    match r.get_ref(i)? {
+        ValueRef::Text(t) => Ok(t),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            i,
+            r.as_ref().column_name(i)?.to_string(),
+            other.data_type(),
+        )),
+    }
+}
+
+/// Per-namespace counts over the rows whose rowid lies in `lo..=hi`, read once each in
+/// table order: the figures of the rules (computed by SQLite, `LIMIT`-free so no sorter
+/// holds the table), whether the runtime can read the value (`value::corrupt`), and
+/// with `decode` the decoded namespaces' findings.
+fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<Vec<Tally>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT plugin_id, namespace, SUM(a), SUM(b), SUM(c), SUM(d), SUM(e), SUM(f), SUM(g),
-                SUM(h), SUM(i), MAX(created_at)
-         FROM (SELECT plugin_id, namespace, {LIVE_SQL} AS a, {EXPIRED_SQL} AS b,
-                      expires_at IS NULL AS c, {CORRUPT_SQL} AS d,
-                      expires_at IS NOT NULL AND expires_at < created_at AS e,
-                      created_at > :future AS f,
-                      {WRITTEN_IN_WINDOW_SQL} AS g, {EXPIRING_IN_WINDOW_SQL} AS h,
-                      {LIVE_SQL} AND octet_length(value_json) > :large AS i, created_at
-               FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi LIMIT -1)
-         GROUP BY plugin_id, namespace"
+        "SELECT plugin_id, namespace, entry_key, value_json, {LIVE_SQL}, {EXPIRED_SQL},
+                expires_at IS NULL, expires_at IS NOT NULL AND expires_at < created_at,
+                created_at > :future, {WRITTEN_IN_WINDOW_SQL}, {EXPIRING_IN_WINDOW_SQL},
+                {LIVE_SQL} AND octet_length(value_json) > :large, created_at
+         FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi"
     ))?;
-    let rows = stmt.query_map(
-        rusqlite::named_params! {":now": p.now, ":future": p.future, ":lo": lo, ":hi": hi,
-        ":window": p.window, ":large": p.large_value},
-        |r| {
-            let n = |i| r.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0) as u64);
-            Ok((
-                (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                NsScan {
-                    live: n(2)?,
-                    expired: n(3)?,
-                    no_expiry: n(4)?,
-                    corrupt: n(5)?,
-                    expires_before_created: n(6)?,
-                    created_in_future: n(7)?,
-                    writes_window: n(8)?,
-                    expiring_window: n(9)?,
-                    large_values: n(10)?,
-                    newest_write: r.get::<_, Option<i64>>(11).unwrap_or(None).unwrap_or(0),
-                },
-            ))
-        },
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query(rusqlite::named_params! {":now": p.now, ":future": p.future,
+    ":lo": lo, ":hi": hi, ":window": p.window, ":large": p.large_value})?;
+    let mut tallies = Tallies::default();
+    let mut stack = Vec::new();
+    while let Some(r) = rows.next()? {
+        let t = tallies.of(r, (name(r, 0)?, name(r, 1)?), p.decode)?;
+        count_row(r, t, &mut stack)?;
+    }
+    Ok(tallies.list)
+}
+
+/// Adds the row `r` of [`scan`]'s query to its namespace's tally.
+fn count_row(r: &Row<'_>, t: &mut Tally, stack: &mut Vec<u8>) -> rusqlite::Result<()> {
+    // A rule's column is 1 where it holds (NULL, from a NULL time, counts as 0).
+    let flag = |i| {
+        Ok::<u64, rusqlite::Error>(matches!(r.get_ref(i)?, ValueRef::Integer(v) if v != 0).into())
+    };
+    let s = &mut t.scan;
+    let live = flag(4)?;
+    s.live += live;
+    s.expired += flag(5)?;
+    s.no_expiry += flag(6)?;
+    s.expires_before_created += flag(7)?;
+    s.created_in_future += flag(8)?;
+    s.writes_window += flag(9)?;
+    s.expiring_window += flag(10)?;
+    s.large_values += flag(11)?;
+    s.corrupt += u64::from(corrupt(r.get_ref(3)?, stack));
+    t.newest.see(r.get_ref(12)?);
+    if live == 1
+        && let Some((spec, found)) = &mut t.decoded
+    {
+        found.judge(spec, &text_ref(r.get_ref(2)?), &text_ref(r.get_ref(3)?));
+    }
+    Ok(())
 }
 
 /// The whole table, scanned in two rowid halves on two connections at once (parsing
 /// every value is CPU work, and the machine has more than one core). The halves are
 /// two snapshots: a row the gateway moves meanwhile can count once too often or not
-/// at all, which a health check can bear. `future`: `created_at` beyond it counts.
-pub fn scan_all(db: &Db, params: ScanParams) -> Result<ScanMap> {
+/// at all, which a health check can bear.
+pub fn scan_all(db: &Db, params: ScanParams) -> Result<Scanned> {
     let max: i64 = db.conn.query_row(
         "SELECT IFNULL(MAX(rowid), 0) FROM plugin_state_entries",
         [],
@@ -124,18 +252,43 @@ pub fn scan_all(db: &Db, params: ScanParams) -> Result<ScanMap> {
     )?;
     let mid = max / 2;
     let (path, timeout) = (db.path.clone(), db.busy_timeout_ms);
-    let upper = std::thread::spawn(move || -> Result<ScanMap> {
+    let upper = std::thread::spawn(move || -> Result<Vec<Tally>> {
         let other = Db::open_read_only(&path, timeout)?;
         scan(&other.conn, params, mid + 1, i64::MAX)
     });
-    let mut all = scan(&db.conn, params, i64::MIN, mid)?;
+    let lower = scan(&db.conn, params, i64::MIN, mid)?;
     let upper = upper
         .join()
         .map_err(|_| Error::new(Kind::Scan, "the table scan thread failed"))??;
-    for (key, x) in upper {
-        all.entry(key).or_default().add(&x);
+    Ok(combine(lower, upper))
+}
+
+/// The tallies of the lower and the upper rowid half as one result (the lower half's
+/// findings first: samples are the first rows in table order).
+fn combine(lower: Vec<Tally>, upper: Vec<Tally>) -> Scanned {
+    let mut namespaces = ScanMap::new();
+    let mut decoded: BTreeMap<(String, String), NsIntegrity> = BTreeMap::new();
+    for t in lower.into_iter().chain(upper) {
+        let key = (t.plugin, t.namespace);
+        let scan = NsScan {
+            newest_write: t.newest.ms(),
+            ..t.scan
+        };
+        if let Some((_, found)) = t.decoded {
+            match decoded.get_mut(&key) {
+                Some(earlier) => earlier.merge(found),
+                None => {
+                    decoded.insert(key.clone(), found);
+                }
+            }
+        }
+        namespaces.entry(key).or_default().add(&scan);
     }
-    Ok(all)
+    let decoded = decoded.into_values().filter(|f| f.has_findings()).collect();
+    Scanned {
+        namespaces,
+        decoded,
+    }
 }
 
 /// Up to three rows of a finding, as `plugin/namespace "key"`, comma-separated.

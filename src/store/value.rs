@@ -101,22 +101,33 @@ pub const CORRUPT_SQL: &str = "statectl_corrupt(value_json)";
 /// with `JSON.parse`), so a scan judges values in the same pass that counts them.
 pub fn register_sql(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
-    use rusqlite::types::ValueRef;
     conn.create_scalar_function(
         "statectl_corrupt",
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            Ok(match ctx.get_raw(0) {
-                ValueRef::Text(t) => !verdict(&String::from_utf8_lossy(t), false).is_valid(),
-                ValueRef::Blob(_) => true,
-                // The runtime reads a number as JSON text (`JSON.parse(5)` is 5), and
-                // NULL cannot be stored (NOT NULL): neither is corrupt.
-                ValueRef::Integer(_) | ValueRef::Real(_) => false,
-                ValueRef::Null => true,
-            })
-        },
+        |ctx| Ok(corrupt(ctx.get_raw(0), &mut Vec::new())),
     )
+}
+
+/// [`verdict`] of a `value_json` as SQLite hands it over, for a scan that only needs to
+/// know whether the runtime can read it: `true` where it cannot. `stack` is scratch
+/// space for the parser, kept by the caller across rows.
+///
+/// Text is judged as raw bytes: the runtime reads it with invalid UTF-8 replaced by
+/// U+FFFD, which replaces only bytes of 0x80 and above by bytes of 0x80 and above and
+/// never touches an ASCII byte; the grammar treats every such byte alike (text inside
+/// a string, an unexpected token outside one), so the bytes and the repaired text get
+/// the same verdict.
+pub fn corrupt(v: rusqlite::types::ValueRef<'_>, stack: &mut Vec<u8>) -> bool {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Text(t) => parse_bytes(t, stack).is_err(),
+        ValueRef::Blob(_) => true,
+        // The runtime reads a number as JSON text (`JSON.parse(5)` is 5), and
+        // NULL cannot be stored (NOT NULL): neither is corrupt.
+        ValueRef::Integer(_) | ValueRef::Real(_) => false,
+        ValueRef::Null => true,
+    }
 }
 
 /// Whether the runtime of `rules` can take this row as it is: a readable value within
@@ -322,13 +333,14 @@ impl Cursor<'_> {
 /// Checks `text` against the JSON grammar exactly as `JSON.parse` does (ECMA-404; JSON
 /// whitespace is space, tab, LF and CR only; no BOM, no trailing commas, no comments).
 pub fn parse(text: &str) -> Result<Shape, SyntaxError> {
-    let mut c = Cursor {
-        b: text.as_bytes(),
-        i: 0,
-        ws: false,
-    };
-    // Open containers: `[` or `{`.
-    let mut stack: Vec<u8> = Vec::new();
+    parse_bytes(text.as_bytes(), &mut Vec::new())
+}
+
+/// [`parse`] of text as bytes; `stack` (emptied first) holds the open containers, `[`
+/// or `{`, so that a caller judging many values allocates it once.
+fn parse_bytes(b: &[u8], stack: &mut Vec<u8>) -> Result<Shape, SyntaxError> {
+    let mut c = Cursor { b, i: 0, ws: false };
+    stack.clear();
     let mut depth = 0;
     'value: loop {
         c.skip_ws();
@@ -561,6 +573,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn raw_bytes_get_the_verdict_of_the_repaired_text() {
+        use rusqlite::types::ValueRef;
+        for b in [
+            &b"\"cut \xf0\x9f\""[..],
+            b"{\"a\":\"\xff\"}",
+            b"\xff",
+            b"[1,\xc3]",
+            b"\"\xe2\x80\"",
+            b"{\"\xc0\":1}",
+        ] {
+            let repaired = verdict(&String::from_utf8_lossy(b), false).is_valid();
+            assert_eq!(
+                corrupt(ValueRef::Text(b), &mut Vec::new()),
+                !repaired,
+                "{b:?}"
+            );
+        }
+        let mut stack = vec![b'['; 3];
+        assert!(!corrupt(ValueRef::Text(b"{}"), &mut stack), "stack reused");
+        assert!(corrupt(ValueRef::Blob(b"{}"), &mut stack));
+        assert!(!corrupt(ValueRef::Integer(5), &mut stack));
     }
 
     #[test]
