@@ -144,9 +144,9 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         large_value,
         decode: lim.decode_rows,
     };
-    let (scanned, decoded) = match scan::scan_all(db, params) {
-        Ok(s) => (Ok(s.namespaces), Ok(s.decoded)),
-        Err(e) => (Err(e.to_string()), Err(e.to_string())),
+    let (scanned, decoded, unreadable) = match scan::scan_all(db, params) {
+        Ok(s) => (Ok(s.namespaces), Ok(s.decoded), Ok(s.unreadable)),
+        Err(e) => (Err(e.to_string()), Err(e.to_string()), Err(e.to_string())),
     };
     let total = |f: fn(&scan::NsScan) -> u64| match &scanned {
         Ok(s) => s.values().map(f).sum::<u64>(),
@@ -170,7 +170,7 @@ pub fn gather(db: &Db, legacy_beside: Option<PathBuf>, now: i64, lim: &Limits) -
         rules: s.rules,
         now,
         listing_index: capacity::listing_index_columns(&db.conn).map_err(|e| e.to_string()),
-        unreadable: crate::store::query::unreadable_times(&db.conn).map_err(|e| e.to_string()),
+        unreadable,
         decoded,
         large_examples: examples(
             total(|x| x.large_values),

@@ -6,7 +6,6 @@ use crate::error::Result;
 use crate::timefmt::Ms;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, Row};
-use std::collections::BTreeMap;
 
 /// Which rows by expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -643,36 +642,38 @@ pub fn plan_scan(conn: &Connection, sel: &Selection, sample: usize, clock: Ms) -
 /// (plugin, namespace, rows, up to three keys) of a namespace the runtime cannot list.
 pub type UnreadableNs = (String, String, u64, Vec<String>);
 
-/// The namespaces the runtime can no longer list: per (plugin, namespace), the rows
-/// with a time beyond `MAX_SAFE_INTEGER` and up to three of their keys.
-pub fn unreadable_times(conn: &Connection) -> Result<Vec<UnreadableNs>> {
-    // One table scan, no ORDER BY: ordered through the primary-key index, every index
-    // entry would cost a lookup in the table (a random read per row of the database).
-    let mut stmt = conn.prepare(&format!(
-        "SELECT plugin_id, namespace, entry_key FROM plugin_state_entries WHERE {}",
-        super::rules::UNREADABLE_TIME_SQL
-    ))?;
-    let mut found: BTreeMap<(String, String), (u64, Vec<String>)> = BTreeMap::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (p, n, k) = (
-            text(r.get_ref(0)?),
-            text(r.get_ref(1)?),
-            text(r.get_ref(2)?),
-        );
-        let (count, keys) = found.entry((p, n)).or_default();
-        *count += 1;
-        // The first three keys in key order.
-        let at = keys.partition_point(|x| x.as_bytes() < k.as_bytes());
-        if at < 3 {
-            keys.insert(at, k);
-            keys.truncate(3);
+/// The rows of one (plugin, namespace) the runtime can no longer list (a time beyond
+/// `MAX_SAFE_INTEGER`, `rules::UNREADABLE_TIME_SQL`): how many, and the first three
+/// keys in key order. `check` tallies them in its pass over the table (`store::scan`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub rows: u64,
+    pub keys: Vec<String>,
+}
+
+impl Unreadable {
+    /// One more such row.
+    pub fn add(&mut self, key: String) {
+        self.rows += 1;
+        self.keep(key);
+    }
+
+    /// Adds the rows another part of the table found.
+    pub fn merge(&mut self, other: Unreadable) {
+        self.rows += other.rows;
+        for k in other.keys {
+            self.keep(k);
         }
     }
-    Ok(found
-        .into_iter()
-        .map(|((p, n), (count, keys))| (p, n, count, keys))
-        .collect())
+
+    /// The first three keys in key order.
+    fn keep(&mut self, key: String) {
+        let at = self.keys.partition_point(|x| x.as_bytes() < key.as_bytes());
+        if at < 3 {
+            self.keys.insert(at, key);
+            self.keys.truncate(3);
+        }
+    }
 }
 
 /// Rows of a write's selection whose `created_at` is NULL (hand-made tables): a write
@@ -896,6 +897,21 @@ mod tests {
         })
         .unwrap();
         out
+    }
+
+    #[test]
+    fn unreadable_rows_keep_the_first_three_keys_over_every_part() {
+        let part = |keys: &[&str]| {
+            let mut u = Unreadable::default();
+            keys.iter().for_each(|k| u.add(k.to_string()));
+            u
+        };
+        let mut u = part(&["k5", "k2", "k9"]);
+        u.merge(part(&["k1", "k7"]));
+        assert_eq!(
+            (u.rows, u.keys),
+            (5, vec!["k1".into(), "k2".into(), "k5".into()])
+        );
     }
 
     #[test]

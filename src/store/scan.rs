@@ -6,8 +6,8 @@ use super::Db;
 use super::capacity::{EXPIRING_IN_WINDOW_SQL, WRITTEN_IN_WINDOW_SQL};
 use super::catalog::{self, Spec};
 use super::integrity::NsIntegrity;
-use super::query::text_ref;
-use super::rules::{EXPIRED_SQL, LIVE_SQL};
+use super::query::{Unreadable, UnreadableNs, text_ref};
+use super::rules::{EXPIRED_SQL, LIVE_SQL, UNREADABLE_TIME_SQL};
 use super::value::{CORRUPT_SQL, corrupt, register_sql};
 use crate::error::{Error, Kind, Result};
 use rusqlite::Row;
@@ -85,6 +85,8 @@ pub struct Scanned {
     /// The decoded namespaces whose live rows disagree with their key or shape, in name
     /// order (`store::integrity`); none looked at unless [`ScanParams::decode`].
     pub decoded: Vec<NsIntegrity>,
+    /// The namespaces with rows whose time the runtime cannot read, in name order.
+    pub unreadable: Vec<UnreadableNs>,
 }
 
 /// `MAX(created_at)` as SQLite's aggregate takes it (NULLs left out, numbers below
@@ -132,6 +134,7 @@ struct Tally {
     /// The catalog's decoder of the namespace and what it found, when the scan decodes
     /// and the catalog knows the namespace.
     decoded: Option<(&'static Spec, NsIntegrity)>,
+    unreadable: Unreadable,
 }
 
 /// The (plugin, namespace)s of a rowid range, in the order first met.
@@ -171,6 +174,7 @@ impl Tallies {
                     scan: NsScan::default(),
                     newest: Newest::Nothing,
                     decoded,
+                    unreadable: Unreadable::default(),
                 });
                 i
             }
@@ -193,14 +197,15 @@ fn name<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r [u8]> {
 
 /// Per-namespace counts over the rows whose rowid lies in `lo..=hi`, read once each in
 /// table order: the figures of the rules (computed by SQLite, `LIMIT`-free so no sorter
-/// holds the table), whether the runtime can read the value (`value::corrupt`), and
-/// with `decode` the decoded namespaces' findings.
+/// holds the table), whether the runtime can read the value (`value::corrupt`), the
+/// rows with an unreadable time, and with `decode` the decoded namespaces' findings.
 fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<Vec<Tally>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT plugin_id, namespace, entry_key, value_json, {LIVE_SQL}, {EXPIRED_SQL},
                 expires_at IS NULL, expires_at IS NOT NULL AND expires_at < created_at,
                 created_at > :future, {WRITTEN_IN_WINDOW_SQL}, {EXPIRING_IN_WINDOW_SQL},
-                {LIVE_SQL} AND octet_length(value_json) > :large, created_at
+                {LIVE_SQL} AND octet_length(value_json) > :large, created_at,
+                {UNREADABLE_TIME_SQL}
          FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi"
     ))?;
     let mut rows = stmt.query(rusqlite::named_params! {":now": p.now, ":future": p.future,
@@ -232,6 +237,9 @@ fn count_row(r: &Row<'_>, t: &mut Tally, stack: &mut Vec<u8>) -> rusqlite::Resul
     s.large_values += flag(11)?;
     s.corrupt += u64::from(corrupt(r.get_ref(3)?, stack));
     t.newest.see(r.get_ref(12)?);
+    if flag(13)? == 1 {
+        t.unreadable.add(text_ref(r.get_ref(2)?).into_owned());
+    }
     if live == 1
         && let Some((spec, found)) = &mut t.decoded
     {
@@ -268,6 +276,7 @@ pub fn scan_all(db: &Db, params: ScanParams) -> Result<Scanned> {
 fn combine(lower: Vec<Tally>, upper: Vec<Tally>) -> Scanned {
     let mut namespaces = ScanMap::new();
     let mut decoded: BTreeMap<(String, String), NsIntegrity> = BTreeMap::new();
+    let mut unreadable: BTreeMap<(String, String), Unreadable> = BTreeMap::new();
     for t in lower.into_iter().chain(upper) {
         let key = (t.plugin, t.namespace);
         let scan = NsScan {
@@ -282,12 +291,23 @@ fn combine(lower: Vec<Tally>, upper: Vec<Tally>) -> Scanned {
                 }
             }
         }
+        if t.unreadable.rows > 0 {
+            unreadable
+                .entry(key.clone())
+                .or_default()
+                .merge(t.unreadable);
+        }
         namespaces.entry(key).or_default().add(&scan);
     }
     let decoded = decoded.into_values().filter(|f| f.has_findings()).collect();
+    let unreadable = unreadable
+        .into_iter()
+        .map(|((p, n), u)| (p, n, u.rows, u.keys))
+        .collect();
     Scanned {
         namespaces,
         decoded,
+        unreadable,
     }
 }
 
