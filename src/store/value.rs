@@ -242,15 +242,33 @@ impl Cursor<'_> {
         }
         self.i - start
     }
+    /// Moves over the bytes of a string that need no look, eight at a time: a run
+    /// without `"`, `\\` or a control character (below 0x20), exactly the bytes that
+    /// [`Cursor::string`] would step over one by one.
+    fn skip_plain(&mut self) {
+        const ONES: u64 = u64::from_ne_bytes([1; 8]);
+        const HIGH: u64 = ONES * 0x80;
+        // Whether a byte of `x` is below `n` (n <= 0x80; exact as to "any").
+        let any_below = |x: u64, n: u8| x.wrapping_sub(ONES * n as u64) & !x & HIGH != 0;
+        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+            let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+                return;
+            };
+            let x = u64::from_ne_bytes(bytes);
+            if any_below(x, 0x20)
+                || any_below(x ^ (ONES * b'"' as u64), 1)
+                || any_below(x ^ (ONES * b'\\' as u64), 1)
+            {
+                return;
+            }
+            self.i += 8;
+        }
+    }
     /// A string, the cursor on its opening quote.
     fn string(&mut self) -> Result<(), SyntaxError> {
         self.i += 1;
         loop {
-            // Skip the plain bytes up to the next quote, backslash or control character.
-            let plain = self.b[self.i..]
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-            self.i = plain.map_or(self.b.len(), |n| self.i + n);
+            self.skip_plain();
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -572,6 +590,23 @@ mod tests {
                     assert_eq!(takes.is_ok(), readable && limits.is_ok(), "{text}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn every_byte_of_a_long_string_is_looked_at() {
+        for at in 0..24 {
+            let with = |c: &str| format!("\"{}{c}{}\"", "é".repeat(at / 2), "a".repeat(24 - at));
+            assert!(!ok(&with("\u{1}")), "control character at {at}");
+            assert!(!ok(&with("\u{1f}")), "control character at {at}");
+            assert!(!ok(&with("\\x")), "bad escape at {at}");
+            assert!(!ok(&with("\"")), "early quote at {at}");
+            assert!(ok(&with("\\\"")), "escaped quote at {at}");
+            assert!(ok(&with(" \u{7f}~!")), "plain bytes at {at}");
+            assert!(
+                !ok(&format!("\"{}", "a".repeat(at))),
+                "unterminated at {at}"
+            );
         }
     }
 
