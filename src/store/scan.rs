@@ -248,36 +248,61 @@ fn count_row(r: &Row<'_>, t: &mut Tally, stack: &mut Vec<u8>) -> rusqlite::Resul
     Ok(())
 }
 
-/// The whole table, scanned in two rowid halves on two connections at once (parsing
-/// every value is CPU work, and the machine has more than one core). The halves are
-/// two snapshots: a row the gateway moves meanwhile can count once too often or not
-/// at all, which a health check can bear.
+/// How many rowid ranges [`scan_all`] cuts the table into: enough that the two
+/// workers finish together even when the costly rows (decoded namespaces, long values)
+/// sit in one part of the table.
+const PARTS: i64 = 16;
+
+/// The whole table, scanned in [`PARTS`] rowid ranges by two workers on two
+/// connections at once (parsing every value is CPU work, and the machine has more than
+/// one core), each taking the next range when done with one. Each range is its own
+/// snapshot: a row the gateway moves meanwhile can count once too often or not at all,
+/// which a health check can bear.
 pub fn scan_all(db: &Db, params: ScanParams) -> Result<Scanned> {
     let max: i64 = db.conn.query_row(
         "SELECT IFNULL(MAX(rowid), 0) FROM plugin_state_entries",
         [],
         |r| r.get(0),
     )?;
-    let mid = max / 2;
+    // Range i holds the rowids in (bound(i), bound(i + 1)].
+    let bound = move |i: i64| match i {
+        0 => i64::MIN,
+        PARTS => i64::MAX,
+        i => (i128::from(max) * i128::from(i) / i128::from(PARTS)) as i64,
+    };
+    let next = std::sync::atomic::AtomicI64::new(0);
+    let work = |conn: &rusqlite::Connection| -> Result<Vec<(i64, Vec<Tally>)>> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= PARTS {
+                return Ok(done);
+            }
+            let lo = bound(i).saturating_add(i64::from(i > 0));
+            done.push((i, scan(conn, params, lo, bound(i + 1))?));
+        }
+    };
     let (path, timeout) = (db.path.clone(), db.busy_timeout_ms);
-    let upper = std::thread::spawn(move || -> Result<Vec<Tally>> {
-        let other = Db::open_read_only(&path, timeout)?;
-        scan(&other.conn, params, mid + 1, i64::MAX)
-    });
-    let lower = scan(&db.conn, params, i64::MIN, mid)?;
-    let upper = upper
-        .join()
-        .map_err(|_| Error::new(Kind::Scan, "the table scan thread failed"))??;
-    Ok(combine(lower, upper))
+    let mut parts = std::thread::scope(|s| -> Result<Vec<(i64, Vec<Tally>)>> {
+        let other = s.spawn(|| work(&Db::open_read_only(&path, timeout)?.conn));
+        let mut parts = work(&db.conn)?;
+        let theirs = other
+            .join()
+            .map_err(|_| Error::new(Kind::Scan, "the table scan thread failed"))??;
+        parts.extend(theirs);
+        Ok(parts)
+    })?;
+    parts.sort_by_key(|(i, _)| *i);
+    Ok(combine(parts.into_iter().map(|(_, t)| t)))
 }
 
-/// The tallies of the lower and the upper rowid half as one result (the lower half's
-/// findings first: samples are the first rows in table order).
-fn combine(lower: Vec<Tally>, upper: Vec<Tally>) -> Scanned {
+/// The tallies of the rowid ranges, in rowid order, as one result (the findings of a
+/// lower range first: samples are the first rows in table order).
+fn combine(parts: impl Iterator<Item = Vec<Tally>>) -> Scanned {
     let mut namespaces = ScanMap::new();
     let mut decoded: BTreeMap<(String, String), NsIntegrity> = BTreeMap::new();
     let mut unreadable: BTreeMap<(String, String), Unreadable> = BTreeMap::new();
-    for t in lower.into_iter().chain(upper) {
+    for t in parts.flatten() {
         let key = (t.plugin, t.namespace);
         let scan = NsScan {
             newest_write: t.newest.ms(),
