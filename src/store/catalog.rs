@@ -337,15 +337,17 @@ fn capture(
     rest: &[Piece],
     out: &mut Vec<(String, String)>,
 ) -> bool {
+    // The rest is tried first and the capture put before its captures only once it
+    // matches (a failed try leaves `out` as it was): no allocation per backtrack step.
+    let at = out.len();
     for end in (1..=limit).rev() {
         if !text.is_char_boundary(end) {
             continue;
         }
-        out.push((name.to_string(), text[..end].to_string()));
         if match_pieces(rest, &text[end..], out) {
+            out.insert(at, (name.to_string(), text[..end].to_string()));
             return true;
         }
-        out.pop();
     }
     false
 }
@@ -1396,6 +1398,13 @@ mod tests {
                 ("message".to_string(), "1761234567890".to_string())
             ]
         );
+        let p = Pattern::parse("{a*}:{b}:{c}").unwrap();
+        let caps: Vec<(String, String)> = ["a", "b", "c"]
+            .into_iter()
+            .zip(["p:q", "r", "s"])
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(p.matches("p:q:r:s").unwrap(), caps, "in pattern order");
         let p = Pattern::parse("{a}:{b}").unwrap();
         assert!(p.matches("x:y:z").is_none(), "plain captures hold no ':'");
         assert!(p.matches("x:").is_none(), "captures are never empty");
