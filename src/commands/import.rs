@@ -87,7 +87,8 @@ pub fn run(ctx: &mut Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let stats = apply(ctx, args, &found.path, (&rules, &req), mode, &survey)?;
     render::report(ctx, &stats, &survey.refused, survey.entries, args.dry_run)?;
     if !args.dry_run {
-        let db = Db::open_read_only(&found.path, ctx.global.busy_timeout)?;
+        // The read connection of the start sees the imported rows: none of its reads
+        // is still open.
         let over = op::over_max_entries(&db, &stats, ctx.now)?;
         render::warn_over_max(ctx, &over);
     }
