@@ -3,15 +3,46 @@
 
 use super::known;
 use crate::error::{Error, Kind, Result};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
-/// Every (plugin, namespace) that has a stored row.
+/// Every (plugin, namespace) that has a stored row, in order: a few index seeks per
+/// pair (a skip scan of the primary key), not a read of every row. (SQLite steps over
+/// the equal rows for a row-value `(plugin_id, namespace) > (?, ?)`, so the next
+/// namespace of the same plugin and the next plugin are two queries.)
 pub fn stored_names(conn: &Connection) -> Result<Vec<(String, String)>> {
-    let mut stmt = conn
-        .prepare("SELECT DISTINCT plugin_id, namespace FROM plugin_state_entries ORDER BY 1, 2")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut next_plugin = conn.prepare_cached(
+        "SELECT plugin_id, namespace FROM plugin_state_entries \
+         WHERE plugin_id > ?1 ORDER BY plugin_id, namespace LIMIT 1",
+    )?;
+    let mut next_namespace = conn.prepare_cached(
+        "SELECT namespace FROM plugin_state_entries \
+         WHERE plugin_id = ?1 AND namespace > ?2 ORDER BY namespace LIMIT 1",
+    )?;
+    let pair = |r: &rusqlite::Row| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
+    let mut plugin = conn
+        .query_row(
+            "SELECT plugin_id, namespace FROM plugin_state_entries \
+             ORDER BY plugin_id, namespace LIMIT 1",
+            [],
+            pair,
+        )
+        .optional()?;
+    let mut out = Vec::new();
+    while let Some((p, mut n)) = plugin {
+        loop {
+            out.push((p.clone(), n.clone()));
+            match next_namespace
+                .query_row([&p, &n], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                Some(next) => n = next,
+                None => break,
+            }
+        }
+        plugin = next_plugin.query_row([&p], pair).optional()?;
+    }
+    Ok(out)
 }
 
 /// Edit distance (insertions, deletions, substitutions, swaps of neighbours).
@@ -171,6 +202,48 @@ pub fn not_found(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_names_are_the_distinct_pairs_in_order() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE plugin_state_entries (plugin_id TEXT NOT NULL, namespace TEXT NOT NULL,
+               entry_key TEXT NOT NULL, value_json TEXT NOT NULL, created_at INTEGER NOT NULL,
+               expires_at INTEGER, PRIMARY KEY (plugin_id, namespace, entry_key));",
+        )
+        .unwrap();
+        assert_eq!(stored_names(&conn).unwrap(), Vec::<(String, String)>::new());
+        let pairs = [
+            ("a", ""),
+            ("a", "x"),
+            ("a", "x"),
+            ("a", "x.y"),
+            ("a", "xa"),
+            ("ab", "x"),
+            ("", "n"),
+            ("b", "é"),
+            ("b", "z"),
+            ("b\u{0}", "z"),
+            ("a", "x\u{0}"),
+        ];
+        for (i, (p, n)) in pairs.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO plugin_state_entries VALUES (?1, ?2, ?3, '{}', 0, NULL)",
+                rusqlite::params![p, n, format!("k{i}")],
+            )
+            .unwrap();
+        }
+        let mut stmt = conn
+            .prepare("SELECT DISTINCT plugin_id, namespace FROM plugin_state_entries ORDER BY 1, 2")
+            .unwrap();
+        let distinct: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(stored_names(&conn).unwrap(), distinct);
+        assert_eq!(distinct.len(), 10);
+    }
 
     #[test]
     fn typos_find_their_namespace() {
