@@ -176,14 +176,32 @@ fn parse_local(t: &str) -> Option<Option<Ms>> {
 /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-26T10:00:00.123Z`.
 pub fn format_abs(ms: Ms) -> String {
     let nanos = i128::from(ms) * 1_000_000;
-    match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
-        Ok(dt) => {
-            let (y, mo, d) = (dt.year(), u8::from(dt.month()), dt.day());
-            let (h, mi, s, milli) = (dt.hour(), dt.minute(), dt.second(), dt.millisecond());
-            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+    let Ok(dt) = OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
+        return format!("{ms} (out of range)");
+    };
+    let (y, mo, d) = (dt.year(), u8::from(dt.month()), dt.day());
+    let (h, mi, s, milli) = (dt.hour(), dt.minute(), dt.second(), dt.millisecond());
+    let Some(year) = u32::try_from(y).ok().filter(|y| *y <= 9999) else {
+        return format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z");
+    };
+    // Digit by digit, not through `format!`: this runs twice for every row of a JSON
+    // listing.
+    let mut out = String::with_capacity(24);
+    for (n, width, sep) in [
+        (year, 4, '-'),
+        (mo.into(), 2, '-'),
+        (d.into(), 2, 'T'),
+        (h.into(), 2, ':'),
+        (mi.into(), 2, ':'),
+        (s.into(), 2, '.'),
+        (milli.into(), 3, 'Z'),
+    ] {
+        for p in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u32.pow(p) % 10) as u8));
         }
-        Err(_) => format!("{ms} (out of range)"),
+        out.push(sep);
     }
+    out
 }
 
 /// A short human duration: `45s`, `29m 59s`, `3d 4h`: the two largest units.
@@ -300,5 +318,45 @@ mod tests {
         assert_eq!(format_rel(t + 61_000, t), "in 1m 1s");
         assert_eq!(format_rel(t - 3 * 86_400_000 - 7_200_000, t), "3d 2h ago");
         assert_eq!(format_rel(t, t), "now");
+    }
+
+    #[test]
+    fn format_abs_writes_the_digits_format_would() {
+        use crate::store::rules::MAX_TIME_MS;
+        let reference = |ms: Ms| {
+            let Ok(dt) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            else {
+                return format!("{ms} (out of range)");
+            };
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                dt.year(),
+                u8::from(dt.month()),
+                dt.day(),
+                dt.hour(),
+                dt.minute(),
+                dt.second(),
+                dt.millisecond()
+            )
+        };
+        let mut t: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut times = vec![
+            0,
+            1,
+            999,
+            86_399_999,
+            -1,
+            -62_135_596_800_001,
+            MAX_TIME_MS,
+            253_402_300_799_999,
+        ];
+        for _ in 0..2000 {
+            t = t.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            times.push((t >> 16) as Ms % (MAX_TIME_MS + 1));
+            times.push(-((t >> 20) as Ms % 400_000_000_000_000));
+        }
+        for ms in times {
+            assert_eq!(format_abs(ms), reference(ms), "{ms}");
+        }
     }
 }

@@ -551,3 +551,51 @@ fn a_namespace_the_runtime_refuses_is_a_usage_error() {
         .assert()
         .success();
 }
+
+/// JSON listings are rendered on a second thread, in batches: a listing of several
+/// batches keeps every entry, once, in the runtime's order, in each JSON form.
+#[test]
+fn json_listings_of_many_batches_keep_every_entry_in_order() {
+    let (_d, db) = legacy_db();
+    let keys: Vec<String> = (0..1_000).map(|i| format!("k{i:04}")).collect();
+    // Created newest-first by key, so the runtime's order (created_at) reverses the keys.
+    let rows: Vec<RawRow> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            (
+                "discord",
+                "discord.modals",
+                k.as_str(),
+                r#"{"a":1}"#,
+                NOW - i as i64,
+                None,
+            )
+        })
+        .collect();
+    insert(&db, &rows);
+    let want: Vec<String> = keys.iter().rev().cloned().collect();
+    let out = ls(&db, &["discord.modals", "-o", "jsonl"]);
+    assert!(out.status.success());
+    let jsonl: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["key"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(jsonl, want);
+    let json = stdout_json(&ls(&db, &["discord.modals", "-o", "json"]));
+    let listed: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, want);
+    let only = stdout_json(&ls(&db, &["discord.modals", "-o", "json", "--keys-only"]));
+    assert_eq!(only, serde_json::json!(want));
+}

@@ -2,6 +2,7 @@
 //! holding JSON); a row whose value does not parse keeps its text in `value_raw`.
 
 use super::columns::{Column, Table};
+use super::json_lines::{self, JsonLines};
 use super::{Term, escape_control};
 use crate::error::Result;
 use crate::output::Format;
@@ -50,7 +51,7 @@ pub struct EntryJson<'a> {
     pub redacted: bool,
     /// The decoded fields of a known namespace (not with `--raw`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decoded: Option<serde_json::Value>,
+    pub decoded: Option<catalog::DecodedObject>,
     /// Why the key or value did not (fully) decode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_error: Option<String>,
@@ -119,12 +120,13 @@ pub fn serde_value(value_json: &str) -> Option<serde_json::Value> {
 
 impl<'a> EntryJson<'a> {
     pub fn new(e: &'a Entry, now: Ms, redact: bool) -> Self {
-        let corrupt = is_corrupt(e);
         let parsed = if redact {
             None
         } else {
             json_value(&e.value_json, e.blob)
         };
+        // A value that embeds has been validated already.
+        let corrupt = parsed.is_none() && is_corrupt(e);
         EntryJson {
             plugin_id: &e.plugin_id,
             namespace: &e.namespace,
@@ -151,7 +153,7 @@ impl<'a> EntryJson<'a> {
     /// Adds the `decoded` object and, when something did not decode, `decode_error`.
     pub fn with_decoded(mut self, d: Option<Decoded>) -> Self {
         if let Some(d) = d {
-            self.decoded = Some(d.to_json());
+            self.decoded = Some(catalog::DecodedObject(d.fields));
             self.decode_error = d.problem;
             self.key_mismatch = d.key_mismatch;
         }
@@ -165,6 +167,26 @@ pub fn decode(e: &Entry, show_secrets: bool, cx: &Context) -> Option<Decoded> {
     let spec = catalog::spec(&e.plugin_id, &e.namespace)?;
     let show_personal = show_secrets || !known::policy(&e.plugin_id, &e.namespace).secret;
     Some(spec.decode_in(&e.namespace, &e.key, &e.value_json, show_personal, cx))
+}
+
+/// One entry as the JSON object of `ls -o json`/`-o jsonl` (or its key alone with
+/// `--keys-only`), without a separator.
+pub fn write_json(
+    out: &mut dyn Write,
+    e: &Entry,
+    opts: &json_lines::Options,
+) -> std::io::Result<()> {
+    if opts.keys_only {
+        return Ok(serde_json::to_writer(out, &e.key)?);
+    }
+    let redact = redact(e, opts.show_secrets);
+    let decoded = if opts.decoded {
+        decode(e, opts.show_secrets, &opts.cx)
+    } else {
+        None
+    };
+    let json = EntryJson::new(e, opts.now, redact).with_decoded(decoded);
+    Ok(serde_json::to_writer(out, &json)?)
 }
 
 /// What `inspect` adds about one entry beyond its fields: a key that disagrees with
@@ -261,6 +283,8 @@ pub struct EntrySink<'w> {
     count: u64,
     table_rows: Vec<Entry>,
     csv: Option<csv::Writer<&'w mut dyn Write>>,
+    /// JSON and JSONL: the entries are rendered on a second thread.
+    lines: Option<JsonLines>,
 }
 
 impl<'w> EntrySink<'w> {
@@ -290,6 +314,7 @@ impl<'w> EntrySink<'w> {
             count: 0,
             table_rows: Vec::new(),
             csv,
+            lines: None,
         }
     }
 
@@ -326,24 +351,17 @@ impl<'w> EntrySink<'w> {
         };
         match self.format {
             Format::Json | Format::Jsonl => {
-                if self.format == Format::Json {
-                    out.write_all(if first { b"[\n" } else { b",\n" })?;
-                }
-                if self.keys_only {
-                    serde_json::to_writer(&mut *out, &e.key)?;
-                } else {
-                    let redact = redact(&e, self.show_secrets);
-                    let decoded = if self.decoded {
-                        decode(&e, self.show_secrets, &self.cx)
-                    } else {
-                        None
-                    };
-                    let json = EntryJson::new(&e, self.now, redact).with_decoded(decoded);
-                    serde_json::to_writer(&mut *out, &json)?;
-                }
-                if self.format == Format::Jsonl {
-                    out.write_all(b"\n")?;
-                }
+                let lines = self.lines.get_or_insert_with(|| {
+                    JsonLines::start(json_lines::Options {
+                        list: self.format == Format::Json,
+                        now: self.now,
+                        show_secrets: self.show_secrets,
+                        keys_only: self.keys_only,
+                        decoded: self.decoded,
+                        cx: std::mem::take(&mut self.cx),
+                    })
+                });
+                lines.push(e, &mut **out)?;
             }
             _ => writeln!(out, "{}", escape_control(&e.key))?,
         }
@@ -415,6 +433,9 @@ impl<'w> EntrySink<'w> {
     pub fn finish(mut self) -> Result<u64> {
         if let Some(w) = self.csv.as_mut() {
             w.flush()?;
+        }
+        if let (Some(lines), Some(out)) = (self.lines.take(), self.out.as_mut()) {
+            lines.finish(&mut **out)?;
         }
         match (self.format, self.out.as_mut()) {
             (Format::Json, Some(out)) => {

@@ -12,6 +12,7 @@ pub mod format;
 pub mod import;
 pub mod info;
 pub mod inspect;
+pub mod json_lines;
 pub mod limits;
 pub mod ls;
 pub mod man;

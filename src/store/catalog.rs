@@ -451,6 +451,39 @@ impl Decoded {
     }
 }
 
+/// The `decoded` object of [`Decoded::fields`], serialized as it stands: the same JSON
+/// as [`Decoded::to_json`] (names in sorted order, the last of a repeated name) without
+/// building a value first.
+pub struct DecodedObject(pub Vec<(String, DVal)>);
+
+impl serde::Serialize for DecodedObject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut order: Vec<usize> = (0..self.0.len()).collect();
+        // Stable: equal names keep their order, and the last of them wins below.
+        order.sort_by(|&a, &b| self.0[a].0.cmp(&self.0[b].0));
+        order.dedup_by(|later, earlier| {
+            let same = self.0[*later].0 == self.0[*earlier].0;
+            if same {
+                *earlier = *later;
+            }
+            same
+        });
+        let mut map = s.serialize_map(Some(order.len()))?;
+        for i in order {
+            let (name, v) = &self.0[i];
+            match v {
+                DVal::Null => map.serialize_entry(name, &())?,
+                DVal::Text(t) => map.serialize_entry(name, t)?,
+                DVal::Int(i) | DVal::Time(i) | DVal::Span(i) => map.serialize_entry(name, i)?,
+                DVal::Bool(b) => map.serialize_entry(name, b)?,
+                DVal::List(l) => map.serialize_entry(name, l)?,
+            }
+        }
+        map.end()
+    }
+}
+
 impl Spec {
     pub fn matches(&self, plugin_id: &str, namespace: &str) -> bool {
         self.plugin == plugin_id && self.name.matches(namespace)
@@ -1382,6 +1415,36 @@ mod tests {
 
     fn dec(plugin: &str, ns: &str, key: &str, value: &str) -> Decoded {
         spec(plugin, ns).unwrap().decode(key, value, false)
+    }
+
+    #[test]
+    fn the_decoded_object_serializes_as_its_json_value() {
+        let d = dec(
+            "discord",
+            "discord.components",
+            "btn_1",
+            r#"{"version":1,"entry":{"id":"btn_1","kind":"button","allowedUsers":["1","2"],"reusable":true,"createdAt":5}}"#,
+        );
+        let text = serde_json::to_string(&DecodedObject(d.fields.clone())).unwrap();
+        assert_eq!(text, d.to_json().to_string());
+        // Names out of order and repeated: sorted, the last one kept, as a JSON map does.
+        let fields = vec![
+            ("b".to_string(), DVal::Int(1)),
+            ("a".to_string(), DVal::Text("x\n".into())),
+            ("b".to_string(), DVal::Null),
+            ("c".to_string(), DVal::List(vec!["p".into()])),
+            ("a".to_string(), DVal::Bool(false)),
+        ];
+        let d = Decoded {
+            grammar: None,
+            fields,
+            problem: None,
+            key_mismatch: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&DecodedObject(d.fields.clone())).unwrap(),
+            d.to_json().to_string()
+        );
     }
 
     #[test]
