@@ -10,8 +10,8 @@ use crate::store::query::{self, NamespaceSummary};
 use crate::store::{Db, Liveness, Selection, names};
 use std::collections::BTreeMap;
 
-/// The summary of every namespace (of `plugin`, which must exist), and each plugin's
-/// live rows.
+/// The summary of every namespace (of `plugin`, which must exist), and the live rows
+/// of each plugin listed.
 pub fn summary(
     db: &Db,
     plugin: Option<&str>,
@@ -22,7 +22,12 @@ pub fn summary(
         names::check_plugin(&db.conn, &db.path, p)?;
     }
     let rows = query::summarize(&db.conn, plugin, now, include_expired)?;
-    let plugins = query::plugin_live_counts(&db.conn, now, false)?;
+    // Every namespace of each listed plugin is in `rows`: their sum is the plugin's
+    // live rows, with no second read of the table.
+    let mut plugins = BTreeMap::new();
+    for r in &rows {
+        *plugins.entry(r.plugin_id.clone()).or_insert(0) += r.live;
+    }
     Ok((rows, plugins))
 }
 

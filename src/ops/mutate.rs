@@ -101,8 +101,7 @@ pub fn plugins_at_cap(
     let Some(cap) = writer.db.schema.rules.plugin_live_cap else {
         return Ok(Vec::new());
     };
-    // Per-plugin caps exist only in schemas with the 4-column listing index.
-    let live = query::plugin_live_counts(&writer.db.conn, now, true)?;
+    let live = query::plugin_live_counts(&writer.db.conn, now)?;
     let mut out: Vec<(String, u64)> = groups
         .iter()
         .filter(|g| live.get(&g.plugin_id).is_some_and(|n| *n >= cap))
