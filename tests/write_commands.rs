@@ -781,3 +781,34 @@ fn a_gateway_writer_keeps_writing_while_100k_rows_are_pruned() {
         .unwrap();
     assert_eq!(check, "ok");
 }
+
+/// Before 2026.9 the listing index lacks `expires_at`, so a prune over every namespace
+/// reads its candidates in rowid order: hand-made rows with a negative rowid, or the
+/// largest one, are candidates like any other.
+#[test]
+fn a_prune_in_rowid_order_takes_rows_at_every_rowid() {
+    let (_d, db) = legacy_db();
+    let c = Connection::open(&db).unwrap();
+    for (rowid, key, expires) in [
+        (i64::MIN, "min", NOW - 1),
+        (-7, "neg", NOW - 1),
+        (-6, "neg-live", NOW + 60_000),
+        (0, "zero", NOW - 1),
+        (5, "five-live", NOW + 60_000),
+        (i64::MAX, "max", NOW - 1),
+    ] {
+        c.execute(
+            "INSERT INTO plugin_state_entries (rowid, plugin_id, namespace, entry_key, value_json, created_at, expires_at) VALUES (?1, 'discord', 'discord.modals', ?2, '{}', ?3, ?4)",
+            rusqlite::params![rowid, key, NOW - 1_000, expires],
+        )
+        .unwrap();
+    }
+    drop(c);
+    run(&db, &["prune", "--expired", "-y"])
+        .success()
+        .stdout("deleted 4 rows from 1 namespace\n");
+    assert_eq!(
+        keys_of(&db, "discord", "discord.modals"),
+        ["five-live", "neg-live"]
+    );
+}
