@@ -253,13 +253,19 @@ fn check_is_sqlite(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Runs `f` inside one read transaction on `conn`: every query in it sees one snapshot,
+/// and a run of lookups takes the WAL's shared-memory locks once, not once per query.
+pub fn in_snapshot<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    conn.execute_batch("BEGIN")?;
+    let result = f();
+    conn.execute_batch("COMMIT")?;
+    result
+}
+
 impl Db {
     /// Runs `f` inside one read transaction: every query in it sees one snapshot.
     pub fn in_snapshot<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        self.conn.execute_batch("BEGIN")?;
-        let result = f();
-        self.conn.execute_batch("COMMIT")?;
-        result
+        in_snapshot(&self.conn, f)
     }
 
     /// Opens read-only: never creates a file, never writes.
