@@ -67,6 +67,14 @@ pub enum Guard {
     },
 }
 
+/// Named parameters as rusqlite binds them.
+pub fn named(params: &[(String, Value)]) -> Vec<(&str, &dyn rusqlite::ToSql)> {
+    params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
+        .collect()
+}
+
 impl Selection {
     /// True when nothing narrows the rows beyond the namespace (a destructive command
     /// then needs `--all`).
@@ -411,10 +419,7 @@ pub fn for_each_row(
         sql.push_str(&format!(" LIMIT {n}"));
     }
     let mut stmt = conn.prepare(&sql)?;
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = named(&params);
     let mut rows = stmt.query(bound.as_slice())?;
     let mut count = 0;
     while let Some(row) = rows.next()? {
@@ -517,10 +522,7 @@ pub fn plan(
         return plan_decoded(conn, sel, sample);
     }
     let (where_sql, params) = sel.to_sql();
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = named(&params);
     let mut params_now = bound.clone();
     if !where_sql.contains(":now") {
         params_now.push((":now", &sel.now));
@@ -583,10 +585,7 @@ pub fn plan_scan(conn: &Connection, sel: &Selection, sample: usize, clock: Ms) -
         ..sel.clone()
     };
     let (where_sql, params) = all.to_sql();
-    let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
+    let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = named(&params);
     if !where_sql.contains(":now") {
         bound.push((":now", &sel.now));
     }
@@ -690,10 +689,7 @@ pub fn count_null_created(conn: &Connection, sel: &Selection) -> Result<u64> {
         ..sel.clone()
     };
     let (where_sql, params) = one.to_sql();
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = named(&params);
     let n: i64 = conn.query_row(
         &format!(
             "SELECT COUNT(*) FROM plugin_state_entries WHERE created_at IS NULL AND {where_sql}"
@@ -713,10 +709,7 @@ pub fn created_at_or_after(
 ) -> Result<Vec<(i64, Ms)>> {
     let (where_sql, mut params) = sel.to_sql();
     params.push((":guard_from".into(), Value::Integer(clock)));
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = named(&params);
     let mut stmt = conn.prepare(&format!(
         "SELECT rowid, created_at FROM plugin_state_entries WHERE created_at >= :guard_from AND {where_sql}"
     ))?;
@@ -777,10 +770,7 @@ pub fn plugins_of_namespace(conn: &Connection, namespace: &str) -> Result<Vec<St
 /// How many rows `sel` matches.
 pub fn count(conn: &Connection, sel: &Selection) -> Result<u64> {
     let (where_sql, params) = sel.to_sql();
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = named(&params);
     let n: i64 = conn.query_row(
         &format!("SELECT COUNT(*) FROM plugin_state_entries WHERE {where_sql}"),
         bound.as_slice(),

@@ -29,10 +29,7 @@ pub fn for_each_stamp(
          ORDER BY plugin_id, namespace, created_at, entry_key"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
+    let bound: Vec<(&str, &dyn rusqlite::ToSql)> = super::query::named(&params);
     let mut rows = stmt.query(bound.as_slice())?;
     while let Some(row) = rows.next()? {
         f(Stamp {

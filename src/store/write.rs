@@ -666,11 +666,7 @@ impl<'c> Pages<'c> {
     }
 
     fn rowid_page(&mut self, from: i64) -> Result<Vec<i64>> {
-        let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = self
-            .params
-            .iter()
-            .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-            .collect();
+        let mut bound = super::query::named(&self.params);
         bound.push((":from_rowid", &from));
         let page = self
             .by_rowid
@@ -682,11 +678,7 @@ impl<'c> Pages<'c> {
     fn next(&mut self, group: &PlanGroup, after: Option<Position>) -> Result<Vec<(i64, Position)>> {
         let plugin = Value::Text(group.plugin_id.clone());
         let ns = Value::Text(group.namespace.clone());
-        let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = self
-            .params
-            .iter()
-            .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-            .collect();
+        let mut bound = super::query::named(&self.params);
         bound.push((":page_plugin", &plugin));
         bound.push((":page_ns", &ns));
         let stmt = match &after {
@@ -838,10 +830,7 @@ fn apply_batch(
             "UPDATE plugin_state_entries SET expires_at = :new_expiry WHERE rowid IN ({id_list}) AND {where_sql}"
         ),
     };
-    let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = params
-        .iter()
-        .map(|(n, v)| (n.as_str(), v as &dyn rusqlite::ToSql))
-        .collect();
+    let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = super::query::named(params);
     let new_expiry = match change {
         Change::SetExpiry(t) => t,
         Change::Delete => None,
