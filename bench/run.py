@@ -256,17 +256,26 @@ def fresh_copy(src, dst):
     return prepare
 
 
+def txn_spread(txns):
+    """Median, 99th percentile and longest of a run's transaction times (ms)."""
+    if not txns:
+        return (0.0, 0.0, 0.0)
+    ordered = sorted(txns)
+    return (statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], ordered[-1])
+
+
 def read_trace(path):
     """The STATECTL_TXN_LOG of one run (see store/write.rs `Writer::trace`): the batch
     sizes in order and the time spent per kind of event."""
     t = {"batches": [], "changed": 0, "txn_ms": 0.0, "longest_ms": 0.0, "candidates_ms": 0.0, "candidate_reads": 0,
-         "checkpoint_ms": 0.0, "checkpoints": 0, "pause_ms": 0.0, "wal_frames": 0}
+         "checkpoint_ms": 0.0, "checkpoints": 0, "pause_ms": 0.0, "wal_frames": 0, "txns": []}
     last_wal = 0
     for line in open(path):
         kind, *f = line.split()
         if kind == "txn":
             t["txn_ms"] += float(f[0])
             t["longest_ms"] = max(t["longest_ms"], float(f[0]))
+            t["txns"].append(float(f[0]))
         elif kind == "batch":
             t["batches"].append(int(f[0]))
             t["changed"] += int(f[1])
@@ -558,8 +567,9 @@ def breakdown_section(p, results, size):
         ("write transactions (batches)", lambda t: f"{len(t['batches']):,}, {min(t['batches'], default=0)} to {max(t['batches'], default=0)} rows"),
         ("wall time", lambda t: f"{t['wall_ms'] / 1000:.2f} s"),
         ("holding the write lock (sum of transactions)", lambda t: f"{t['txn_ms'] / 1000:.2f} s"),
+        ("one transaction: median, 99th percentile, longest", lambda t: "{:.1f} / {:.1f} / {:.1f} ms".format(*txn_spread(t["txns"]))),
         ("WAL pages written, per batch", lambda t: f"{t['wal_frames']:,}, {t['wal_frames'] / max(len(t['batches']), 1):.0f}"),
-        ("reading candidates (pages of 1,024 through the listing index)", lambda t: f"{t['candidates_ms'] / 1000:.2f} s in {t['candidate_reads']:,} reads"),
+        ("reading candidates (pages of 1,024: through the listing index on shared, in rowid order on legacy)", lambda t: f"{t['candidates_ms'] / 1000:.2f} s in {t['candidate_reads']:,} reads"),
         ("checkpoints (passive, between batches)", lambda t: f"{t['checkpoint_ms'] / 1000:.2f} s in {t['checkpoints']}"),
         ("pauses that leave the lock free", lambda t: f"{t['pause_ms'] / 1000:.2f} s"),
         ("the rest (start, plan, summary)", lambda t: f"{(t['wall_ms'] - t['txn_ms'] - t['candidates_ms'] - t['checkpoint_ms'] - t['pause_ms']) / 1000:.2f} s"),
