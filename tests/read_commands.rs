@@ -599,3 +599,64 @@ fn json_listings_of_many_batches_keep_every_entry_in_order() {
     let only = stdout_json(&ls(&db, &["discord.modals", "-o", "json", "--keys-only"]));
     assert_eq!(only, serde_json::json!(want));
 }
+
+/// A listing that stops at a damaged page prints every entry read before it, in JSON
+/// as in text: the second thread's batches are written out before the error.
+#[test]
+fn json_entries_read_before_an_error_are_printed() {
+    let (_d, db) = legacy_db();
+    let value = format!("{{\"pad\":\"{}\"}}", "x".repeat(900));
+    let keys: Vec<String> = (0..1_000).map(|i| format!("k{i:04}")).collect();
+    let rows: Vec<RawRow> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            (
+                "discord",
+                "discord.modals",
+                k.as_str(),
+                value.as_str(),
+                NOW - 10_000 + i as i64,
+                None,
+            )
+        })
+        .collect();
+    insert(&db, &rows);
+    // The last leaf page of the table holds the newest rows: the listing's last ones.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+        .unwrap();
+    let page: i64 = c
+        .query_row(
+            "SELECT max(pageno) FROM dbstat WHERE name = 'plugin_state_entries' AND pagetype = 'leaf'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    drop(c);
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = ((page - 1) * size) as usize;
+    bytes[at..at + size as usize].fill(0xA5);
+    std::fs::write(&db, bytes).unwrap();
+    let text = ls(&db, &["discord/discord.modals", "--keys-only"]);
+    assert!(!text.status.success(), "the damage is found");
+    let before = String::from_utf8(text.stdout).unwrap().lines().count();
+    assert!(
+        (900..1_000).contains(&before),
+        "{before} keys before the damaged page"
+    );
+    let jsonl = ls(&db, &["discord/discord.modals", "-o", "jsonl"]);
+    assert_eq!(jsonl.status.code(), text.status.code());
+    let lines: Vec<String> = String::from_utf8(jsonl.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["key"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(lines, keys[..before]);
+}

@@ -113,7 +113,14 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
     .csv_decoded(csv_spec)
     .context(crate::store::context::for_selection(&db.conn, &sel)?);
     let order = args.sort.map(SortBy::order).unwrap_or_default();
-    let n = query::for_each_entry_in(&db.conn, &sel, order, args.limit, |e| sink.push(e))?;
+    let n = match query::for_each_entry_in(&db.conn, &sel, order, args.limit, |e| sink.push(e)) {
+        Ok(n) => n,
+        Err(e) => {
+            // The error is the one to report; the entries before it still go out.
+            let _ = sink.abandon();
+            return Err(e.into());
+        }
+    };
     sink.finish()?;
     if n == 0 && !ctx.format.is_json() && ctx.format != Format::Csv {
         let _ = writeln!(

@@ -429,6 +429,15 @@ impl<'w> EntrySink<'w> {
         Ok(())
     }
 
+    /// When the listing stopped at an error: writes out the JSON entries read before
+    /// it (and not the closing of a JSON list), as a listing on one thread would have.
+    pub fn abandon(mut self) -> Result<()> {
+        if let (Some(lines), Some(out)) = (self.lines.take(), self.out.as_mut()) {
+            lines.finish(&mut **out)?;
+        }
+        Ok(())
+    }
+
     /// Closes the output; returns how many entries were written.
     pub fn finish(mut self) -> Result<u64> {
         if let Some(w) = self.csv.as_mut() {

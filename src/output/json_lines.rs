@@ -13,8 +13,11 @@ use std::io::{self, Write};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-/// Entries per batch sent to the renderer.
+/// Entries per batch sent to the renderer, at most.
 const BATCH: usize = 256;
+/// Bytes of keys and values per batch, at most (one larger entry goes alone): values
+/// may be 1 MiB each, and a batch's entries and its rendering are both held in memory.
+const BATCH_BYTES: usize = 1 << 20;
 /// Batches queued for the renderer before the reader waits.
 const IN_FLIGHT: usize = 2;
 
@@ -32,6 +35,7 @@ pub struct Options {
 /// The renderer thread and the batch being filled.
 pub struct JsonLines {
     pending: Vec<Entry>,
+    pending_bytes: usize,
     to_renderer: Option<SyncSender<Vec<Entry>>>,
     rendered: Receiver<io::Result<Vec<u8>>>,
     renderer: Option<JoinHandle<()>>,
@@ -65,6 +69,7 @@ impl JsonLines {
         });
         JsonLines {
             pending: Vec::with_capacity(BATCH),
+            pending_bytes: 0,
             to_renderer: Some(to_renderer),
             rendered,
             renderer: Some(renderer),
@@ -73,8 +78,9 @@ impl JsonLines {
 
     /// Queues `e`; writes to `out` what the renderer has finished.
     pub fn push(&mut self, e: Entry, out: &mut dyn Write) -> io::Result<()> {
+        self.pending_bytes += e.key.len() + e.value_json.len();
         self.pending.push(e);
-        if self.pending.len() < BATCH {
+        if self.pending.len() < BATCH && self.pending_bytes < BATCH_BYTES {
             return Ok(());
         }
         self.send()?;
@@ -84,7 +90,9 @@ impl JsonLines {
         Ok(())
     }
 
-    /// Renders what is left and writes every remaining byte to `out`, in order.
+    /// Renders what is left and writes every remaining byte to `out`, in order (also
+    /// when the listing stopped at an error: what was read before it is printed, as it
+    /// would have been without the second thread).
     pub fn finish(mut self, out: &mut dyn Write) -> io::Result<()> {
         if !self.pending.is_empty() {
             self.send()?;
@@ -98,6 +106,7 @@ impl JsonLines {
 
     fn send(&mut self) -> io::Result<()> {
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+        self.pending_bytes = 0;
         let sent = self.to_renderer.as_ref().map(|tx| tx.send(batch).is_ok());
         if sent == Some(true) {
             return Ok(());
