@@ -150,3 +150,43 @@ fn rows_without_created_at_are_reported_and_skipped() {
         );
     }
 }
+
+/// Before 2026.9 a prune over every namespace reads its candidates in rowid order; a
+/// namespace that appears after the plan (an import keeps old `created_at` values) was
+/// neither shown nor checked, and keeps its rows.
+#[test]
+fn a_namespace_written_after_the_plan_is_left_alone() {
+    let (_d, db) = legacy_db();
+    let t = wall_ms();
+    let now = t.to_string();
+    insert(
+        &db,
+        &[
+            ("p", "ns", "gone", "1", t - 2_000, Some(t - 1_000)),
+            ("p", "ns", "live", "2", t - 2_000, Some(t + 3_600_000)),
+        ],
+    );
+    let mut cmd = statectl_process();
+    cmd.arg("--db")
+        .arg(&db)
+        .args(["--now", now.as_str(), "prune", "--expired"]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(10_000)).unwrap();
+    p.exp_string("Delete 1 row").unwrap();
+    wait_for_prompt(&mut p);
+    let c = Connection::open(&db).unwrap();
+    c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    for (plugin, ns, key) in [("p", "later", "new-ns"), ("q", "ns", "new-plugin")] {
+        c.execute(
+            "INSERT INTO plugin_state_entries VALUES (?1, ?2, ?3, '1', ?4, ?5)",
+            rusqlite::params![plugin, ns, key, t - 2_000, t - 1_000],
+        )
+        .unwrap();
+    }
+    drop(c);
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_eof().unwrap();
+    let mut left: Vec<String> = all_rows(&db).into_iter().map(|r| r.2).collect();
+    left.sort();
+    assert_eq!(left, ["live", "new-ns", "new-plugin"]);
+}

@@ -164,7 +164,44 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// The selection one write batch of `rowids` applies: a guard lists only its rows
+    /// among them (`guarded`: [`Guard::sorted_rows`]), so that no transaction parses the
+    /// whole list (30,000 guarded rows made every batch of 16 rows take 20 to 45 ms).
+    pub fn for_batch(&self, guarded: &[(i64, Ms)], rowids: &[i64]) -> Selection {
+        let Guard::Apply { clock, .. } = &self.guard else {
+            return self.clone();
+        };
+        let rows = rowids
+            .iter()
+            .filter_map(|id| {
+                let i = guarded.binary_search_by_key(id, |g| g.0).ok()?;
+                Some(guarded[i])
+            })
+            .collect();
+        Selection {
+            guard: Guard::Apply {
+                clock: *clock,
+                rows,
+            },
+            ..self.clone()
+        }
+    }
+}
+
 impl Guard {
+    /// The guarded `(rowid, created_at)` rows, by rowid (for [`Selection::for_batch`]).
+    pub fn sorted_rows(&self) -> Vec<(i64, Ms)> {
+        match self {
+            Guard::Apply { rows, .. } => {
+                let mut rows = rows.clone();
+                rows.sort_unstable();
+                rows
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The rewrite guard's clause, its parameters added to `params`.
     fn clause(&self, params: &mut Vec<(String, Value)>) -> Option<String> {
         match self {
@@ -863,6 +900,33 @@ pub fn namespace_row_counts(conn: &Connection) -> Result<Vec<(String, String, i6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_lists_only_its_own_guarded_rows() {
+        let sel = Selection {
+            guard: Guard::Apply {
+                clock: 100,
+                rows: vec![(9, 200), (3, 150), (7, 300)],
+            },
+            ..Selection::default()
+        };
+        let guarded = sel.guard.sorted_rows();
+        assert_eq!(guarded, [(3, 150), (7, 300), (9, 200)]);
+        let batch = sel.for_batch(&guarded, &[1, 7, 3, 8]);
+        assert_eq!(
+            batch.guard,
+            Guard::Apply {
+                clock: 100,
+                rows: vec![(7, 300), (3, 150)]
+            }
+        );
+        let (sql, _) = batch.to_sql();
+        assert!(sql.contains("VALUES (7, 300), (3, 150)"), "{sql}");
+        let none = sel.for_batch(&guarded, &[1, 2]).to_sql().0;
+        assert!(!none.contains("VALUES"), "{none}");
+        let plain = Selection::default();
+        assert_eq!(plain.for_batch(&[], &[1]).to_sql().0, plain.to_sql().0);
+    }
 
     fn db(rows: &[(&str, &str, &str, i64, Option<i64>)]) -> Connection {
         let c = Connection::open_in_memory().unwrap();

@@ -6,7 +6,7 @@ use super::query::{PlanGroup, Selection};
 use super::rules::{ORDER_SQL, RuleSet};
 use crate::error::{Error, Kind, Result};
 use crate::timefmt::Ms;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -468,8 +468,9 @@ pub fn apply_in_batches(
 ) -> Result<u64> {
     let reader = Db::open_read_only(&writer.db.path, writer.db.busy_timeout_ms)?;
     let (where_sql, params) = sel.to_sql();
-    let mut pages = Pages::new(&reader.conn, &where_sql, params.clone())?;
+    let mut pages = Pages::new(&reader.conn, &where_sql, params)?;
     let by_rowid = table_order(&reader.conn, sel, groups)?;
+    let guarded = sel.guard.sorted_rows();
     let mut total = 0u64;
     let mut batch: Vec<i64> = Vec::with_capacity(BATCH_ROWS);
     let mut pacer = Pacer::new(writer, PRUNE_PACE)?;
@@ -486,7 +487,8 @@ pub fn apply_in_batches(
         })?;
         pacer.before_batch(writer);
         writer.trace(format_args!("apply {}", batch.len()));
-        let n = apply_batch(writer, &where_sql, &params, batch, change)
+        let (batch_sql, batch_params) = sel.for_batch(&guarded, batch).to_sql();
+        let n = apply_batch(writer, &batch_sql, &batch_params, batch, change)
             .map_err(|e| partial_run(e, total, change))?;
         writer.trace(format_args!("batch {} {n}", batch.len()));
         pacer.after_batch(writer)?;
@@ -613,7 +615,7 @@ impl<'c> Pages<'c> {
                 "AND (created_at, entry_key) > (:after_created, :after_key)",
             ))?,
             by_rowid: conn.prepare(&format!(
-                "SELECT rowid FROM plugin_state_entries NOT INDEXED \
+                "SELECT rowid, plugin_id, namespace FROM plugin_state_entries NOT INDEXED \
                  WHERE rowid >= :from_rowid AND {where_sql} ORDER BY rowid LIMIT {}",
                 Self::SIZE
             ))?,
@@ -623,7 +625,9 @@ impl<'c> Pages<'c> {
 
     /// Every candidate rowid, a page at a time: each group's in runtime order (its
     /// planned rowids as they are), or with `by_rowid` the whole selection in rowid
-    /// order. `f` also gets the time a page took to read (none for planned rowids).
+    /// order, of the planned groups only (a namespace that appeared after the plan was
+    /// neither shown nor checked). `f` also gets the time a page took to read (none for
+    /// planned rowids).
     fn each(
         &mut self,
         groups: &[PlanGroup],
@@ -631,14 +635,18 @@ impl<'c> Pages<'c> {
         mut f: impl FnMut(&[i64], Option<std::time::Duration>) -> Result<()>,
     ) -> Result<()> {
         if by_rowid {
+            let planned: std::collections::HashSet<(&[u8], &[u8])> = groups
+                .iter()
+                .map(|g| (g.plugin_id.as_bytes(), g.namespace.as_bytes()))
+                .collect();
             // Hand-made rows may have any rowid, negative ones too.
             let mut from = i64::MIN;
             loop {
                 let start = std::time::Instant::now();
-                let page = self.rowid_page(from)?;
+                let (page, last, read) = self.rowid_page(from, &planned)?;
                 f(&page, Some(start.elapsed()))?;
-                match page.last().and_then(|last| last.checked_add(1)) {
-                    Some(next) if page.len() == Self::SIZE => from = next,
+                match last.and_then(|last| last.checked_add(1)) {
+                    Some(next) if read == Self::SIZE => from = next,
                     _ => return Ok(()),
                 }
             }
@@ -665,14 +673,27 @@ impl<'c> Pages<'c> {
         Ok(())
     }
 
-    fn rowid_page(&mut self, from: i64) -> Result<Vec<i64>> {
+    /// One page in rowid order from `from`: the rowids in `planned` groups, the last
+    /// rowid read and how many rows were read.
+    fn rowid_page(
+        &mut self,
+        from: i64,
+        planned: &std::collections::HashSet<(&[u8], &[u8])>,
+    ) -> Result<(Vec<i64>, Option<i64>, usize)> {
         let mut bound = super::query::named(&self.params);
         bound.push((":from_rowid", &from));
-        let page = self
-            .by_rowid
-            .query_map(bound.as_slice(), |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?;
-        Ok(page)
+        let (mut ids, mut last, mut read) = (Vec::new(), None, 0);
+        let mut rows = self.by_rowid.query(bound.as_slice())?;
+        while let Some(r) = rows.next()? {
+            let rowid: i64 = r.get(0)?;
+            (last, read) = (Some(rowid), read + 1);
+            if let (ValueRef::Text(p), ValueRef::Text(n)) = (r.get_ref(1)?, r.get_ref(2)?)
+                && planned.contains(&(p, n))
+            {
+                ids.push(rowid);
+            }
+        }
+        Ok((ids, last, read))
     }
 
     fn next(&mut self, group: &PlanGroup, after: Option<Position>) -> Result<Vec<(i64, Position)>> {
