@@ -596,30 +596,31 @@ pub fn survey(
     let mut selected = 0u64;
     let mut pass = check.map(|c| Pass::new(c, req, now, false)).transpose()?;
     let mut refusal: Option<Error> = None;
-    let mut read = || {
-        export::read(export::open(file)?, Some(rules), |ie| {
-            if let Some(p) = pass.as_mut().filter(|_| refusal.is_none()) {
-                refusal = p.row(&ie, &mut None).err();
-            }
-            let e = &ie.entry;
-            if req.pick.matches(e) && (req.include_expired || is_live(e.expires_at, now)) {
-                refused.extend(export::Refused::of(&ie));
-                selected += 1;
-            }
-            if in_file
-                .last()
-                .is_none_or(|(p, n)| *p != e.plugin_id || *n != e.namespace)
-            {
-                in_file.push((e.plugin_id.clone(), e.namespace.clone()));
-            }
-            crate::interrupt::check(nothing_imported)
-        })
-    };
-    // One read transaction for the whole pass, not one per row looked up.
-    let summary = match check {
-        Some(c) => crate::store::in_snapshot(c, read)?,
-        None => read()?,
-    };
+    // Read transactions of many rows each, not one per row looked up.
+    let mut snapshot = check.map(crate::store::Snapshot::begin).transpose()?;
+    let summary = export::read(export::open(file)?, Some(rules), |ie| {
+        if let Some(p) = pass.as_mut().filter(|_| refusal.is_none()) {
+            refusal = p.row(&ie, &mut None).err();
+        }
+        if let Some(s) = snapshot.as_mut() {
+            s.row()?;
+        }
+        let e = &ie.entry;
+        if req.pick.matches(e) && (req.include_expired || is_live(e.expires_at, now)) {
+            refused.extend(export::Refused::of(&ie));
+            selected += 1;
+        }
+        if in_file
+            .last()
+            .is_none_or(|(p, n)| *p != e.plugin_id || *n != e.namespace)
+        {
+            in_file.push((e.plugin_id.clone(), e.namespace.clone()));
+        }
+        crate::interrupt::check(nothing_imported)
+    })?;
+    if let Some(s) = snapshot {
+        s.end()?;
+    }
     in_file.sort();
     in_file.dedup();
     if !req.pick.is_everything() {

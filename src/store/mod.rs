@@ -253,19 +253,60 @@ fn check_is_sqlite(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs `f` inside one read transaction on `conn`: every query in it sees one snapshot,
-/// and a run of lookups takes the WAL's shared-memory locks once, not once per query.
-pub fn in_snapshot<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    conn.execute_batch("BEGIN")?;
-    let result = f();
-    conn.execute_batch("COMMIT")?;
-    result
+/// A read transaction for a run of lookups (an import's survey), renewed every
+/// [`Snapshot::ROWS`] rows: the lookups take the WAL's shared-memory locks once per
+/// snapshot, not once per query, and no snapshot lives long enough to keep the gateway's
+/// checkpoints from reclaiming the WAL.
+pub struct Snapshot<'c> {
+    conn: &'c Connection,
+    rows: u32,
+    open: bool,
+}
+
+impl<'c> Snapshot<'c> {
+    pub const ROWS: u32 = 10_000;
+
+    pub fn begin(conn: &'c Connection) -> Result<Snapshot<'c>> {
+        conn.execute_batch("BEGIN")?;
+        Ok(Snapshot {
+            conn,
+            rows: 0,
+            open: true,
+        })
+    }
+
+    /// After one row: a fresh snapshot every [`Snapshot::ROWS`].
+    pub fn row(&mut self) -> Result<()> {
+        self.rows += 1;
+        if self.rows >= Self::ROWS {
+            self.rows = 0;
+            self.conn.execute_batch("COMMIT; BEGIN")?;
+        }
+        Ok(())
+    }
+
+    pub fn end(mut self) -> Result<()> {
+        self.open = false;
+        Ok(self.conn.execute_batch("COMMIT")?)
+    }
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // On an error path: the error being returned says more than this one would.
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
 }
 
 impl Db {
     /// Runs `f` inside one read transaction: every query in it sees one snapshot.
     pub fn in_snapshot<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        in_snapshot(&self.conn, f)
+        self.conn.execute_batch("BEGIN")?;
+        let result = f();
+        self.conn.execute_batch("COMMIT")?;
+        result
     }
 
     /// Opens read-only: never creates a file, never writes.
