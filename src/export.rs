@@ -212,6 +212,13 @@ fn bad(line: u64, msg: impl std::fmt::Display) -> Error {
     Error::new(Kind::InvalidExport, format!("line {line}: {msg}"))
 }
 
+fn duplicate(d: crate::store::seen::Duplicate) -> Error {
+    bad(
+        d.line,
+        format!("duplicate key '{}' in {}/{}", d.key, d.plugin, d.namespace),
+    )
+}
+
 /// Parses one entry line. Only a line that is not an entry is an error (the file is
 /// damaged); a well-formed entry the target cannot take comes back with `refused`
 /// (`rules` = the target database's; `None` judges by the newest runtime's rules).
@@ -541,47 +548,58 @@ fn read_checked(
     let mut count = 0u64;
     let mut corrupt = 0u64;
     let mut refused = Vec::new();
-    let seen = verified.is_none().then(Seen::new).transpose()?;
+    let mut seen = verified.is_none().then(Seen::new).transpose()?;
     let mut namespaces: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut trailer: Option<(u64, serde_json::Value)> = None;
-    while let Some(text) = lines.next()? {
-        let n = lines.n;
-        if let Some((at, _)) = &trailer {
-            // Blank lines after the trailer (an editor's final newline) are harmless.
-            if text.trim().is_empty() {
+    let mut entries = || -> Result<()> {
+        while let Some(text) = lines.next()? {
+            let n = lines.n;
+            if let Some((at, _)) = &trailer {
+                // Blank lines after the trailer (an editor's final newline) are harmless.
+                if text.trim().is_empty() {
+                    continue;
+                }
+                return Err(bad(n, format!("content after the trailer on line {at}")));
+            }
+            if is_trailer(&text) {
+                let v: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|_| bad(n, "malformed trailer"))?;
+                trailer = Some((n, v));
                 continue;
             }
-            return Err(bad(n, format!("content after the trailer on line {at}")));
+            check_entry_line(&text, n)?;
+            hasher.update(text.as_bytes());
+            hasher.update(b"\n");
+            let e = parse_entry(&text, n, rules)?;
+            let en = &e.entry;
+            if let Some(seen) = seen.as_mut()
+                && let Some(d) = seen.insert(n, &en.plugin_id, &en.namespace, &en.key)?
+            {
+                return Err(duplicate(d));
+            }
+            count += 1;
+            corrupt += u64::from(!e.readable);
+            refused.extend(Refused::of(&e));
+            *namespaces
+                .entry((en.plugin_id.clone(), en.namespace.clone()))
+                .or_default() += 1;
+            f(e)?;
         }
-        if is_trailer(&text) {
-            let v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|_| bad(n, "malformed trailer"))?;
-            trailer = Some((n, v));
-            continue;
-        }
-        check_entry_line(&text, n)?;
-        hasher.update(text.as_bytes());
-        hasher.update(b"\n");
-        let e = parse_entry(&text, n, rules)?;
-        if let Some(seen) = &seen
-            && !seen.insert(&e.entry.plugin_id, &e.entry.namespace, &e.entry.key)?
-        {
-            return Err(bad(
-                n,
-                format!(
-                    "duplicate key '{}' in {}/{}",
-                    e.entry.key, e.entry.plugin_id, e.entry.namespace
-                ),
-            ));
-        }
-        count += 1;
-        corrupt += u64::from(!e.readable);
-        refused.extend(Refused::of(&e));
-        *namespaces
-            .entry((e.entry.plugin_id.clone(), e.entry.namespace.clone()))
-            .or_default() += 1;
-        f(e)?;
+        Ok(())
+    };
+    let read = entries();
+    // The key index runs behind the reader: a duplicate it finds at or before the line
+    // of another error is the file's first error, as is one found at the end.
+    let late = match seen.as_mut() {
+        Some(s) => s.finish()?,
+        None => None,
+    };
+    if let Some(d) = late
+        && (read.is_ok() || d.line <= lines.n)
+    {
+        return Err(duplicate(d));
     }
+    read?;
     let (at, trailer) = trailer.ok_or_else(|| {
         bad(
             lines.n,
