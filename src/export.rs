@@ -212,6 +212,19 @@ fn bad(line: u64, msg: impl std::fmt::Display) -> Error {
     Error::new(Kind::InvalidExport, format!("line {line}: {msg}"))
 }
 
+/// The key index runs behind the reader: a duplicate it finds at or before `line`, the
+/// line of the reader's error, is the file's first error, as is one found at the end.
+fn first_error(read: Result<()>, seen: Option<&mut Seen>, line: u64) -> Result<()> {
+    let late = match seen {
+        Some(s) => s.finish()?,
+        None => None,
+    };
+    match late {
+        Some(d) if read.is_ok() || d.line <= line => Err(duplicate(d)),
+        _ => read,
+    }
+}
+
 fn duplicate(d: crate::store::seen::Duplicate) -> Error {
     bad(
         d.line,
@@ -588,18 +601,7 @@ fn read_checked(
         Ok(())
     };
     let read = entries();
-    // The key index runs behind the reader: a duplicate it finds at or before the line
-    // of another error is the file's first error, as is one found at the end.
-    let late = match seen.as_mut() {
-        Some(s) => s.finish()?,
-        None => None,
-    };
-    if let Some(d) = late
-        && (read.is_ok() || d.line <= lines.n)
-    {
-        return Err(duplicate(d));
-    }
-    read?;
+    first_error(read, seen.as_mut(), lines.n)?;
     let (at, trailer) = trailer.ok_or_else(|| {
         bad(
             lines.n,
