@@ -4,7 +4,7 @@
 //! functions over the scan, so `top` and `check` share one definition.
 
 use super::known::{self, Overflow, Policy, PruneSafety};
-use super::rules::{AtCap, LISTING_INDEX_NAME, LIVE_SQL, PluginCap, RuleSet};
+use super::rules::{AtCap, LISTING_INDEX_NAME, LIVE_SQL, PluginCap, RuleSet, StoredTimes};
 use crate::error::Result;
 use crate::timefmt::Ms;
 use rusqlite::Connection;
@@ -64,6 +64,16 @@ pub struct NsScan {
 pub const WRITTEN_IN_WINDOW_SQL: &str = "((expires_at IS NULL OR expires_at > :now) AND created_at > :now - :window AND created_at <= :now)";
 /// The forecast's expiries: rows whose expiry falls in the next `:window` ms.
 pub const EXPIRING_IN_WINDOW_SQL: &str = "(expires_at > :now AND expires_at <= :now + :window)";
+
+/// [`WRITTEN_IN_WINDOW_SQL`] of one row's stored times.
+pub fn written_in_window(t: &StoredTimes<'_>, now: Ms, window: Ms) -> bool {
+    t.live(now) && t.created_in(now.saturating_sub(window), now)
+}
+
+/// [`EXPIRING_IN_WINDOW_SQL`] of one row's stored times.
+pub fn expiring_in_window(t: &StoredTimes<'_>, now: Ms, window: Ms) -> bool {
+    t.expires_in(now, now.saturating_add(window))
+}
 
 /// One pass over `plugin_state_entries` (of one plugin, when given), grouped by
 /// (plugin, namespace). `window` is the forecast's W.
@@ -865,6 +875,17 @@ mod tests {
     #[test]
     fn the_forecasts_writes_are_live_rows_as_the_runtime_defines_them() {
         assert!(WRITTEN_IN_WINDOW_SQL.contains(LIVE_SQL));
+    }
+
+    #[test]
+    fn the_window_rules_judge_stored_times_as_their_sql_forms_do() {
+        use crate::store::rules::tests::agrees_with_sql;
+        agrees_with_sql(WRITTEN_IN_WINDOW_SQL, |t, now, _, w| {
+            written_in_window(t, now, w)
+        });
+        agrees_with_sql(EXPIRING_IN_WINDOW_SQL, |t, now, _, w| {
+            expiring_in_window(t, now, w)
+        });
     }
 
     #[test]

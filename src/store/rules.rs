@@ -2,6 +2,8 @@
 //! limits that differ between runtime versions. Every number here is the runtime's.
 
 use crate::timefmt::Ms;
+use rusqlite::types::ValueRef;
+use std::cmp::Ordering;
 
 /// Liveness exactly as the runtime evaluates it: `expires_at IS NULL OR expires_at > now`.
 /// At `now == expires_at` a row is already expired.
@@ -34,6 +36,10 @@ pub fn is_live(expires_at: Option<Ms>, now: Ms) -> bool {
 pub const LIVE_SQL: &str = "(expires_at IS NULL OR expires_at > :now)";
 /// The SQL form of "expired": what the runtime's sweep deletes.
 pub const EXPIRED_SQL: &str = "(expires_at IS NOT NULL AND expires_at <= :now)";
+/// The SQL form of a row that expires before it was written.
+pub const EXPIRES_BEFORE_CREATED_SQL: &str = "(expires_at IS NOT NULL AND expires_at < created_at)";
+/// The SQL form of a row written after `:future`.
+pub const CREATED_AFTER_SQL: &str = "(created_at > :future)";
 /// The runtime's `entries()` order. SQLite's BINARY collation compares the key's bytes.
 pub const ORDER_SQL: &str = "created_at ASC, entry_key ASC";
 
@@ -68,6 +74,111 @@ pub fn time_readable(ms: Ms) -> bool {
 /// (only a non-STRICT table holds one; the runtime compares it unrounded).
 pub const UNREADABLE_TIME_SQL: &str = "((typeof(created_at) = 'integer' AND (created_at > 9007199254740991 OR created_at < -9007199254740991)) \
      OR (typeof(expires_at) = 'integer' AND (expires_at > 9007199254740991 OR expires_at < -9007199254740991)))";
+
+/// SQLite's comparison of two stored values (`sqlite3MemCompare` with the BINARY
+/// collation): numbers by value (an INTEGER against a REAL exactly), every number below
+/// every TEXT, every TEXT below every BLOB, TEXT and BLOB by their bytes; `None` where
+/// either is NULL (the comparison is NULL, which a `WHERE` or `FILTER` takes as false).
+/// The time columns are compared with bound INTEGERs and with each other, where SQLite
+/// converts nothing, so this is exactly what the SQL forms above compute.
+pub fn sql_cmp(a: ValueRef<'_>, b: ValueRef<'_>) -> Option<Ordering> {
+    use ValueRef::*;
+    let class = |v: ValueRef<'_>| match v {
+        Null => 0,
+        Integer(_) | Real(_) => 1,
+        Text(_) => 2,
+        Blob(_) => 3,
+    };
+    Some(match (a, b) {
+        (Null, _) | (_, Null) => return None,
+        (Integer(x), Integer(y)) => x.cmp(&y),
+        (Integer(x), Real(y)) => int_real_cmp(x, y),
+        (Real(x), Integer(y)) => int_real_cmp(y, x).reverse(),
+        (Real(x), Real(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        (Text(x), Text(y)) | (Blob(x), Blob(y)) => x.cmp(y),
+        _ => class(a).cmp(&class(b)),
+    })
+}
+
+/// An INTEGER against a REAL, exactly (SQLite's `sqlite3IntFloatCompare`).
+fn int_real_cmp(i: i64, r: f64) -> Ordering {
+    if r.is_nan() {
+        return Ordering::Greater;
+    }
+    if r < -9_223_372_036_854_775_808.0 {
+        return Ordering::Greater;
+    }
+    if r >= 9_223_372_036_854_775_808.0 {
+        return Ordering::Less;
+    }
+    // trunc(r) is an integer-valued double within i64, so both steps are exact.
+    let whole = r.trunc();
+    i.cmp(&(whole as i64))
+        .then_with(|| whole.partial_cmp(&r).unwrap_or(Ordering::Equal))
+}
+
+/// A row's `created_at` and `expires_at` as SQLite hands them over, judged by the SQL
+/// forms' rules without SQLite evaluating each form per row (`check`'s scan reads a
+/// million rows): each method is the SQL form it names, tested against it on every
+/// storage class.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredTimes<'a> {
+    pub created_at: ValueRef<'a>,
+    pub expires_at: ValueRef<'a>,
+}
+
+impl StoredTimes<'_> {
+    fn expires_vs(&self, t: Ms) -> Option<Ordering> {
+        sql_cmp(self.expires_at, ValueRef::Integer(t))
+    }
+
+    fn created_vs(&self, t: Ms) -> Option<Ordering> {
+        sql_cmp(self.created_at, ValueRef::Integer(t))
+    }
+
+    /// [`LIVE_SQL`].
+    pub fn live(&self, now: Ms) -> bool {
+        matches!(self.expires_at, ValueRef::Null) || self.expires_vs(now) == Some(Ordering::Greater)
+    }
+
+    /// [`EXPIRED_SQL`].
+    pub fn expired(&self, now: Ms) -> bool {
+        matches!(self.expires_vs(now), Some(Ordering::Less | Ordering::Equal))
+    }
+
+    /// `expires_at IS NULL`.
+    pub fn no_expiry(&self) -> bool {
+        matches!(self.expires_at, ValueRef::Null)
+    }
+
+    /// [`EXPIRES_BEFORE_CREATED_SQL`].
+    pub fn expires_before_created(&self) -> bool {
+        sql_cmp(self.expires_at, self.created_at) == Some(Ordering::Less)
+    }
+
+    /// [`CREATED_AFTER_SQL`] with `:future` = `t`.
+    pub fn created_after(&self, t: Ms) -> bool {
+        self.created_vs(t) == Some(Ordering::Greater)
+    }
+
+    /// `created_at > lo AND created_at <= hi`.
+    pub fn created_in(&self, lo: Ms, hi: Ms) -> bool {
+        self.created_after(lo)
+            && matches!(self.created_vs(hi), Some(Ordering::Less | Ordering::Equal))
+    }
+
+    /// `expires_at > lo AND expires_at <= hi`.
+    pub fn expires_in(&self, lo: Ms, hi: Ms) -> bool {
+        self.expires_vs(lo) == Some(Ordering::Greater)
+            && matches!(self.expires_vs(hi), Some(Ordering::Less | Ordering::Equal))
+    }
+
+    /// [`UNREADABLE_TIME_SQL`].
+    pub fn unreadable(&self) -> bool {
+        let bad = |v: ValueRef<'_>| matches!(v, ValueRef::Integer(i) if !time_readable(i));
+        bad(self.created_at) || bad(self.expires_at)
+    }
+}
 
 /// Prefix that 2026.9.6 gives "retained" namespaces: never pruned, no TTL, no cap.
 pub const RETAINED_PREFIX: &str = "@retained.";
@@ -321,7 +432,7 @@ pub fn shared_rules(version: i64) -> RuleSet {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -329,6 +440,105 @@ mod tests {
         assert!(UNREADABLE_TIME_SQL.contains(&MAX_SAFE_INTEGER.to_string()));
         assert!(time_readable(MAX_SAFE_INTEGER) && !time_readable(MAX_SAFE_INTEGER + 1));
         assert!(time_readable(-MAX_SAFE_INTEGER) && !time_readable(i64::MIN));
+    }
+
+    /// Every storage class a time column of a non-STRICT table can hold, near `now` and
+    /// `now + window` and at the limits.
+    fn stored_values(now: Ms, window: Ms) -> Vec<rusqlite::types::Value> {
+        use rusqlite::types::Value::*;
+        let mut v = vec![
+            Null,
+            Text(String::new()),
+            Text("abc".into()),
+            Text("5".into()),
+        ];
+        v.extend([vec![], vec![0u8], vec![0xff]].map(Blob));
+        for i in [
+            0,
+            1,
+            -1,
+            now,
+            now + window,
+            now - window,
+            MAX_SAFE_INTEGER,
+            -MAX_SAFE_INTEGER,
+        ] {
+            v.extend([i - 1, i, i + 1].map(Integer));
+        }
+        v.extend([i64::MIN, i64::MAX].map(Integer));
+        let (n, w) = (now as f64, (now + window) as f64);
+        v.extend([n - 0.5, n + 0.5, w - 0.25, w + 0.25, 0.5, -0.5].map(Real));
+        v.extend([1e300, -1e300, 9.3e18, -9.3e18, 9_223_372_036_854_775_808.0].map(Real));
+        v
+    }
+
+    /// Asserts that `rust` gives what SQLite gives for `sql` (with `:now`, `:future` and
+    /// `:window` bound) on every pair of [`stored_values`] as `created_at, expires_at`.
+    pub(crate) fn agrees_with_sql(sql: &str, rust: impl Fn(&StoredTimes<'_>, Ms, Ms, Ms) -> bool) {
+        let (now, future, window) = (1_000_000, 1_000_500, 1_000);
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE plugin_state_entries (created_at INTEGER, expires_at INTEGER)",
+        )
+        .unwrap();
+        let values = stored_values(now, window);
+        for c in &values {
+            for e in &values {
+                conn.execute("INSERT INTO plugin_state_entries VALUES (?1, ?2)", (c, e))
+                    .unwrap();
+            }
+        }
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT created_at, expires_at, IFNULL({sql}, 0) FROM plugin_state_entries"
+            ))
+            .unwrap();
+        for (name, v) in [(":now", now), (":future", future), (":window", window)] {
+            if let Some(i) = stmt.parameter_index(name).unwrap() {
+                stmt.raw_bind_parameter(i, v).unwrap();
+            }
+        }
+        let mut rows = stmt.raw_query();
+        let mut n = 0;
+        while let Some(r) = rows.next().unwrap() {
+            let t = StoredTimes {
+                created_at: r.get_ref(0).unwrap(),
+                expires_at: r.get_ref(1).unwrap(),
+            };
+            let want: i64 = r.get(2).unwrap();
+            assert_eq!(rust(&t, now, future, window), want != 0, "{sql} on {t:?}");
+            n += 1;
+        }
+        assert_eq!(n, values.len() * values.len());
+    }
+
+    #[test]
+    fn stored_times_judge_as_the_sql_forms_do_on_every_storage_class() {
+        agrees_with_sql(LIVE_SQL, |t, now, _, _| t.live(now));
+        agrees_with_sql(EXPIRED_SQL, |t, now, _, _| t.expired(now));
+        agrees_with_sql("expires_at IS NULL", |t, _, _, _| t.no_expiry());
+        agrees_with_sql(EXPIRES_BEFORE_CREATED_SQL, |t, _, _, _| {
+            t.expires_before_created()
+        });
+        agrees_with_sql(CREATED_AFTER_SQL, |t, _, future, _| t.created_after(future));
+        agrees_with_sql(UNREADABLE_TIME_SQL, |t, _, _, _| t.unreadable());
+    }
+
+    #[test]
+    fn an_integer_and_a_real_compare_exactly() {
+        use ValueRef::{Integer, Real};
+        let big = (1i64 << 53) + 1; // not a double: (big as f64) rounds down
+        assert_eq!(
+            sql_cmp(Integer(big), Real((1u64 << 53) as f64)),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(sql_cmp(Integer(5), Real(5.5)), Some(Ordering::Less));
+        assert_eq!(sql_cmp(Integer(-5), Real(-5.5)), Some(Ordering::Greater));
+        assert_eq!(sql_cmp(Real(5.0), Integer(5)), Some(Ordering::Equal));
+        assert_eq!(
+            sql_cmp(Integer(i64::MAX), Real(9.3e18)),
+            Some(Ordering::Less)
+        );
     }
 
     #[test]

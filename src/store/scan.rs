@@ -3,11 +3,11 @@
 //! read and parsed once), example rows of a finding, and the integrity pragma.
 
 use super::Db;
-use super::capacity::{EXPIRING_IN_WINDOW_SQL, WRITTEN_IN_WINDOW_SQL};
+use super::capacity::{expiring_in_window, written_in_window};
 use super::catalog::{self, Spec};
 use super::integrity::NsIntegrity;
 use super::query::{Unreadable, UnreadableNs, text_ref};
-use super::rules::{EXPIRED_SQL, LIVE_SQL, UNREADABLE_TIME_SQL};
+use super::rules::{CREATED_AFTER_SQL, EXPIRES_BEFORE_CREATED_SQL, LIVE_SQL, StoredTimes};
 use super::value::{CORRUPT_SQL, corrupt, register_sql};
 use crate::error::{Error, Kind, Result};
 use rusqlite::Row;
@@ -196,53 +196,54 @@ fn name<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r [u8]> {
 }
 
 /// Per-namespace counts over the rows whose rowid lies in `lo..=hi`, read once each in
-/// table order: the figures of the rules (computed by SQLite, `LIMIT`-free so no sorter
-/// holds the table), whether the runtime can read the value (`value::corrupt`), the
-/// rows with an unreadable time, and with `decode` the decoded namespaces' findings.
+/// table order (`LIMIT`-free so no sorter holds the table): the figures of the rules
+/// (judged by `rules::StoredTimes` on the stored times, not by SQLite per row), whether
+/// the runtime can read the value (`value::corrupt`), the rows with an unreadable time,
+/// and with `decode` the decoded namespaces' findings.
 fn scan(conn: &rusqlite::Connection, p: ScanParams, lo: i64, hi: i64) -> Result<Vec<Tally>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT plugin_id, namespace, entry_key, value_json, {LIVE_SQL}, {EXPIRED_SQL},
-                expires_at IS NULL, expires_at IS NOT NULL AND expires_at < created_at,
-                created_at > :future, {WRITTEN_IN_WINDOW_SQL}, {EXPIRING_IN_WINDOW_SQL},
-                {LIVE_SQL} AND octet_length(value_json) > :large, created_at,
-                {UNREADABLE_TIME_SQL}
-         FROM plugin_state_entries WHERE rowid BETWEEN :lo AND :hi"
-    ))?;
-    let mut rows = stmt.query(rusqlite::named_params! {":now": p.now, ":future": p.future,
-    ":lo": lo, ":hi": hi, ":window": p.window, ":large": p.large_value})?;
+    let mut stmt = conn.prepare(
+        "SELECT plugin_id, namespace, entry_key, value_json, created_at, expires_at,
+                octet_length(value_json)
+         FROM plugin_state_entries WHERE rowid BETWEEN ?1 AND ?2",
+    )?;
+    let mut rows = stmt.query([lo, hi])?;
     let mut tallies = Tallies::default();
     let mut stack = Vec::new();
     while let Some(r) = rows.next()? {
         let t = tallies.of(r, (name(r, 0)?, name(r, 1)?), p.decode)?;
-        count_row(r, t, &mut stack)?;
+        count_row(r, t, p, &mut stack)?;
     }
     Ok(tallies.list)
 }
 
 /// Adds the row `r` of [`scan`]'s query to its namespace's tally.
-fn count_row(r: &Row<'_>, t: &mut Tally, stack: &mut Vec<u8>) -> rusqlite::Result<()> {
-    // A rule's column is 1 where it holds (NULL, from a NULL time, counts as 0).
-    let flag = |i| {
-        Ok::<u64, rusqlite::Error>(matches!(r.get_ref(i)?, ValueRef::Integer(v) if v != 0).into())
+fn count_row(
+    r: &Row<'_>,
+    t: &mut Tally,
+    p: ScanParams,
+    stack: &mut Vec<u8>,
+) -> rusqlite::Result<()> {
+    let times = StoredTimes {
+        created_at: r.get_ref(4)?,
+        expires_at: r.get_ref(5)?,
     };
+    let live = times.live(p.now);
+    let large = live && matches!(r.get_ref(6)?, ValueRef::Integer(n) if n > p.large_value);
     let s = &mut t.scan;
-    let live = flag(4)?;
-    s.live += live;
-    s.expired += flag(5)?;
-    s.no_expiry += flag(6)?;
-    s.expires_before_created += flag(7)?;
-    s.created_in_future += flag(8)?;
-    s.writes_window += flag(9)?;
-    s.expiring_window += flag(10)?;
-    s.large_values += flag(11)?;
+    s.live += u64::from(live);
+    s.expired += u64::from(times.expired(p.now));
+    s.no_expiry += u64::from(times.no_expiry());
+    s.expires_before_created += u64::from(times.expires_before_created());
+    s.created_in_future += u64::from(times.created_after(p.future));
+    s.writes_window += u64::from(written_in_window(&times, p.now, p.window));
+    s.expiring_window += u64::from(expiring_in_window(&times, p.now, p.window));
+    s.large_values += u64::from(large);
     s.corrupt += u64::from(corrupt(r.get_ref(3)?, stack));
-    t.newest.see(r.get_ref(12)?);
-    if flag(13)? == 1 {
+    t.newest.see(times.created_at);
+    if times.unreadable() {
         t.unreadable.add(text_ref(r.get_ref(2)?).into_owned());
     }
-    if live == 1
-        && let Some((spec, found)) = &mut t.decoded
-    {
+    if live && let Some((spec, found)) = &mut t.decoded {
         found.judge(spec, &text_ref(r.get_ref(2)?), &text_ref(r.get_ref(3)?));
     }
     Ok(())
@@ -343,11 +344,8 @@ pub fn examples(db: &Db, finding: Finding) -> Result<String> {
             register_sql(&db.conn)?;
             (CORRUPT_SQL.to_string(), None)
         }
-        Finding::ExpiresBeforeCreated => (
-            "expires_at IS NOT NULL AND expires_at < created_at".to_string(),
-            None,
-        ),
-        Finding::CreatedAfter(t) => ("created_at > :future".to_string(), Some(t)),
+        Finding::ExpiresBeforeCreated => (EXPIRES_BEFORE_CREATED_SQL.to_string(), None),
+        Finding::CreatedAfter(t) => (CREATED_AFTER_SQL.to_string(), Some(t)),
         // Both numbers are the caller's integers, never user text.
         Finding::LargeValue(now, bytes) => (
             format!(
