@@ -49,12 +49,76 @@ fn verbatim(e: &Entry) -> Option<&RawValue> {
     }
 }
 
-/// Writes an export: header first, entries streamed, trailer on `finish`.
+/// Writes an export: header first, entries streamed, trailer on `finish`. Entry lines
+/// go out in chunks of [`CHUNK`] bytes; past the first chunk the sha256 runs on a
+/// worker thread, beside the reads and the JSON (it was a tenth of an export's time).
 pub struct ExportWriter<W: Write> {
     out: W,
-    hasher: Sha256,
+    digest: Digest256,
     count: u64,
-    line: Vec<u8>,
+    chunk: Vec<u8>,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// The sha256 of the entry lines: inline until a first full chunk, then on a thread
+/// fed through a bounded channel (at most a few chunks in flight) that hands the
+/// chunks back for reuse.
+enum Digest256 {
+    Inline(Sha256),
+    Thread {
+        to: std::sync::mpsc::SyncSender<Vec<u8>>,
+        back: std::sync::mpsc::Receiver<Vec<u8>>,
+        done: std::thread::JoinHandle<Sha256>,
+    },
+}
+
+impl Digest256 {
+    /// Hashes `chunk`; returns an empty buffer to fill next.
+    fn update(&mut self, mut chunk: Vec<u8>) -> Vec<u8> {
+        if let Digest256::Inline(hasher) = self {
+            let mut hasher = std::mem::take(hasher);
+            let (to, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+            let (give, back) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+            let done = std::thread::spawn(move || {
+                for mut c in rx {
+                    hasher.update(&c);
+                    c.clear();
+                    let _ = give.try_send(c);
+                }
+                hasher
+            });
+            *self = Digest256::Thread { to, back, done };
+        }
+        let Digest256::Thread { to, back, .. } = self else {
+            unreachable!("switched to a thread above")
+        };
+        match to.send(chunk) {
+            Ok(()) => back
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK + 1024)),
+            Err(std::sync::mpsc::SendError(c)) => {
+                // The thread is gone only if it panicked; finish() reports that.
+                chunk = c;
+                chunk.clear();
+                chunk
+            }
+        }
+    }
+
+    fn finish(self, last: &[u8]) -> Result<String> {
+        let mut hasher = match self {
+            Digest256::Inline(h) => h,
+            Digest256::Thread { to, done, .. } => {
+                drop(to);
+                done.join().map_err(|_| {
+                    Error::new(Kind::Runtime, "the sha256 thread of the export stopped")
+                })?
+            }
+        };
+        hasher.update(last);
+        Ok(hex(&hasher.finalize()))
+    }
 }
 
 impl<W: Write> ExportWriter<W> {
@@ -63,9 +127,9 @@ impl<W: Write> ExportWriter<W> {
         out.write_all(b"\n")?;
         Ok(ExportWriter {
             out,
-            hasher: Sha256::new(),
+            digest: Digest256::Inline(Sha256::new()),
             count: 0,
-            line: Vec::with_capacity(1024),
+            chunk: Vec::with_capacity(CHUNK + 1024),
         })
     }
 
@@ -81,18 +145,21 @@ impl<W: Write> ExportWriter<W> {
             created_at: e.created_at,
             expires_at: e.expires_at,
         };
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, &line)?;
-        self.line.push(b'\n');
-        self.hasher.update(&self.line);
-        self.out.write_all(&self.line)?;
+        serde_json::to_writer(&mut self.chunk, &line)?;
+        self.chunk.push(b'\n');
         self.count += 1;
+        if self.chunk.len() >= CHUNK {
+            self.out.write_all(&self.chunk)?;
+            let full = std::mem::take(&mut self.chunk);
+            self.chunk = self.digest.update(full);
+        }
         Ok(())
     }
 
     /// Writes the trailer; returns the writer and the number of entries.
     pub fn finish(mut self) -> Result<(W, u64)> {
-        let digest = hex(&self.hasher.finalize());
+        self.out.write_all(&self.chunk)?;
+        let digest = self.digest.finish(&self.chunk)?;
         let trailer =
             serde_json::json!({"statectl_export_end": {"entries": self.count, "sha256": digest}});
         serde_json::to_writer(&mut self.out, &trailer)?;
@@ -680,6 +747,32 @@ mod tests {
         assert_eq!(s.refused.len(), 1);
         let got: Vec<Entry> = back.into_iter().map(|e| e.entry).collect();
         assert_eq!(got, entries);
+    }
+
+    #[test]
+    fn the_trailer_hashes_every_line_in_order_past_many_chunks() {
+        // Enough lines for the sha256 thread to take over (CHUNK is 64 KiB).
+        let entries: Vec<Entry> = (0..5000)
+            .map(|i| {
+                entry(
+                    &format!("k{i:05}"),
+                    &format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(i % 97)),
+                )
+            })
+            .collect();
+        let file = export(&entries);
+        let text = std::str::from_utf8(&file).unwrap();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        assert!(file.len() > 4 * CHUNK, "the test must span many chunks");
+        let body: String = lines[1..lines.len() - 1].concat();
+        let trailer: serde_json::Value = serde_json::from_str(lines[lines.len() - 1]).unwrap();
+        assert_eq!(trailer["statectl_export_end"]["entries"], 5000);
+        assert_eq!(
+            trailer["statectl_export_end"]["sha256"],
+            hex(&Sha256::digest(body.as_bytes()))
+        );
+        let s = read(&file[..], None, |_| Ok(())).unwrap();
+        assert_eq!(s.entries, 5000);
     }
 
     #[test]
