@@ -56,6 +56,20 @@ def measure(cmd, runs, out_path=None, prepare=None, env=None, stdin=None):
     return statistics.median(times), max(rss), errs, times
 
 
+def side_by_side(a, b, runs):
+    """Runs a and b (each `lambda n: measure(..., n)`) alternately, a b a b ..., so a
+    drift of the machine over the runs weighs on both sides alike; returns both."""
+    ra, rb = [], []
+    for _ in range(runs):
+        ra.append(a(1))
+        rb.append(b(1))
+
+    def merged(rs):
+        times = [t for r in rs for t in r[3]]
+        return statistics.median(times), max(r[1] for r in rs), [e for r in rs for e in r[2]], times
+    return merged(ra), merged(rb)
+
+
 def gen(rows, layout, path, spread="grouped"):
     subprocess.run([GEN, "--rows", str(rows), "--layout", layout, "--spread", spread, "--out", path], check=True, stdout=subprocess.DEVNULL)
 
@@ -91,10 +105,11 @@ def bench_reads(db, runs):
     tmp = tempfile.mkdtemp()
     out = os.path.join(tmp, "out")
     results = {}
-    results["ls_ns"] = (measure(sc + ["ls", "slack/slack.thread-participation", "-o", "jsonl"], runs, out), measure(["sqlite3", "-json", db, ns_sql], runs, out))
-    results["export"] = (measure(sc + ["export"], runs, out), measure(["sqlite3", "-json", db, all_sql], runs, out))
-    results["summary"] = (measure(sc + ["ls", "-o", "json"], runs, out), measure(["sqlite3", "-json", db, sum_sql], runs, out))
-    results["check"] = (measure_check(sc, runs), measure(["sqlite3", db, check_sql], runs, out))
+    results["ls_ns"] = side_by_side(lambda n: measure(sc + ["ls", "slack/slack.thread-participation", "-o", "jsonl"], n, out),
+                                    lambda n: measure(["sqlite3", "-json", db, ns_sql], n, out), runs)
+    results["export"] = side_by_side(lambda n: measure(sc + ["export"], n, out), lambda n: measure(["sqlite3", "-json", db, all_sql], n, out), runs)
+    results["summary"] = side_by_side(lambda n: measure(sc + ["ls", "-o", "json"], n, out), lambda n: measure(["sqlite3", "-json", db, sum_sql], n, out), runs)
+    results["check"] = side_by_side(lambda n: measure_check(sc, n), lambda n: measure(["sqlite3", db, check_sql], n, out), runs)
     shutil.rmtree(tmp)
     return results
 
@@ -629,7 +644,7 @@ def main():
     p = lines.append
     p("# Benchmarks\n")
     p(f"Measured by `bench/run.py --rows {n}{' --smoke' if args.smoke else ''}` on {time.strftime('%Y-%m-%d')}, "
-      f"median of {runs} run(s) at N = {n:,}" + ("" if args.smoke else f" and at {n * 3 // 10:,} (the reads {runs} times, the writes once)") + f", on {machine()}.\n")
+      f"median of {runs} run(s) at N = {n:,}" + ("" if args.smoke else f" and at {n * 3 // 10:,} (the reads {runs} times, the writes once)") + "; each read alternates statectl and `sqlite3` run by run" + f", on {machine()}.\n")
     p("Data: `examples/gen_db.rs`, rows in 100 namespaces of 20 plugins, values 10 B to 4 KiB plus a few near 60 KiB, "
       "30% expired at --now, WAL mode, in four configurations: two generators (`--spread grouped`: each namespace's rows "
       "written together, in key order; `--spread uniform`: rows written in time order with the namespaces interleaved "
