@@ -50,73 +50,52 @@ fn verbatim(e: &Entry) -> Option<&RawValue> {
 }
 
 /// Writes an export: header first, entries streamed, trailer on `finish`. Entry lines
-/// go out in chunks of [`CHUNK`] bytes; past the first chunk the sha256 runs on a
-/// worker thread, beside the reads and the JSON (it was a tenth of an export's time).
+/// go out in chunks of [`CHUNK`] bytes, and their sha256 runs on a worker thread,
+/// beside the reads and the JSON (it was a tenth of an export's time).
 pub struct ExportWriter<W: Write> {
     out: W,
-    digest: Digest256,
+    digest: HashThread,
     count: u64,
     chunk: Vec<u8>,
 }
 
 const CHUNK: usize = 64 * 1024;
 
-/// The sha256 of the entry lines: inline until a first full chunk, then on a thread
-/// fed through a bounded channel (at most a few chunks in flight) that hands the
-/// chunks back for reuse.
-enum Digest256 {
-    Inline(Sha256),
-    Thread {
-        to: std::sync::mpsc::SyncSender<Vec<u8>>,
-        back: std::sync::mpsc::Receiver<Vec<u8>>,
-        done: std::thread::JoinHandle<Sha256>,
-    },
+/// The sha256 of the entry lines, on a thread fed through a bounded channel: at most
+/// `IN_FLIGHT` chunks wait for it.
+struct HashThread {
+    to: std::sync::mpsc::SyncSender<Vec<u8>>,
+    done: std::thread::JoinHandle<Sha256>,
 }
 
-impl Digest256 {
-    /// Hashes `chunk`; returns an empty buffer to fill next.
-    fn update(&mut self, mut chunk: Vec<u8>) -> Vec<u8> {
-        if let Digest256::Inline(hasher) = self {
-            let mut hasher = std::mem::take(hasher);
-            let (to, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
-            let (give, back) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-            let done = std::thread::spawn(move || {
-                for mut c in rx {
+impl HashThread {
+    const IN_FLIGHT: usize = 4;
+
+    fn start() -> Result<HashThread> {
+        let (to, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(Self::IN_FLIGHT);
+        let done = std::thread::Builder::new()
+            .name("export-sha256".into())
+            .spawn(move || {
+                let mut hasher = Sha256::new();
+                for c in chunks {
                     hasher.update(&c);
-                    c.clear();
-                    let _ = give.try_send(c);
                 }
                 hasher
-            });
-            *self = Digest256::Thread { to, back, done };
-        }
-        let Digest256::Thread { to, back, .. } = self else {
-            unreachable!("switched to a thread above")
-        };
-        match to.send(chunk) {
-            Ok(()) => back
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(CHUNK + 1024)),
-            Err(std::sync::mpsc::SendError(c)) => {
-                // The thread is gone only if it panicked; finish() reports that.
-                chunk = c;
-                chunk.clear();
-                chunk
-            }
-        }
+            })?;
+        Ok(HashThread { to, done })
     }
 
-    fn finish(self, last: &[u8]) -> Result<String> {
-        let mut hasher = match self {
-            Digest256::Inline(h) => h,
-            Digest256::Thread { to, done, .. } => {
-                drop(to);
-                done.join().map_err(|_| {
-                    Error::new(Kind::Runtime, "the sha256 thread of the export stopped")
-                })?
-            }
-        };
-        hasher.update(last);
+    fn update(&self, chunk: Vec<u8>) {
+        // A failed send means the thread panicked; `finish` reports it.
+        let _ = self.to.send(chunk);
+    }
+
+    fn finish(self) -> Result<String> {
+        drop(self.to);
+        let hasher = self
+            .done
+            .join()
+            .map_err(|_| Error::new(Kind::Runtime, "the sha256 thread of the export stopped"))?;
         Ok(hex(&hasher.finalize()))
     }
 }
@@ -127,7 +106,7 @@ impl<W: Write> ExportWriter<W> {
         out.write_all(b"\n")?;
         Ok(ExportWriter {
             out,
-            digest: Digest256::Inline(Sha256::new()),
+            digest: HashThread::start()?,
             count: 0,
             chunk: Vec::with_capacity(CHUNK + 1024),
         })
@@ -149,17 +128,23 @@ impl<W: Write> ExportWriter<W> {
         self.chunk.push(b'\n');
         self.count += 1;
         if self.chunk.len() >= CHUNK {
-            self.out.write_all(&self.chunk)?;
-            let full = std::mem::take(&mut self.chunk);
-            self.chunk = self.digest.update(full);
+            self.send_chunk()?;
         }
+        Ok(())
+    }
+
+    /// Writes the chunk out and hands it to the hash thread.
+    fn send_chunk(&mut self) -> Result<()> {
+        self.out.write_all(&self.chunk)?;
+        let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK + 1024));
+        self.digest.update(full);
         Ok(())
     }
 
     /// Writes the trailer; returns the writer and the number of entries.
     pub fn finish(mut self) -> Result<(W, u64)> {
-        self.out.write_all(&self.chunk)?;
-        let digest = self.digest.finish(&self.chunk)?;
+        self.send_chunk()?;
+        let digest = self.digest.finish()?;
         let trailer =
             serde_json::json!({"statectl_export_end": {"entries": self.count, "sha256": digest}});
         serde_json::to_writer(&mut self.out, &trailer)?;
@@ -751,7 +736,7 @@ mod tests {
 
     #[test]
     fn the_trailer_hashes_every_line_in_order_past_many_chunks() {
-        // Enough lines for the sha256 thread to take over (CHUNK is 64 KiB).
+        // Many chunks through the sha256 thread (CHUNK is 64 KiB).
         let entries: Vec<Entry> = (0..5000)
             .map(|i| {
                 entry(
