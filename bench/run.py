@@ -56,14 +56,15 @@ def measure(cmd, runs, out_path=None, prepare=None, env=None, stdin=None):
     return statistics.median(times), max(rss), errs, times
 
 
-def side_by_side(a, b, runs):
-    """Runs a and b (each `lambda n: measure(..., n)`) alternately, a b a b ..., so a
-    drift of the machine over the runs weighs on both sides alike; returns both."""
-    ra, rb = [], []
+def in_turn(runs, *fs):
+    """Runs each f (a `lambda n: measure(..., n)`) once in turn, runs times (a b a b ...),
+    so a drift of the machine over the runs weighs on every side alike; returns one
+    measure per f."""
+    rs = [[] for _ in fs]
     for _ in range(runs):
-        ra.append(a(1))
-        rb.append(b(1))
-    return merged(ra), merged(rb)
+        for f, r in zip(fs, rs):
+            r.append(f(1))
+    return tuple(merged(r) for r in rs)
 
 
 def merged(rs):
@@ -107,11 +108,11 @@ def bench_reads(db, runs):
     tmp = tempfile.mkdtemp()
     out = os.path.join(tmp, "out")
     results = {}
-    results["ls_ns"] = side_by_side(lambda n: measure(sc + ["ls", "slack/slack.thread-participation", "-o", "jsonl"], n, out),
-                                    lambda n: measure(["sqlite3", "-json", db, ns_sql], n, out), runs)
-    results["export"] = side_by_side(lambda n: measure(sc + ["export"], n, out), lambda n: measure(["sqlite3", "-json", db, all_sql], n, out), runs)
-    results["summary"] = side_by_side(lambda n: measure(sc + ["ls", "-o", "json"], n, out), lambda n: measure(["sqlite3", "-json", db, sum_sql], n, out), runs)
-    results["check"] = side_by_side(lambda n: measure_check(sc, n), lambda n: measure(["sqlite3", db, check_sql], n, out), runs)
+    results["ls_ns"] = in_turn(runs, lambda n: measure(sc + ["ls", "slack/slack.thread-participation", "-o", "jsonl"], n, out),
+                               lambda n: measure(["sqlite3", "-json", db, ns_sql], n, out))
+    results["export"] = in_turn(runs, lambda n: measure(sc + ["export"], n, out), lambda n: measure(["sqlite3", "-json", db, all_sql], n, out))
+    results["summary"] = in_turn(runs, lambda n: measure(sc + ["ls", "-o", "json"], n, out), lambda n: measure(["sqlite3", "-json", db, sum_sql], n, out))
+    results["check"] = in_turn(runs, lambda n: measure_check(sc, n), lambda n: measure(["sqlite3", db, check_sql], n, out))
     shutil.rmtree(tmp)
     return results
 
@@ -375,13 +376,11 @@ def bench_import(db, runs, work):
     fresh = fresh_copy(empty, target)
     env = {**os.environ, "STATECTL_TXN_STATS": "1"}
     sc = [STATECTL, "--db", target, "--now", str(NOW), "import", "--include-expired"]
-    ss, as_, qs = [], [], []
-    for _ in range(runs):
-        # In turn, run by run, as the reads.
-        ss.append(measure(sc + [export], 1, prepare=fresh, env=env))
-        as_.append(measure(sc + ["--atomic", "--force", export], 1, prepare=fresh, env=env))
-        qs.append(measure(["sqlite3", target, f"ATTACH '{db}' AS src; BEGIN; INSERT INTO main.plugin_state_entries SELECT {COLS} FROM src.plugin_state_entries; COMMIT;"], 1, prepare=fresh))
-    s, a, q = merged(ss), merged(as_), merged(qs)
+    s, a, q = in_turn(runs,
+                      lambda n: measure(sc + [export], n, prepare=fresh, env=env),
+                      lambda n: measure(sc + ["--atomic", "--force", export], n, prepare=fresh, env=env),
+                      lambda n: measure(["sqlite3", target, f"ATTACH '{db}' AS src; BEGIN; INSERT INTO main.plugin_state_entries "
+                                                           f"SELECT {COLS} FROM src.plugin_state_entries; COMMIT;"], n, prepare=fresh))
     for f in (export, empty, target, target + "-wal", target + "-shm"):
         if os.path.exists(f):
             os.remove(f)
