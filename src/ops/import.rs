@@ -95,14 +95,18 @@ pub fn choose_mode(selected: u64, rules: &RuleSet, atomic: bool, force: bool) ->
 }
 
 /// One batch of a batched import, in one transaction: each row decided against the
-/// database as it is now. Returns each row's verdict.
+/// database as it is now. Returns the verdicts of the rows it took, in order: all of
+/// them, or fewer once the transaction has run `stop_after` (at least one row); the
+/// rest wait for the next batch.
 fn import_batch(
     writer: &mut write::Writer,
     batch: &[export::ImportEntry],
     req: &ImportRequest,
     now: Ms,
+    stop_after: Option<std::time::Duration>,
 ) -> Result<Vec<Verdict>> {
     writer.transaction(|tx| {
+        let started = std::time::Instant::now();
         let mut target = store_import::Target::new(tx)?;
         let mut verdicts = Vec::with_capacity(batch.len());
         for ie in batch {
@@ -113,6 +117,9 @@ fn import_batch(
                 target.upsert(&new_row(e))?;
             }
             verdicts.push(verdict);
+            if stop_after.is_some_and(|most| started.elapsed() >= most) {
+                break;
+            }
         }
         Ok(verdicts)
     })
@@ -140,10 +147,11 @@ pub fn apply_batched(
      -> Result<()> {
         crate::interrupt::check(|| partial_import(done, req.on_conflict))?;
         pacer.before_batch(writer);
-        let verdicts = import_batch(writer, batch, req, now).map_err(|e| {
+        let verdicts = import_batch(writer, batch, req, now, pacer.stop_after()).map_err(|e| {
             let why = partial_import(done, req.on_conflict);
             Error::new(e.kind, format!("{}; {why}", e.message))
         })?;
+        let taken = verdicts.len();
         for (ie, verdict) in batch.iter().zip(verdicts) {
             let e = &ie.entry;
             let c = stats
@@ -151,21 +159,21 @@ pub fn apply_batched(
                 .or_default();
             c.count(&verdict, e, now);
         }
-        done += batch.len() as u64;
-        batch.clear();
-        pacer.after_batch(writer)
+        done += taken as u64;
+        batch.drain(..taken);
+        pacer.after_batch(writer, taken)
     };
     file.read(Some(rules), |ie| {
         if taken(req, &mut stats, &ie, now).is_none() {
             return Ok(());
         }
         batch.push(ie);
-        if batch.len() >= pacer.limit() {
+        while batch.len() >= pacer.limit() {
             flush(writer, &mut batch, &mut stats, &mut pacer)?;
         }
         Ok(())
     })?;
-    if !batch.is_empty() {
+    while !batch.is_empty() {
         flush(writer, &mut batch, &mut stats, &mut pacer)?;
     }
     Ok(stats)
@@ -735,4 +743,68 @@ pub fn over_max_entries(
         }
     }
     Ok(over)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Entry;
+
+    fn entry(i: u64) -> export::ImportEntry {
+        export::ImportEntry {
+            line: i + 2,
+            entry: Entry {
+                plugin_id: "p".into(),
+                namespace: "ns.b".into(),
+                key: format!("k{i}"),
+                value_json: i.to_string(),
+                created_at: 1_000,
+                expires_at: None,
+                blob: false,
+            },
+            refused: None,
+            readable: true,
+        }
+    }
+
+    /// Issue 22: a batch past its time (`Pacer::stop_after`) commits the rows it took,
+    /// at least one, and leaves the rest for the next batch.
+    #[test]
+    fn a_batch_out_of_time_commits_the_rows_it_took_and_leaves_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.sqlite");
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/shared-2026.9.6.sqlite"
+        );
+        std::fs::copy(fixture, &db).unwrap();
+        Connection::open(&db)
+            .unwrap()
+            .execute_batch("DELETE FROM plugin_state_entries")
+            .unwrap();
+        let env = write::WriteEnv {
+            busy_timeout_ms: 5_000,
+            supervisor_mode: None,
+            lock_root: dir.path().to_path_buf(),
+        };
+        let mut writer = write::Writer::open(&db, &env).unwrap();
+        let req = ImportRequest {
+            pick: ImportSelection::default(),
+            on_conflict: OnConflict::Fail,
+            include_expired: true,
+        };
+        let batch: Vec<_> = (0..5).map(entry).collect();
+        let count = |w: &write::Writer| -> i64 {
+            w.db.conn
+                .query_row("SELECT count(*) FROM plugin_state_entries", [], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+        };
+        let zero = Some(std::time::Duration::ZERO);
+        let took = import_batch(&mut writer, &batch, &req, 2_000, zero).unwrap();
+        assert_eq!((took.len(), count(&writer)), (1, 1));
+        let took = import_batch(&mut writer, &batch[1..], &req, 2_000, None).unwrap();
+        assert_eq!((took.len(), count(&writer)), (4, 5));
+    }
 }
