@@ -566,7 +566,9 @@ def matrix_section(p, results, size):
         for sp, la in CONFIGS:
             s, q = pick(results[(size, sp, la)])
             r = ratio(s[0], q[0])
-            cells.append(f"{r:.2f}x ({s[0]:.2f} / {q[0]:.2f} s)")
+            # A miss that rounds to the limit shows its third decimal.
+            cells.append(f"{r:.3f}x" if r > limit and f"{r:.2f}" == f"{limit:.2f}" else f"{r:.2f}x")
+            cells[-1] += f" ({s[0]:.2f} / {q[0]:.2f} s)"
             if r > limit:
                 missed.append(f"{sp}, {la}")
         verdict = "met" if not missed else "MISSED: " + "; ".join(missed)
@@ -575,7 +577,18 @@ def matrix_section(p, results, size):
     ok = max(longest) <= 25
     p("| longest single write transaction of `prune --expired` (over all runs) | " + " | ".join(f"{v:.1f} ms" for v in longest)
       + f" | ≤ 25 ms | {'met' if ok else 'MISSED'} |")
+    longest = [max(longest_txn_ms(e) for e in results[(size, sp, la)]["import"][0][2]) for sp, la in CONFIGS]
+    ok = max(longest) <= 50
+    p("| longest single write transaction of a batched `import` (over all runs) | " + " | ".join(f"{v:.1f} ms" for v in longest)
+      + f" | ≤ 50 ms | {'met' if ok else 'MISSED'} |")
     p("")
+
+
+def longest_txn_ms(stderr):
+    """The longest write transaction from a run's STATECTL_TXN_STATS line
+    (`write transactions: N, longest X ms`)."""
+    line = next(l for l in stderr.splitlines() if l.startswith("write transactions"))
+    return float(line.split("longest ")[1].split(" ms")[0])
 
 
 def breakdown_section(p, results, size):
@@ -627,6 +640,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--small-runs", type=int, default=5, help="runs at 3N/10, whose seconds-long writes are noisier")
     ap.add_argument("--smoke", action="store_true", help="CI size: one run, fail only on correctness")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--torture-seconds", type=float, default=10)
@@ -646,13 +660,15 @@ def main():
     work = tempfile.mkdtemp(prefix="statectl-bench-")
     n = args.rows
     # Issue 22 asks for three runs at N and one at 3N/10 (memory flatness is 3N/10
-    # against N); a write of 2 s run once is mostly noise, so 3N/10 runs --runs times too.
-    sizes = [(n, runs)] if args.smoke else [(n * 3 // 10, runs), (n, runs)]
+    # against N); a write of 2 s is noisier than one of 10 s, so 3N/10 runs --small-runs
+    # times: one slow run of three moved a 300,000-row median by a fifth.
+    small_runs = 1 if args.smoke else args.small_runs
+    sizes = [(n, runs)] if args.smoke else [(n * 3 // 10, small_runs), (n, runs)]
     lines = []
     p = lines.append
     p("# Benchmarks\n")
     p(f"Measured by `bench/run.py --rows {n}{' --smoke' if args.smoke else ''}` on {time.strftime('%Y-%m-%d')}, "
-      f"median of {runs} run(s) at N = {n:,}" + ("" if args.smoke else f" and at {n * 3 // 10:,}") + "; statectl and `sqlite3` run in turn, run by run" + f", on {machine()}.\n")
+      f"median of {runs} run(s) at N = {n:,}" + ("" if args.smoke else f" and of {small_runs} at {n * 3 // 10:,}") + "; statectl and `sqlite3` run in turn, run by run" + f", on {machine()}.\n")
     p("Data: `examples/gen_db.rs`, rows in 100 namespaces of 20 plugins, values 10 B to 4 KiB plus a few near 60 KiB, "
       "30% expired at --now, WAL mode, in four configurations: two generators (`--spread grouped`: each namespace's rows "
       "written together, in key order; `--spread uniform`: rows written in time order with the namespaces interleaved "
@@ -679,8 +695,8 @@ def main():
     for size, _ in reversed(sizes):
         matrix_section(p, results, size)
     breakdown_section(p, results, n)
-    for size, _ in reversed(sizes):
-        spread_section(p, results, size, runs)
+    for size, size_runs in reversed(sizes):
+        spread_section(p, results, size, size_runs)
 
     p("## Peak memory (max RSS, the largest of the four configurations)\n")
     p("| command | " + " | ".join(f"N = {k:,}" for k in sorted(mem)) + " | target |")
@@ -726,7 +742,9 @@ def main():
     p(f"| {it:.2f} s | {itx} | {got:,} of {want:,} | {iw['writes']:,} | {iw['errors']} | {iw['missing']} | {iw['p50_ms']:.2f} ms | {iw['p99_ms']:.2f} ms | {iw['max_ms']:.2f} ms |")
     iok = iw["errors"] == 0 and iw["missing"] == 0 and got == want
     p("")
-    p(f"Targets: zero writer errors and every row present: {'met' if iok else 'MISSED'}; writer p99 under 100 ms: {'met' if iw['p99_ms'] < 100 else 'MISSED'}.\n")
+    ilong = float(itx.split("longest ")[1].split(" ms")[0])
+    p(f"Targets: zero writer errors and every row present: {'met' if iok else 'MISSED'}; writer p99 under 100 ms: {'met' if iw['p99_ms'] < 100 else 'MISSED'}; "
+      f"every batch holds the lock ≤ 50 ms: {'met' if ilong <= 50 else 'MISSED'} (longest {ilong:.1f} ms).\n")
     if not iok:
         ok = False
         werr += iwerr + f"\nimport beside the writer: {got} of {want} rows, writer {iw}"
