@@ -265,12 +265,14 @@ def measure_check(sc, runs):
 
 
 def fresh_copy(src, dst):
-    """A `prepare` step for measure(): dst becomes a clean copy of src, sidecars removed."""
+    """A `prepare` step for measure(): dst becomes a clean copy of src, sidecars removed,
+    written out to disk so that the copy's writeback does not run during the timed run."""
     def prepare():
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(dst + suffix):
                 os.remove(dst + suffix)
         shutil.copy(src, dst)
+        os.sync()
     return prepare
 
 
