@@ -589,8 +589,12 @@ def matrix_section(p, results, size):
 def longest_txn_ms(stderr):
     """The longest write transaction from a run's STATECTL_TXN_STATS line
     (`write transactions: N, longest X ms`)."""
-    line = next(l for l in stderr.splitlines() if l.startswith("write transactions"))
-    return float(line.split("longest ")[1].split(" ms")[0])
+    return longest_ms(next(l for l in stderr.splitlines() if l.startswith("write transactions")))
+
+
+def longest_ms(text):
+    """X out of a `..., longest X ms` transaction line."""
+    return float(text.split("longest ")[1].split(" ms")[0])
 
 
 def breakdown_section(p, results, size):
@@ -744,7 +748,7 @@ def main():
     p(f"| {it:.2f} s | {itx} | {got:,} of {want:,} | {iw['writes']:,} | {iw['errors']} | {iw['missing']} | {iw['p50_ms']:.2f} ms | {iw['p99_ms']:.2f} ms | {iw['max_ms']:.2f} ms |")
     iok = iw["errors"] == 0 and iw["missing"] == 0 and got == want
     p("")
-    ilong = float(itx.split("longest ")[1].split(" ms")[0])
+    ilong = longest_ms(itx)
     p(f"Targets: zero writer errors and every row present: {'met' if iok else 'MISSED'}; writer p99 under 100 ms: {'met' if iw['p99_ms'] < 100 else 'MISSED'}; "
       f"every batch holds the lock ≤ 50 ms: {'met' if ilong <= 50 else 'MISSED'} (longest {ilong:.1f} ms).\n")
     if not iok:

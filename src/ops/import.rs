@@ -777,11 +777,8 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/shared-2026.9.6.sqlite"
         );
+        // Real rows of 2026.9.6, none of them in `p/ns.b`.
         std::fs::copy(fixture, &db).unwrap();
-        Connection::open(&db)
-            .unwrap()
-            .execute_batch("DELETE FROM plugin_state_entries")
-            .unwrap();
         let env = write::WriteEnv {
             busy_timeout_ms: 5_000,
             supervisor_mode: None,
@@ -794,12 +791,9 @@ mod tests {
             include_expired: true,
         };
         let batch: Vec<_> = (0..5).map(entry).collect();
-        let count = |w: &write::Writer| -> i64 {
-            w.db.conn
-                .query_row("SELECT count(*) FROM plugin_state_entries", [], |r| {
-                    r.get(0)
-                })
-                .unwrap()
+        let count = |w: &write::Writer| -> u64 {
+            let live = store_import::live_counts(&w.db.conn, 2_000).unwrap();
+            live.get(&("p".into(), "ns.b".into())).copied().unwrap_or(0)
         };
         let zero = Some(std::time::Duration::ZERO);
         let took = import_batch(&mut writer, &batch, &req, 2_000, zero).unwrap();
