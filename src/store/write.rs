@@ -40,7 +40,7 @@ pub const PRUNE_PACE: Pace = Pace {
 /// on a quiet database. Inserted rows land on the same new pages, so larger batches
 /// write each page fewer times (1,024-row batches held the lock about 10 ms). 20 ms
 /// batches cost 13 to 45% more time at 1,000,000 rows in a full bench run and did not
-/// remove the rare stalled commit (65.5 ms against 56.9 ms at 25 ms). Beside a
+/// remove the rare stalled commit (65.5 ms; 56.9 and 87.4 ms in runs at 25 ms). Beside a
 /// busy writer a commit can take three times its usual share (the kernel holds back a
 /// process that dirties pages fast), and 25 ms batches reached 50.9 to 63.7 ms; there
 /// they aim at 12 ms (the longest: 24.9 ms in the same run).
