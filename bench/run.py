@@ -74,9 +74,10 @@ def merged(rs):
 
 
 def gen(rows, layout, path, spread="grouped"):
-    """A fresh database, written out to disk: without the sync the kernel writes its
-    last 30 s of pages back during the reads measured next, on one of the two cores,
-    which a two-thread listing (statectl) feels and a one-thread sqlite3 does not."""
+    """A fresh database, written out to disk, as a write run's fresh copy is: a
+    precaution, so that the kernel's writeback of it cannot take a core during the
+    reads measured next (statectl's listing uses two threads, sqlite3 one). By hand,
+    reads right after a gen without the sync were not measurably slower."""
     subprocess.run([GEN, "--rows", str(rows), "--layout", layout, "--spread", spread, "--out", path], check=True, stdout=subprocess.DEVNULL)
     os.sync()
 
@@ -422,7 +423,7 @@ def torture(rows, work, seconds):
     env = {**os.environ, "STATECTL_TXN_STATS": "1"}
     for op in ops:
         t, _, err = run(sc + op, env=env)
-        longest = next((l for l in err.splitlines() if l.startswith("write transactions")), "")
+        longest = txn_stats(err)
         timings.append((" ".join(op[:2]) if op[0] != "import" else "import (restore, replace)", t, longest))
     time.sleep(0.5)
     open(stop, "w").close()
@@ -458,11 +459,11 @@ def torture_import(rows, work):
     want = sum(1 for _ in open(dump)) - 2
     got = int(subprocess.run(["sqlite3", target, "SELECT count(*) FROM plugin_state_entries WHERE plugin_id <> 'torture'"],
                              capture_output=True, text=True, check=True).stdout)
-    txns = next((l for l in err.splitlines() if l.startswith("write transactions")), "")
+    txns = txn_stats(err)
     for f in (dump, target, target + "-wal", target + "-shm"):
         if os.path.exists(f):
             os.remove(f)
-    return writer, txns.replace("write transactions: ", ""), t, want, got, werr.decode()
+    return writer, txns, t, want, got, werr.decode()
 
 
 def bench_watch(db, work, writes, idle_seconds):
@@ -590,10 +591,16 @@ def matrix_section(p, results, size):
     p("")
 
 
+def txn_stats(stderr):
+    """`N, longest X ms` out of a run's STATECTL_TXN_STATS line
+    (`write transactions: N, longest X ms`), or "" when it has none."""
+    line = next((l for l in stderr.splitlines() if l.startswith("write transactions: ")), "")
+    return line.removeprefix("write transactions: ")
+
+
 def longest_txn_ms(stderr):
-    """The longest write transaction from a run's STATECTL_TXN_STATS line
-    (`write transactions: N, longest X ms`)."""
-    return longest_ms(next(l for l in stderr.splitlines() if l.startswith("write transactions")))
+    """The longest write transaction of a run, from its STATECTL_TXN_STATS line."""
+    return longest_ms(txn_stats(stderr))
 
 
 def longest_ms(text):
@@ -733,7 +740,7 @@ def main():
     p("| statectl operation | wall time | write transactions |")
     p("|---|---|---|")
     for name, t, longest in timings:
-        p(f"| `{name}` | {t:.2f} s | {longest.replace('write transactions: ', '')} |")
+        p(f"| `{name}` | {t:.2f} s | {longest} |")
     p("")
     p("| writer | writes | errors | rows lost | p50 | p99 | max |")
     p("|---|---|---|---|---|---|---|")
