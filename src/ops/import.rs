@@ -96,14 +96,14 @@ pub fn choose_mode(selected: u64, rules: &RuleSet, atomic: bool, force: bool) ->
 
 /// One batch of a batched import, in one transaction: each row decided against the
 /// database as it is now. Returns the verdicts of the rows it took, in order: all of
-/// them, or fewer once the transaction has run `stop_after` (at least one row); the
-/// rest wait for the next batch.
+/// them, or fewer once `stop` says the transaction has run long enough (at least one
+/// row); the rest wait for the next batch.
 fn import_batch(
     writer: &mut write::Writer,
     batch: &[export::ImportEntry],
     req: &ImportRequest,
     now: Ms,
-    stop_after: Option<std::time::Duration>,
+    stop: Option<write::StopRule>,
 ) -> Result<Vec<Verdict>> {
     writer.transaction(|tx| {
         let started = std::time::Instant::now();
@@ -117,7 +117,7 @@ fn import_batch(
                 target.upsert(&new_row(e))?;
             }
             verdicts.push(verdict);
-            if stop_after.is_some_and(|most| started.elapsed() >= most) {
+            if stop.is_some_and(|stop| stop.reached(started.elapsed(), verdicts.len())) {
                 break;
             }
         }
@@ -147,7 +147,7 @@ pub fn apply_batched(
      -> Result<()> {
         crate::interrupt::check(|| partial_import(done, req.on_conflict))?;
         pacer.before_batch(writer);
-        let verdicts = import_batch(writer, batch, req, now, pacer.stop_after()).map_err(|e| {
+        let verdicts = import_batch(writer, batch, req, now, pacer.stop_rule()).map_err(|e| {
             let why = partial_import(done, req.on_conflict);
             Error::new(e.kind, format!("{}; {why}", e.message))
         })?;
@@ -767,7 +767,7 @@ mod tests {
         }
     }
 
-    /// Issue 22: a batch past its time (`Pacer::stop_after`) commits the rows it took,
+    /// Issue 22: a batch past its time (`Pacer::stop_rule`) commits the rows it took,
     /// at least one, and leaves the rest for the next batch.
     #[test]
     fn a_batch_out_of_time_commits_the_rows_it_took_and_leaves_the_rest() {
@@ -795,10 +795,21 @@ mod tests {
             let live = store_import::live_counts(&w.db.conn, 2_000).unwrap();
             live.get(&("p".into(), "ns.b".into())).copied().unwrap_or(0)
         };
-        let zero = Some(std::time::Duration::ZERO);
+        let zero = Some(write::StopRule {
+            most: std::time::Duration::ZERO,
+            commit_per_row: std::time::Duration::ZERO,
+        });
         let took = import_batch(&mut writer, &batch, &req, 2_000, zero).unwrap();
         assert_eq!((took.len(), count(&writer)), (1, 1));
-        let took = import_batch(&mut writer, &batch[1..], &req, 2_000, None).unwrap();
-        assert_eq!((took.len(), count(&writer)), (4, 5));
+        // The commit the rows will need counts: at 1 s a row, the second row would
+        // reach 2 s.
+        let commit = Some(write::StopRule {
+            most: std::time::Duration::from_millis(1_500),
+            commit_per_row: std::time::Duration::from_secs(1),
+        });
+        let took = import_batch(&mut writer, &batch[1..], &req, 2_000, commit).unwrap();
+        assert_eq!((took.len(), count(&writer)), (2, 3));
+        let took = import_batch(&mut writer, &batch[3..], &req, 2_000, None).unwrap();
+        assert_eq!((took.len(), count(&writer)), (2, 5));
     }
 }
