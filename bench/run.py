@@ -6,7 +6,8 @@
 
 Every figure is measured in this run on this machine: wall time (median of --runs),
 peak memory (max RSS of the process, from wait4), and for writes the longest single
-write transaction statectl held (STATECTL_TXN_STATS). The torture test runs a writer
+write transaction statectl held (from its STATECTL_TXN_LOG trace; STATECTL_TXN_STATS
+in the torture test). The torture test runs a writer
 with the runtime's settings (examples/gateway_writer.rs) while statectl prunes,
 expires and imports, and fails on any writer error or lost row.
 """
@@ -343,21 +344,21 @@ def read_trace(path):
     sizes in order and the time spent per kind of event."""
     t = {"batches": [], "changed": 0, "txn_ms": 0.0, "longest_ms": 0.0, "candidates_ms": 0.0, "candidate_reads": 0,
          "checkpoint_ms": 0.0, "checkpoints": 0, "pause_ms": 0.0, "wal_frames": 0, "txns": [], "longest": None}
-    last_wal, opened, split = 0, 0.0, (0.0, 0.0)
+    last_wal, opened = 0, 0.0
     for line in open(path):
         kind, *f = line.split()
         if kind == "open":
             opened = float(f[0])
-        elif kind == "body":
-            split = (float(f[0]), float(f[2]))
         elif kind == "txn":
-            t["txn_ms"] += float(f[0])
-            if float(f[0]) > t["longest_ms"]:
+            # `txn MS body MS commit MS @MS`
+            held = float(f[0])
+            t["txn_ms"] += held
+            t["txns"].append(held)
+            if held > t["longest_ms"]:
                 # The longest transaction: its rows' time, its commit's, and when it ended (Unix ms).
-                t["longest"] = {"ms": float(f[0]), "body_ms": split[0], "commit_ms": split[1],
+                t["longest_ms"] = held
+                t["longest"] = {"ms": held, "body_ms": float(f[2]), "commit_ms": float(f[4]),
                                 "end_unix_ms": opened + float(f[-1].lstrip("@"))}
-            t["longest_ms"] = max(t["longest_ms"], float(f[0]))
-            t["txns"].append(float(f[0]))
         elif kind == "batch":
             t["batches"].append(int(f[0]))
             t["changed"] += int(f[1])
@@ -405,7 +406,7 @@ def bench_prune(db, runs, work):
     for i in range(runs):
         fresh()
         log = os.path.join(work, f"prune-trace-{i}")
-        env = {**os.environ, "STATECTL_TXN_STATS": "1", "STATECTL_TXN_LOG": log}
+        env = {**os.environ, "STATECTL_TXN_LOG": log}
         t, rss, _ = run([STATECTL, "--db", copy, "--now", str(NOW), "prune", "--expired", "--yes"], env=env)
         runs_.append((t, rss, read_trace(log)))
         os.remove(log)
@@ -440,17 +441,16 @@ def bench_import(db, runs, work):
     target = os.path.join(work, "target.sqlite")
     fresh = fresh_copy(empty, target)
     log = os.path.join(work, "import-trace")
-    env = {**os.environ, "STATECTL_TXN_STATS": "1"}
     sc = [STATECTL, "--db", target, "--now", str(NOW), "import", "--include-expired"]
     longest = []
     def batched(n):
-        m = measure(sc + [export], n, prepare=fresh, env={**env, "STATECTL_TXN_LOG": log})
+        m = measure(sc + [export], n, prepare=fresh, env={**os.environ, "STATECTL_TXN_LOG": log})
         longest.append(read_trace(log)["longest"])
         os.remove(log)
         return m
     s, a, q = in_turn(runs,
                       batched,
-                      lambda n: measure(sc + ["--atomic", "--force", export], n, prepare=fresh, env=env),
+                      lambda n: measure(sc + ["--atomic", "--force", export], n, prepare=fresh),
                       lambda n: measure(["sqlite3", target, f"ATTACH '{db}' AS src; BEGIN; INSERT INTO main.plugin_state_entries "
                                                            f"SELECT {COLS} FROM src.plugin_state_entries; COMMIT;"], n, prepare=fresh))
     for f in (export, empty, target, target + "-wal", target + "-shm"):
@@ -649,7 +649,7 @@ def matrix_section(p, results, size):
     ok = max(longest) <= 25
     p("| longest single write transaction of `prune --expired` (over all runs) | " + " | ".join(f"{v:.1f} ms" for v in longest)
       + f" | ≤ 25 ms | {'met' if ok else 'MISSED'} |")
-    longest = [max(longest_txn_ms(e) for e in results[(size, sp, la)]["import"][0][2]) for sp, la in CONFIGS]
+    longest = [results[(size, sp, la)]["import"][3]["ms"] for sp, la in CONFIGS]
     ok = max(longest) <= 50
     p("| longest single write transaction of a batched `import` (over all runs) | " + " | ".join(f"{v:.1f} ms" for v in longest)
       + f" | ≤ 50 ms | {'met' if ok else 'MISSED'} |")
@@ -668,11 +668,6 @@ def txn_stats(stderr):
     (`write transactions: N, longest X ms`), or "" when it has none."""
     line = next((l for l in stderr.splitlines() if l.startswith("write transactions: ")), "")
     return line.removeprefix("write transactions: ")
-
-
-def longest_txn_ms(stderr):
-    """The longest write transaction of a run, from its STATECTL_TXN_STATS line."""
-    return longest_ms(txn_stats(stderr))
 
 
 def longest_ms(text):

@@ -320,8 +320,8 @@ pub struct Writer {
     /// The last transaction's commit: writing its pages to the WAL.
     pub commit_last: std::time::Duration,
     /// With `STATECTL_TXN_LOG=FILE`, one line per event of a run (for bench/run.py):
-    /// `open UNIX_MS` first, `body MS commit MS` and `txn MS` per write transaction
-    /// (the rows' time and the commit's), `apply ROWS` before and `batch ROWS CHANGED`
+    /// `open UNIX_MS` first, `txn MS body MS commit MS` per write transaction (its
+    /// time holding the lock: the rows' and the commit's), `apply ROWS` before and `batch ROWS CHANGED`
     /// after a batch's transaction, `candidates ROWS MS`,
     /// `wal FRAMES`, `checkpoint MS`, `pause MS`; each ends with `@MS` since the open.
     trace: Option<std::cell::RefCell<std::fs::File>>,
@@ -424,7 +424,7 @@ impl Writer {
                     e => e,
                 })?;
         }
-        let (mut held, mut commit) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        let (mut held, mut body) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
         let result = (|| {
             let tx = self
                 .db
@@ -433,18 +433,22 @@ impl Writer {
             // The lock is ours from here to the commit.
             let start = std::time::Instant::now();
             let value = f(&tx)?;
-            let body = start.elapsed();
+            body = start.elapsed();
             tx.commit()?;
             held = start.elapsed();
-            commit = held - body;
-            self.trace(format_args!("body {} commit {}", ms(body), ms(commit)));
             Ok(value)
         })();
         self.txn_count += 1;
         self.txn_longest = self.txn_longest.max(held);
         self.txn_last = held;
-        self.commit_last = commit;
-        self.trace(format_args!("txn {}", ms(held)));
+        // Zero when the transaction failed before its commit ended.
+        self.commit_last = held.saturating_sub(body);
+        self.trace(format_args!(
+            "txn {} body {} commit {}",
+            ms(held),
+            ms(body),
+            ms(self.commit_last)
+        ));
         if let Some(lock) = &self.lifecycle {
             let _ = lock.execute_batch("COMMIT");
         }
