@@ -171,13 +171,13 @@ pub fn decode(e: &Entry, show_secrets: bool, cx: &Context) -> Option<Decoded> {
 
 /// One entry as the JSON object of `ls -o json`/`-o jsonl` (or its key alone with
 /// `--keys-only`), without a separator.
-pub fn write_json(
-    out: &mut dyn Write,
+pub fn write_json<W: Write>(
+    out: &mut W,
     e: &Entry,
     opts: &json_lines::Options,
 ) -> std::io::Result<()> {
     if opts.keys_only {
-        return Ok(serde_json::to_writer(out, &e.key)?);
+        return Ok(serde_json::to_writer(&mut *out, &e.key)?);
     }
     let redact = redact(e, opts.show_secrets);
     let decoded = if opts.decoded {
@@ -186,7 +186,9 @@ pub fn write_json(
         None
     };
     let json = EntryJson::new(e, opts.now, redact).with_decoded(decoded);
-    Ok(serde_json::to_writer(out, &json)?)
+    // Generic, not `dyn Write`: serde_json writes every token and string piece
+    // separately, and a call through a vtable for each cost a sixth of a listing.
+    Ok(serde_json::to_writer(&mut *out, &json)?)
 }
 
 /// What `inspect` adds about one entry beyond its fields: a key that disagrees with
