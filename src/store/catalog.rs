@@ -340,8 +340,13 @@ fn capture(
     // The rest is tried first and the capture put before its captures only once it
     // matches (a failed try leaves `out` as it was): no allocation per backtrack step.
     let at = out.len();
+    // Where a literal follows, only an end right before it can match.
+    let next = match rest.first() {
+        Some(Piece::Lit(l)) => l.as_bytes(),
+        _ => &[],
+    };
     for end in (1..=limit).rev() {
-        if !text.is_char_boundary(end) {
+        if !text.as_bytes()[end..].starts_with(next) || !text.is_char_boundary(end) {
             continue;
         }
         if match_pieces(rest, &text[end..], out) {
