@@ -77,7 +77,7 @@ def merged(rs):
 def gen(rows, layout, path, spread="grouped"):
     """A fresh database, written out to disk, as a write run's fresh copy is: a
     precaution, so that the kernel's writeback of it cannot take a core during the
-    reads measured next (statectl's listing uses two threads, sqlite3 one). By hand,
+    reads measured next (statectl's listing uses three threads, sqlite3 one). By hand,
     reads right after a gen without the sync were not measurably slower."""
     subprocess.run([GEN, "--rows", str(rows), "--layout", layout, "--spread", spread, "--out", path], check=True, stdout=subprocess.DEVNULL)
     os.sync()

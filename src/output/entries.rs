@@ -285,7 +285,7 @@ pub struct EntrySink<'w> {
     count: u64,
     table_rows: Vec<Entry>,
     csv: Option<csv::Writer<&'w mut dyn Write>>,
-    /// JSON and JSONL: the entries are rendered on a second thread.
+    /// JSON and JSONL: the entries are rendered on other threads (`json_lines`).
     lines: Option<JsonLines>,
 }
 

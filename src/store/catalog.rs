@@ -516,6 +516,19 @@ impl Spec {
         show_personal: bool,
         cx: &Context,
     ) -> Decoded {
+        let value = parse_value(value_json, self.value_roots().as_deref());
+        self.decode_value(namespace, key, value, show_personal, cx)
+    }
+
+    /// [`Spec::decode_in`] of a value already parsed (`None`: not JSON).
+    fn decode_value(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: Option<Value>,
+        show_personal: bool,
+        cx: &Context,
+    ) -> Decoded {
         let mut problems = Vec::new();
         let found = self
             .grammars
@@ -529,7 +542,6 @@ impl Spec {
                 (None, Vec::new())
             }
         };
-        let value: Option<Value> = serde_json::from_str(value_json).ok();
         if value.is_none() {
             problems.push("the value is not JSON".to_string());
         }
@@ -568,6 +580,113 @@ impl Spec {
                 .and_then(|r| super::integrity::key_mismatch(r, key, &caps, value.as_ref())),
         }
     }
+}
+
+impl Spec {
+    /// The value's top-level keys that decoding reads (fields, version, key rule), or
+    /// `None` when something reads the whole value.
+    fn value_roots(&self) -> Option<Vec<&str>> {
+        let mut roots = Vec::new();
+        for f in &self.fields {
+            if !f.src.roots(&mut roots) {
+                return None;
+            }
+        }
+        if let Some((path, _)) = &self.value_version {
+            roots.push(root(path)?);
+        }
+        match &self.key_rule {
+            None => {}
+            Some(KeyRule::ValuePath(path)) => roots.push(root(path)?),
+            Some(KeyRule::ThreadBindingHash) => roots.extend(["accountId", "conversationId"]),
+            Some(KeyRule::CapturesEqual(pairs)) => {
+                for (_, path) in pairs {
+                    roots.push(root(path)?);
+                }
+            }
+        }
+        Some(roots)
+    }
+}
+
+/// A dotted path's first key; `None` for the empty path (the value itself).
+fn root(path: &str) -> Option<&str> {
+    (!path.is_empty()).then(|| path.split('.').next().unwrap_or(path))
+}
+
+impl Src {
+    /// Adds the value's top-level keys this source reads to `out`; false when it reads
+    /// the whole value. Exhaustive on purpose: a new source must say what it reads.
+    fn roots<'a>(&'a self, out: &mut Vec<&'a str>) -> bool {
+        match self {
+            Src::Key(_) => true,
+            Src::Path(p) | Src::Len(p) | Src::Present(p) => root(p).map(|r| out.push(r)).is_some(),
+            Src::First(list) => list.iter().all(|s| s.roots(out)),
+            Src::BindingKeyMatches => {
+                out.extend(["accountId", "conversationId"]);
+                true
+            }
+            Src::Rotation => false,
+            Src::Derived(d) => {
+                match d {
+                    Derived::IdleRemaining { .. } => {
+                        out.extend(["idleTimeoutMs", "lastActivityAt", "boundAt"])
+                    }
+                    Derived::CursorLag => out.push("lastSequence"),
+                    Derived::NamespaceHash | Derived::NamespaceHashShort => {}
+                }
+                true
+            }
+        }
+    }
+}
+
+/// The stored value as decoding sees it: with `roots`, an object holds only those keys
+/// (the others are read past, not built: a listing's long texts cost no copies);
+/// `None` when it is not JSON.
+fn parse_value(value_json: &str, roots: Option<&[&str]>) -> Option<Value> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    let roots = match roots {
+        Some(r) if value_json.trim_start().starts_with('{') => r,
+        _ => return serde_json::from_str(value_json).ok(),
+    };
+    struct Wanted<'r>(&'r [&'r str]);
+    impl<'de> DeserializeSeed<'de> for Wanted<'_> {
+        type Value = Option<String>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl Visitor<'_> for Wanted<'_> {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E>(self, k: &str) -> Result<Self::Value, E> {
+            Ok(self.0.contains(&k).then(|| k.to_string()))
+        }
+    }
+    struct Object<'r>(&'r [&'r str]);
+    impl<'de> Visitor<'de> for Object<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(key) = map.next_key_seed(Wanted(self.0))? {
+                match key {
+                    // A repeated key: the last one wins, as in a full parse.
+                    Some(k) => drop(out.insert(k, map.next_value()?)),
+                    None => drop(map.next_value::<IgnoredAny>()?),
+                }
+            }
+            Ok(Value::Object(out))
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(value_json);
+    let v = serde::Deserializer::deserialize_map(&mut de, Object(roots)).ok()?;
+    de.end().ok().map(|()| v)
 }
 
 struct Inputs<'a> {
@@ -1420,6 +1539,67 @@ mod tests {
 
     fn dec(plugin: &str, ns: &str, key: &str, value: &str) -> Decoded {
         spec(plugin, ns).unwrap().decode(key, value, false)
+    }
+
+    #[test]
+    fn decoding_a_value_with_only_the_keys_it_reads_gives_what_the_whole_value_gives() {
+        let cx = Context {
+            now: Some(1_761_234_600_000),
+            ..Context::default()
+        };
+        for spec in specs() {
+            let example = spec.example_value.clone().unwrap_or_else(|| "{}".into());
+            let Ok(Value::Object(mut obj)) = serde_json::from_str::<Value>(&example) else {
+                continue;
+            };
+            // Values with more than decoding reads, repeated keys, and none of it.
+            let mut values = vec![example.clone()];
+            obj.insert(
+                "zz_unread".into(),
+                serde_json::json!({"text": "x".repeat(300), "n": [1, 2.5, null]}),
+            );
+            values.push(Value::Object(obj.clone()).to_string());
+            if let Some((k, _)) = obj.iter().next() {
+                let dup = format!("{{\"{k}\":\"replaced\",{}", &example.trim_start()[1..]);
+                values.push(dup);
+            }
+            // What derived fields read, where the example lacks it.
+            let derived = serde_json::json!({"idleTimeoutMs": 60000, "lastActivityAt": 1761234500000_i64,
+                "boundAt": 1761234400000_i64, "lastSequence": 5, "accountId": "a", "conversationId": "c"});
+            for (k, v) in derived.as_object().unwrap() {
+                obj.entry(k.clone()).or_insert(v.clone());
+            }
+            values.push(Value::Object(obj.clone()).to_string());
+            values.extend([
+                "[1,2]".into(),
+                "{\"a\":1} trailing".into(),
+                "{}".into(),
+                "  {}".into(),
+            ]);
+            for value in &values {
+                for g in &spec.grammars {
+                    let key = &g.example;
+                    let mut cx = cx.clone();
+                    for (name, cap) in g.pattern.matches(key).unwrap_or_default() {
+                        if name == "workspace" {
+                            cx.journal_tails.insert(cap, 9);
+                        }
+                    }
+                    for personal in [false, true] {
+                        let ns = spec.display.as_str();
+                        let whole = serde_json::from_str(value).ok();
+                        let want = spec.decode_value(ns, key, whole, personal, &cx);
+                        let got = spec.decode_in(ns, key, value, personal, &cx);
+                        assert_eq!(
+                            format!("{got:?}"),
+                            format!("{want:?}"),
+                            "{} {key} {value}",
+                            spec.display
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
