@@ -435,8 +435,15 @@ pub fn for_each_entry_in(
 /// that order, so it comes back to table pages: rows written in key order share them.
 /// With SQLite's default 2 MiB a 30,000-row namespace on 4,286 pages took 19,231 page
 /// reads; 16 MiB took 4,925. The cache fills to its size and no further, so a listing's
-/// memory stays flat whatever the namespace's size.
+/// memory stays flat whatever the namespace's size. Only for the commands whose job
+/// is the listing (`ls NAMESPACE`, `export`): `watch` keeps its snapshot in memory
+/// beside it, and its 64 MiB bound has no room for another 16.
 const LISTING_CACHE_KIB: i64 = -16 * 1024;
+
+/// Gives `conn` the page cache of a long listing ([`LISTING_CACHE_KIB`]).
+pub fn widen_cache_for_listing(conn: &Connection) -> Result<()> {
+    Ok(conn.pragma_update(None, "cache_size", LISTING_CACHE_KIB)?)
+}
 
 /// Like [`for_each_entry_in`], with each entry's rowid. Decoded conditions (`--where`)
 /// are applied here, after the SQL selection and before the limit.
@@ -463,7 +470,6 @@ pub fn for_each_row(
     {
         sql.push_str(&format!(" LIMIT {n}"));
     }
-    conn.pragma_update(None, "cache_size", LISTING_CACHE_KIB)?;
     let mut stmt = conn.prepare(&sql)?;
     let bound: Vec<(&str, &dyn rusqlite::ToSql)> = named(&params);
     let mut rows = stmt.query(bound.as_slice())?;
