@@ -143,19 +143,30 @@ impl JsonLines {
         if !self.pending.is_empty() {
             self.send()?;
         }
+        self.close_and_drain(|chunk| out.write_all(&chunk))?;
+        self.join()
+    }
+
+    /// Closes every renderer's input and takes back, in order, the bytes of every
+    /// batch sent and not yet written, handing each to `each`; stops at the first
+    /// error (a renderer's, returned in its turn, or `each`'s).
+    fn close_and_drain(
+        &mut self,
+        mut each: impl FnMut(Vec<u8>) -> io::Result<()>,
+    ) -> io::Result<()> {
         for r in &mut self.renderers {
             drop(r.to.take());
         }
         while self.written < self.sent {
             let next = &self.renderers[self.written % self.renderers.len()];
             match next.rendered.recv() {
-                Ok((chunk, _entries)) => out.write_all(&chunk?)?,
+                Ok((chunk, _entries)) => each(chunk?)?,
                 // It stopped early: it panicked (an error would have come as a chunk).
                 Err(_) => break,
             }
             self.written += 1;
         }
-        self.join()
+        Ok(())
     }
 
     fn send(&mut self) -> io::Result<()> {
@@ -169,18 +180,7 @@ impl JsonLines {
             return Ok(());
         }
         // A renderer stopped: it sent an error (returned first, in order) or panicked.
-        for r in &mut self.renderers {
-            drop(r.to.take());
-        }
-        while self.written < self.sent {
-            match self.renderers[self.written % n].rendered.recv() {
-                Ok((chunk, _entries)) => {
-                    chunk?;
-                }
-                Err(_) => break,
-            }
-            self.written += 1;
-        }
+        self.close_and_drain(|_| Ok(()))?;
         self.join()?;
         Err(io::Error::other("the JSON renderer stopped early"))
     }
