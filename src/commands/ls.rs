@@ -113,7 +113,6 @@ pub fn run(ctx: &mut Ctx, args: &LsArgs) -> anyhow::Result<()> {
     .csv_decoded(csv_spec)
     .context(crate::store::context::for_selection(&db.conn, &sel)?);
     let order = args.sort.map(SortBy::order).unwrap_or_default();
-    query::widen_cache_for_listing(&db.conn)?;
     let n = match query::for_each_entry_in(&db.conn, &sel, order, args.limit, |e| sink.push(e)) {
         Ok(n) => n,
         Err(e) => {
