@@ -182,7 +182,7 @@ pub fn write_export<W: Write>(
 ) -> Result<(W, u64, BTreeSet<String>)> {
     let mut w = ExportWriter::new(out, header)?;
     let mut secrets = BTreeSet::new();
-    query::widen_cache_for_listing(&db.conn)?;
+    query::widen_cache_for_export(&db.conn)?;
     db.in_snapshot(|| -> Result<()> {
         for sel in selections {
             query::for_each_entry(&db.conn, sel, None, |e| {
